@@ -1,0 +1,185 @@
+//! `schalter-central`: the central API server and its administration commands.
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand, ValueEnum};
+use schalter_central::{app, db::NewClerk, seed, AppState, Db};
+use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
+
+#[derive(Parser)]
+#[command(version, about = "Schalter central API")]
+struct Cli {
+    /// Database URL, e.g. sqlite:///var/lib/schalter/central.db
+    #[arg(long, env = "SCHALTER_DATABASE_URL", default_value = "sqlite://schalter-central.db", global = true)]
+    database_url: String,
+    /// Log format: human-readable text or one JSON object per line.
+    #[arg(long, env = "SCHALTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API over TLS, demanding desk client certificates.
+    Serve {
+        #[arg(long, env = "SCHALTER_LISTEN", default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        #[arg(long, env = "SCHALTER_TLS_CERT")]
+        tls_cert: PathBuf,
+        #[arg(long, env = "SCHALTER_TLS_KEY")]
+        tls_key: PathBuf,
+        /// CA whose certificates identify desks and box terminals.
+        #[arg(long, env = "SCHALTER_CLIENT_CA")]
+        client_ca: PathBuf,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Insert or update the reference list of Düsseldorf's citizen offices.
+    SeedOffices,
+    /// Manage clerk accounts.
+    #[command(subcommand)]
+    Clerk(ClerkCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum ClerkCommand {
+    /// Create a clerk, or update the one with this username. The password is read from
+    /// standard input (one line), so it never appears in the process list or shell history.
+    Upsert {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        #[arg(long, default_value = "clerk")]
+        role: String,
+        /// Office id, AGS and branch: 05111000_01
+        #[arg(long)]
+        office: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let db = Db::connect(&cli.database_url).await.context("opening the database")?;
+    db.migrate().await.context("migrating the database")?;
+    match cli.command {
+        Command::Serve { listen, tls_cert, tls_key, client_ca } => serve(db, listen, tls_cert, tls_key, client_ca).await,
+        Command::Migrate => Ok(()),
+        Command::SeedOffices => {
+            let count = seed::seed_duesseldorf_offices(&db).await?;
+            println!("{count} Dienststellen angelegt oder aktualisiert.");
+            Ok(())
+        }
+        Command::Clerk(ClerkCommand::Upsert { username, display_name, role, office }) => {
+            upsert_clerk(&db, &username, &display_name, &role, &office).await
+        }
+        Command::Openapi => {
+            print!("{}", schalter_central::openapi::document_json());
+            Ok(())
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHALTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn upsert_clerk(db: &Db, username: &str, display_name: &str, role: &str, office: &str) -> anyhow::Result<()> {
+    let username = Username::parse(username)?;
+    let display_name = DisplayName::parse(display_name)?;
+    let role = Role::parse(role)?;
+    let office = OfficeId::parse(office)?;
+    if !db.office_exists(&office).await? {
+        bail!("Die Dienststelle {office} ist unbekannt (zuerst `seed-offices`).");
+    }
+    let mut line = String::new();
+    std::io::stdin().read_to_string(&mut line).context("reading the password from standard input")?;
+    let password = Password::parse_new(line.trim_end_matches(['\r', '\n']))?;
+    let state = AppState::new(db.clone());
+    let password_hash = state.password_hasher.hash(&password).await?;
+    let now = state.clock.now();
+    let id = db.upsert_clerk(&NewClerk { username, display_name, role, office, password_hash }, now).await?;
+    db.audit(now, None, "clerk_upserted", Some(&id.to_string())).await?;
+    println!("Konto {id} gespeichert.");
+    Ok(())
+}
+
+async fn serve(db: Db, listen: SocketAddr, tls_cert: PathBuf, tls_key: PathBuf, client_ca: PathBuf) -> anyhow::Result<()> {
+    let identity = schalter_pki::Identity::load(&tls_cert, &tls_key)?;
+    let client_ca = schalter_pki::load_ca(&client_ca)?;
+    let tls = schalter_pki::mtls_server_config(&identity, &client_ca)?;
+    let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
+
+    let state = AppState::new(db.clone());
+    spawn_session_purge(state.clone());
+    let handle = axum_server::Handle::new();
+    tokio::spawn(shutdown_on_signal(handle.clone()));
+
+    let server = axum_server::bind_rustls(listen, tls).handle(handle.clone()).serve(app(state).into_make_service());
+    let announce = async {
+        if let Some(address) = handle.listening().await {
+            // Machine-readable: tests and `cargo xtask demo` read the port from this line.
+            println!("schalter-central listening on https://{address}");
+            let _ = std::io::stdout().flush();
+            tracing::info!(%address, "listening");
+        }
+    };
+    let (served, ()) = tokio::join!(server, announce);
+    served.context("serving")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_session_purge(state: AppState) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match state.db.purge_expired_sessions(state.clock.now()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "expired sessions removed"),
+                Err(error) => tracing::warn!(error = ?error, "session purge failed"),
+            }
+        }
+    });
+}
+
+async fn shutdown_on_signal(handle: axum_server::Handle) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutting down");
+    handle.graceful_shutdown(Some(Duration::from_secs(5)));
+}

@@ -1,0 +1,41 @@
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::routes::{__path_health, __path_login, __path_logout, __path_openapi, __path_session};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Schalter central API", description = "System of record of the Schalter citizen-office workstations. \
+        Every call goes over TLS with a desk (or box) client certificate; clerk calls also carry a bearer session token."),
+    paths(health, openapi, login, logout, session),
+    components(schemas(
+        schalter_wire::ApiError, schalter_wire::Health, schalter_wire::LoginRequest, schalter_wire::Session,
+        schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office
+    )),
+    modifiers(&BearerAuth),
+    tags((name = "system"), (name = "auth", description = "Clerk login sessions")),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+/// The OpenAPI document, as served at `/openapi.json` and checked in as `openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The document as pretty JSON with a trailing newline, the checked-in form.
+pub fn document_json() -> String {
+    let mut json = document().to_pretty_json().expect("OpenAPI document serialises");
+    json.push('\n');
+    json
+}

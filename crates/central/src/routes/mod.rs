@@ -1,0 +1,41 @@
+mod auth;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use schalter_wire::{paths, Health};
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+
+/// Request bodies of this API are small JSON documents; anything larger is refused
+/// before it is read.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The whole HTTP API. Transport (TLS, client certificates) is the caller's business.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route(paths::HEALTH, get(health))
+        .route(paths::OPENAPI, get(openapi))
+        .route(paths::LOGIN, post(auth::login))
+        .route(paths::LOGOUT, post(auth::logout))
+        .route(paths::SESSION, get(auth::session))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Logs method, path and status: no bodies, no headers, so no secrets.
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness of the API.
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+pub(crate) async fn health() -> Json<Health> {
+    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+}
+
+/// This API's OpenAPI 3.1 description.
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, description = "OpenAPI document")))]
+pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(crate::openapi::document())
+}
+
+pub(crate) use auth::{__path_login, __path_logout, __path_session};

@@ -1,0 +1,307 @@
+//! Certificates and TLS configurations.
+//!
+//! Every TLS endpoint of Schalter trusts exactly the CA it is configured with, never the
+//! system roots, and every connection uses the one `ring` crypto provider returned by
+//! [`crypto_provider`], so no process depends on a process-wide default.
+
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
+};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::WebPkiClientVerifier;
+use rustls::RootCertStore;
+use time::{Duration, OffsetDateTime};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{path} holds no PEM certificate")]
+    NoCertificate { path: PathBuf },
+    #[error("{path} holds no PEM private key")]
+    NoPrivateKey { path: PathBuf },
+    #[error("certificate generation failed: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("TLS configuration rejected: {0}")]
+    Tls(#[from] rustls::Error),
+    #[error("client certificate verifier rejected the CA: {0}")]
+    Verifier(#[from] rustls::server::VerifierBuilderError),
+}
+
+/// The one crypto provider of all our TLS endpoints.
+pub fn crypto_provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A certificate with its private key, both PEM.
+#[derive(Clone)]
+pub struct Identity {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Identity { key: *** }")
+    }
+}
+
+impl Identity {
+    pub fn load(cert_path: &Path, key_path: &Path) -> Result<Self, PkiError> {
+        Ok(Self { cert_pem: read(cert_path)?, key_pem: read(key_path)? })
+    }
+
+    pub fn write(&self, cert_path: &Path, key_path: &Path) -> Result<(), PkiError> {
+        write(cert_path, &self.cert_pem, false)?;
+        write(key_path, &self.key_pem, true)
+    }
+
+    fn chain(&self) -> Result<Vec<CertificateDer<'static>>, PkiError> {
+        parse_certs(&self.cert_pem, Path::new("<identity>"))
+    }
+
+    fn key(&self) -> Result<PrivateKeyDer<'static>, PkiError> {
+        rustls_pemfile::private_key(&mut BufReader::new(self.key_pem.as_bytes()))
+            .ok()
+            .flatten()
+            .ok_or_else(|| PkiError::NoPrivateKey { path: "<identity>".into() })
+    }
+}
+
+/// How long an issued certificate is valid, relative to now.
+#[derive(Debug, Clone, Copy)]
+pub struct Validity {
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl Validity {
+    pub fn days(days: i64) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self { not_before: now - Duration::hours(1), not_after: now + Duration::days(days) }
+    }
+
+    /// A certificate that expired yesterday, for tests of the refusal.
+    pub fn expired() -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self { not_before: now - Duration::days(30), not_after: now - Duration::days(1) }
+    }
+}
+
+/// A certificate authority that can issue server and client certificates.
+pub struct CertificateAuthority {
+    cert: rcgen::Certificate,
+    key: KeyPair,
+}
+
+impl CertificateAuthority {
+    pub fn new(common_name: &str) -> Result<Self, PkiError> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = distinguished_name(common_name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let validity = Validity::days(3650);
+        params.not_before = validity.not_before;
+        params.not_after = validity.not_after;
+        let key = KeyPair::generate()?;
+        let cert = params.self_signed(&key)?;
+        Ok(Self { cert, key })
+    }
+
+    pub fn cert_pem(&self) -> String {
+        self.cert.pem()
+    }
+
+    /// A TLS server certificate for the given DNS names and IP addresses.
+    pub fn issue_server(&self, names: &[&str], validity: Validity) -> Result<Identity, PkiError> {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut params = CertificateParams::new(names.clone())?;
+        params.distinguished_name = distinguished_name(&names[0]);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        self.issue(params, validity)
+    }
+
+    /// A TLS client certificate, e.g. for a desk (`desk-05111000_01-1`).
+    pub fn issue_client(&self, common_name: &str, validity: Validity) -> Result<Identity, PkiError> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = distinguished_name(common_name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.issue(params, validity)
+    }
+
+    fn issue(&self, mut params: CertificateParams, validity: Validity) -> Result<Identity, PkiError> {
+        params.not_before = validity.not_before;
+        params.not_after = validity.not_after;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let key = KeyPair::generate()?;
+        let cert = params.signed_by(&key, &self.cert, &self.key)?;
+        Ok(Identity { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
+    }
+}
+
+fn distinguished_name(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::OrganizationName, "Schalter Entwicklungs-PKI");
+    name.push(DnType::CommonName, common_name);
+    name
+}
+
+/// File names of the development PKI inside its directory.
+#[derive(Debug, Clone)]
+pub struct DevPkiPaths {
+    pub dir: PathBuf,
+}
+
+impl DevPkiPaths {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+    pub fn ca_cert(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+    pub fn central_cert(&self) -> PathBuf {
+        self.dir.join("central.pem")
+    }
+    pub fn central_key(&self) -> PathBuf {
+        self.dir.join("central.key")
+    }
+    pub fn desk_cert(&self) -> PathBuf {
+        self.dir.join("desk.pem")
+    }
+    pub fn desk_key(&self) -> PathBuf {
+        self.dir.join("desk.key")
+    }
+
+    fn all(&self) -> [PathBuf; 5] {
+        [self.ca_cert(), self.central_cert(), self.central_key(), self.desk_cert(), self.desk_key()]
+    }
+
+    /// Creates the development PKI unless every file is already there. Returns whether
+    /// it generated anything. The CA key is not kept: a development PKI is re-made whole,
+    /// which also keeps a CA key from lying around on a desk.
+    pub fn ensure(&self, desk_name: &str) -> Result<bool, PkiError> {
+        if self.all().iter().all(|p| p.is_file()) {
+            return Ok(false);
+        }
+        fs::create_dir_all(&self.dir).map_err(|source| PkiError::Write { path: self.dir.clone(), source })?;
+        let ca = CertificateAuthority::new("Schalter Entwicklungs-CA")?;
+        let central = ca.issue_server(&["localhost", "127.0.0.1", "::1"], Validity::days(825))?;
+        let desk = ca.issue_client(desk_name, Validity::days(825))?;
+        write(&self.ca_cert(), &ca.cert_pem(), false)?;
+        central.write(&self.central_cert(), &self.central_key())?;
+        desk.write(&self.desk_cert(), &self.desk_key())?;
+        Ok(true)
+    }
+}
+
+fn read(path: &Path) -> Result<String, PkiError> {
+    fs::read_to_string(path).map_err(|source| PkiError::Read { path: path.to_owned(), source })
+}
+
+fn write(path: &Path, contents: &str, secret: bool) -> Result<(), PkiError> {
+    let err = |source| PkiError::Write { path: path.to_owned(), source };
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(err)?;
+    }
+    fs::write(path, contents).map_err(err)?;
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    Ok(())
+}
+
+fn parse_certs(pem: &str, origin: &Path) -> Result<Vec<CertificateDer<'static>>, PkiError> {
+    let certs: Vec<_> = rustls_pemfile::certs(&mut BufReader::new(pem.as_bytes()))
+        .filter_map(Result::ok)
+        .collect();
+    if certs.is_empty() {
+        Err(PkiError::NoCertificate { path: origin.to_owned() })
+    } else {
+        Ok(certs)
+    }
+}
+
+/// Roots holding exactly the certificates in `ca_pem`.
+pub fn root_store(ca_pem: &str) -> Result<RootCertStore, PkiError> {
+    let mut roots = RootCertStore::empty();
+    for cert in parse_certs(ca_pem, Path::new("<ca>"))? {
+        roots.add(cert)?;
+    }
+    Ok(roots)
+}
+
+pub fn load_ca(path: &Path) -> Result<String, PkiError> {
+    let pem = read(path)?;
+    parse_certs(&pem, path)?;
+    Ok(pem)
+}
+
+/// A server that demands a client certificate issued by `client_ca_pem`.
+pub fn mtls_server_config(identity: &Identity, client_ca_pem: &str) -> Result<rustls::ServerConfig, PkiError> {
+    let provider = crypto_provider();
+    let verifier =
+        WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(client_ca_pem)?), provider.clone()).build()?;
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.chain()?, identity.key()?)?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+/// A client that trusts only `server_ca_pem` and, if given, shows `identity`.
+pub fn client_config(server_ca_pem: &str, identity: Option<&Identity>) -> Result<rustls::ClientConfig, PkiError> {
+    let builder = rustls::ClientConfig::builder_with_provider(crypto_provider())
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(root_store(server_ca_pem)?);
+    let config = match identity {
+        Some(identity) => builder.with_client_auth_cert(identity.chain()?, identity.key()?)?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ensure_generates_once_and_keys_are_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = DevPkiPaths::new(dir.path());
+        assert!(paths.ensure("desk-test").unwrap());
+        assert!(!paths.ensure("desk-test").unwrap());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(paths.desk_key()).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "desk key readable by others: {mode:o}");
+        }
+        let central = Identity::load(&paths.central_cert(), &paths.central_key()).unwrap();
+        let ca = load_ca(&paths.ca_cert()).unwrap();
+        mtls_server_config(&central, &ca).unwrap();
+        let desk = Identity::load(&paths.desk_cert(), &paths.desk_key()).unwrap();
+        client_config(&ca, Some(&desk)).unwrap();
+    }
+
+    #[test]
+    fn a_file_without_a_certificate_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        fs::write(&path, "nothing here").unwrap();
+        assert!(matches!(load_ca(&path), Err(PkiError::NoCertificate { .. })));
+    }
+}

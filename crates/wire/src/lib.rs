@@ -1,0 +1,100 @@
+//! The central API's wire shapes. One definition for the server, the desk client and
+//! the OpenAPI document, so the three cannot drift apart.
+
+use schalter_domain::Role;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Every path of the central API, in one place.
+pub mod paths {
+    pub const HEALTH: &str = "/health";
+    pub const OPENAPI: &str = "/openapi.json";
+    pub const LOGIN: &str = "/v1/auth/login";
+    pub const LOGOUT: &str = "/v1/auth/logout";
+    pub const SESSION: &str = "/v1/auth/session";
+}
+
+/// Error body of every non-2xx answer. `message` is German and safe to show a clerk;
+/// `code` is stable and meant for programs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ApiError {
+    #[schema(example = "invalid_credentials")]
+    pub code: String,
+    #[schema(example = "Benutzername oder Passwort ist falsch.")]
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: String,
+    #[schema(example = "0.1.0")]
+    pub version: String,
+}
+
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    #[schema(example = "demo")]
+    pub username: String,
+    #[schema(example = "ein-langes-passwort")]
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LoginRequest { .. }")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Office {
+    #[schema(example = "05111000_01")]
+    pub id: String,
+    #[schema(example = "Bürgerbüro Dienstleistungszentrum")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Clerk {
+    pub id: Uuid,
+    pub username: String,
+    #[schema(example = "Erika Mustermann")]
+    pub display_name: String,
+    #[schema(value_type = String, example = "clerk")]
+    pub role: Role,
+    pub office: Office,
+}
+
+/// A clerk's session. The token is a bearer secret: send it as
+/// `Authorization: Bearer <token>`; it expires after a period of inactivity
+/// and in any case at `absolute_expires_at`.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct Session {
+    pub token: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub absolute_expires_at: OffsetDateTime,
+    pub clerk: Clerk,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("expires_at", &self.expires_at)
+            .field("clerk_id", &self.clerk.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The state of a session without its secret, returned by `GET /v1/auth/session`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub absolute_expires_at: OffsetDateTime,
+    pub clerk: Clerk,
+}
