@@ -1,1 +1,63 @@
-fn main(){}
+//! `cargo xtask demo | test | pki`: everything a fresh Debian 12 machine needs, set up
+//! idempotently, then the job.
+
+mod demo;
+mod setup;
+mod test;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context};
+
+const USAGE: &str = "cargo xtask <command>
+
+  demo   Entwicklungs-PKI, zentrale API mit Demodaten und das Arbeitsplatz-Fenster starten
+  test   Formatierung, Clippy, alle Rust-Tests, UI-Tests und WebDriver-Tests unter Xvfb
+  pki    nur die Entwicklungs-PKI unter .demo/pki anlegen";
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("xtask: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("demo") => demo::run(),
+        Some("test") => test::run(),
+        Some("pki") => {
+            let paths = schalter_pki::DevPkiPaths::new(project_root().join(".demo/pki"));
+            if paths.ensure("desk-05111000_01-1")? {
+                println!("Entwicklungs-PKI angelegt in {}", paths.dir.display());
+            } else {
+                println!("Entwicklungs-PKI vorhanden in {}", paths.dir.display());
+            }
+            Ok(())
+        }
+        _ => {
+            println!("{USAGE}");
+            Ok(())
+        }
+    }
+}
+
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the workspace").to_owned()
+}
+
+/// Runs a command to completion, failing with its name when it fails.
+pub fn run_command(command: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{command:?}");
+    let status = command.status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    Ok(())
+}
+
+pub fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}

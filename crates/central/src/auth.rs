@@ -111,7 +111,11 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
             state.db.set_login_failures(clerk.id, failures, locked_until).await?;
             state.db.audit(now, Some(clerk.id), "login_failed", None).await?;
             tracing::info!(clerk_id = %clerk.id, locked = locked_until.is_some(), "login failed");
-            return Err(if locked_until.is_some() { CentralError::AccountLocked } else { CentralError::InvalidCredentials });
+            return Err(if locked_until.is_some() {
+                CentralError::AccountLocked
+            } else {
+                CentralError::InvalidCredentials
+            });
         }
         None => {
             state.db.audit(now, None, "login_failed_unknown_user", None).await?;
@@ -161,4 +165,3 @@ pub async fn logout(state: &AppState, token: &str) -> Result<(), CentralError> {
     state.db.audit(state.clock.now(), Some(session.clerk_id), "logout", None).await?;
     Ok(())
 }
-

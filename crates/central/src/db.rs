@@ -99,7 +99,8 @@ impl Db {
     }
 
     pub async fn office_exists(&self, id: &OfficeId) -> Result<bool, CentralError> {
-        let row = sqlx::query("SELECT 1 FROM offices WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
+        let row =
+            sqlx::query("SELECT 1 FROM offices WHERE id = $1").bind(id.as_str()).fetch_optional(&self.pool).await?;
         Ok(row.is_some())
     }
 
@@ -128,7 +129,8 @@ impl Db {
     }
 
     pub async fn find_clerk_by_username(&self, username: &Username) -> Result<Option<ClerkRecord>, CentralError> {
-        let sql = format!("SELECT {CLERK_COLUMNS} FROM clerks c JOIN offices o ON o.id = c.office_id WHERE c.username = $1");
+        let sql =
+            format!("SELECT {CLERK_COLUMNS} FROM clerks c JOIN offices o ON o.id = c.office_id WHERE c.username = $1");
         let row = sqlx::query(&sql).bind(username.as_str()).fetch_optional(&self.pool).await?;
         row.map(|row| clerk_from_row(&row)).transpose()
     }
@@ -139,7 +141,12 @@ impl Db {
         row.map(|row| clerk_from_row(&row)).transpose()
     }
 
-    pub async fn set_login_failures(&self, clerk_id: Uuid, failures: i64, locked_until: Option<i64>) -> Result<(), CentralError> {
+    pub async fn set_login_failures(
+        &self,
+        clerk_id: Uuid,
+        failures: i64,
+        locked_until: Option<i64>,
+    ) -> Result<(), CentralError> {
         sqlx::query("UPDATE clerks SET failed_logins = $1, locked_until = $2 WHERE id = $3")
             .bind(failures)
             .bind(locked_until)
@@ -165,10 +172,12 @@ impl Db {
     }
 
     pub async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, CentralError> {
-        let row = sqlx::query("SELECT clerk_id, created_at, expires_at, absolute_expires_at FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT clerk_id, created_at, expires_at, absolute_expires_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| {
             Ok(SessionRecord {
                 clerk_id: parse_uuid(row.try_get("clerk_id")?)?,
@@ -191,7 +200,8 @@ impl Db {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool, CentralError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -201,7 +211,13 @@ impl Db {
         Ok(done.rows_affected())
     }
 
-    pub async fn audit(&self, at: i64, clerk_id: Option<Uuid>, action: &str, subject: Option<&str>) -> Result<(), CentralError> {
+    pub async fn audit(
+        &self,
+        at: i64,
+        clerk_id: Option<Uuid>,
+        action: &str,
+        subject: Option<&str>,
+    ) -> Result<(), CentralError> {
         sqlx::query("INSERT INTO audit_events (id, at, clerk_id, action, subject) VALUES ($1, $2, $3, $4, $5)")
             .bind(Uuid::now_v7().to_string())
             .bind(at)

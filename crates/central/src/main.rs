@@ -79,7 +79,9 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect(&cli.database_url).await.context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, client_ca } => serve(db, listen, tls_cert, tls_key, client_ca).await,
+        Command::Serve { listen, tls_cert, tls_key, client_ca } => {
+            serve(db, listen, tls_cert, tls_key, client_ca).await
+        }
         Command::Migrate => Ok(()),
         Command::SeedOffices => {
             let count = seed::seed_duesseldorf_offices(&db).await?;
@@ -126,7 +128,13 @@ async fn upsert_clerk(db: &Db, username: &str, display_name: &str, role: &str, o
     Ok(())
 }
 
-async fn serve(db: Db, listen: SocketAddr, tls_cert: PathBuf, tls_key: PathBuf, client_ca: PathBuf) -> anyhow::Result<()> {
+async fn serve(
+    db: Db,
+    listen: SocketAddr,
+    tls_cert: PathBuf,
+    tls_key: PathBuf,
+    client_ca: PathBuf,
+) -> anyhow::Result<()> {
     let identity = schalter_pki::Identity::load(&tls_cert, &tls_key)?;
     let client_ca = schalter_pki::load_ca(&client_ca)?;
     let tls = schalter_pki::mtls_server_config(&identity, &client_ca)?;

@@ -57,7 +57,10 @@ impl TestApp {
     async fn login(&self, username: &str, password: &str) -> (StatusCode, Value) {
         let body = json!({ "username": username, "password": password }).to_string();
         self.call(
-            Request::post("/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from(body)).unwrap(),
+            Request::post("/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body))
+                .unwrap(),
         )
         .await
     }
@@ -119,7 +122,12 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
 async fn malformed_json_is_a_clear_bad_request() {
     let app = spawn_app().await;
     let (status, body) = app
-        .call(Request::post("/v1/auth/login").header(header::CONTENT_TYPE, "application/json").body(Body::from("{")).unwrap())
+        .call(
+            Request::post("/v1/auth/login")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{"))
+                .unwrap(),
+        )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "bad_request");

@@ -1,0 +1,20 @@
+//! The desk app's logic, free of Tauri: the Tauri commands in `src-tauri` are thin
+//! adapters over [`Desk`].
+
+mod client;
+mod config;
+mod desk;
+mod error;
+mod views;
+
+pub use client::CentralClient;
+pub use config::DeskConfig;
+pub use desk::Desk;
+pub use error::{DeskError, UiError};
+pub use views::{ConnectionView, LoginArgs, SessionView};
+
+/// Every type the front end sees, for the generated TypeScript bindings.
+pub fn typescript_declarations() -> Vec<String> {
+    use ts_rs::TS;
+    vec![schalter_domain::Role::decl(), UiError::decl(), LoginArgs::decl(), SessionView::decl(), ConnectionView::decl()]
+}

@@ -14,9 +14,8 @@ impl Username {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let normalised = raw.trim().to_ascii_lowercase();
         let valid_len = (3..=32).contains(&normalised.len());
-        let valid_chars = normalised
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
+        let valid_chars =
+            normalised.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
         if valid_len && valid_chars {
             Ok(Self(normalised))
         } else {

@@ -20,7 +20,9 @@ pub enum DomainError {
     InvalidDisplayName,
     #[error("Unbekannte Rolle; erlaubt sind clerk, supervisor und admin.")]
     InvalidRole,
-    #[error("Die Dienststellen-Kennung muss aus 8 Ziffern (AGS), Unterstrich und 2 Ziffern bestehen, z. B. 05111000_01.")]
+    #[error(
+        "Die Dienststellen-Kennung muss aus 8 Ziffern (AGS), Unterstrich und 2 Ziffern bestehen, z. B. 05111000_01."
+    )]
     InvalidOfficeId,
 }
 

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
 };
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -224,9 +224,7 @@ fn write(path: &Path, contents: &str, secret: bool) -> Result<(), PkiError> {
 }
 
 fn parse_certs(pem: &str, origin: &Path) -> Result<Vec<CertificateDer<'static>>, PkiError> {
-    let certs: Vec<_> = rustls_pemfile::certs(&mut BufReader::new(pem.as_bytes()))
-        .filter_map(Result::ok)
-        .collect();
+    let certs: Vec<_> = rustls_pemfile::certs(&mut BufReader::new(pem.as_bytes())).filter_map(Result::ok).collect();
     if certs.is_empty() {
         Err(PkiError::NoCertificate { path: origin.to_owned() })
     } else {

@@ -64,7 +64,10 @@ pub(crate) async fn login(
     (status = 204, description = "Logged out"),
     (status = 401, body = ApiError, description = "`unauthenticated` or `session_expired`"),
 ))]
-pub(crate) async fn logout(State(state): State<AppState>, BearerToken(token): BearerToken) -> Result<StatusCode, CentralError> {
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    BearerToken(token): BearerToken,
+) -> Result<StatusCode, CentralError> {
     auth::logout(&state, &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -74,7 +77,10 @@ pub(crate) async fn logout(State(state): State<AppState>, BearerToken(token): Be
     (status = 200, body = SessionInfo),
     (status = 401, body = ApiError, description = "`unauthenticated` or `session_expired`"),
 ))]
-pub(crate) async fn session(State(state): State<AppState>, BearerToken(token): BearerToken) -> Result<Json<SessionInfo>, CentralError> {
+pub(crate) async fn session(
+    State(state): State<AppState>,
+    BearerToken(token): BearerToken,
+) -> Result<Json<SessionInfo>, CentralError> {
     let (session, clerk) = auth::authenticate(&state, &token).await?;
     Ok(Json(SessionInfo {
         expires_at: timestamp(session.expires_at)?,

@@ -1,0 +1,83 @@
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::DeskError;
+
+/// A desk's configuration, provisioned by City IT as a TOML file. Relative paths are
+/// relative to the file.
+///
+/// ```toml
+/// central_url = "https://central.buergerbuero.example:8443"
+/// central_ca = "pki/ca.pem"
+/// desk_cert = "pki/desk.pem"
+/// desk_key = "pki/desk.key"
+/// # Some GPUs show an empty window with WebKitGTK's DMA-BUF renderer:
+/// disable_dmabuf_renderer = false
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskConfig {
+    pub central_url: String,
+    pub central_ca: PathBuf,
+    pub desk_cert: PathBuf,
+    pub desk_key: PathBuf,
+    #[serde(default)]
+    pub disable_dmabuf_renderer: bool,
+}
+
+impl DeskConfig {
+    pub fn load(path: &Path) -> Result<Self, DeskError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| DeskError::Config(format!("{} kann nicht gelesen werden ({e})", path.display())))?;
+        let mut config: DeskConfig =
+            toml::from_str(&text).map_err(|e| DeskError::Config(format!("{}: {}", path.display(), e.message())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for file in [&mut config.central_ca, &mut config.desk_cert, &mut config.desk_key] {
+            if file.is_relative() {
+                *file = base.join(&*file);
+            }
+        }
+        if !config.central_url.starts_with("https://") {
+            return Err(DeskError::Config("central_url muss mit https:// beginnen".into()));
+        }
+        config.central_url = config.central_url.trim_end_matches('/').to_owned();
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_are_resolved_against_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.toml");
+        std::fs::write(
+            &path,
+            "central_url = \"https://localhost:8443/\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"/etc/desk.pem\"\ndesk_key = \"k\"\n",
+        )
+        .unwrap();
+        let config = DeskConfig::load(&path).unwrap();
+        assert_eq!(config.central_url, "https://localhost:8443");
+        assert_eq!(config.central_ca, dir.path().join("pki/ca.pem"));
+        assert_eq!(config.desk_cert, PathBuf::from("/etc/desk.pem"));
+        assert!(!config.disable_dmabuf_renderer);
+    }
+
+    #[test]
+    fn plain_http_and_unknown_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.toml");
+        std::fs::write(&path, "central_url = \"http://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\n")
+            .unwrap();
+        assert!(matches!(DeskConfig::load(&path), Err(DeskError::Config(_))));
+        std::fs::write(
+            &path,
+            "central_url = \"https://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\ntypo = 1\n",
+        )
+        .unwrap();
+        assert!(matches!(DeskConfig::load(&path), Err(DeskError::Config(_))));
+    }
+}

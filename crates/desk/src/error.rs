@@ -1,0 +1,83 @@
+use serde::Serialize;
+use ts_rs::TS;
+
+/// What went wrong in the desk, in terms a clerk can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("Die Konfiguration dieses Arbeitsplatzes ist fehlerhaft: {0}. Bitte die IT verständigen.")]
+    Config(String),
+    #[error("Das Zertifikat dieses Arbeitsplatzes ist nicht nutzbar: {0}. Bitte die IT verständigen.")]
+    Certificate(#[from] schalter_pki::PkiError),
+    #[error("Die Zentrale ist nicht erreichbar. Bitte die Netzwerkverbindung prüfen.")]
+    Unreachable,
+    #[error("Die sichere Verbindung zur Zentrale wurde abgelehnt (Zertifikat). Bitte die IT verständigen.")]
+    TlsRejected,
+    #[error("Bitte Benutzername und Passwort eingeben.")]
+    MissingCredentials,
+    #[error("Bitte anmelden.")]
+    NotLoggedIn,
+    /// The central API refused, with its own code and German message.
+    #[error("{message}")]
+    Central { code: String, message: String },
+    #[error("Die Zentrale hat unerwartet geantwortet (HTTP {0}). Bitte später erneut versuchen.")]
+    UnexpectedAnswer(u16),
+}
+
+impl DeskError {
+    pub fn code(&self) -> &str {
+        match self {
+            DeskError::Config(_) => "config_invalid",
+            DeskError::Certificate(_) => "certificate_invalid",
+            DeskError::Unreachable => "central_unreachable",
+            DeskError::TlsRejected => "tls_rejected",
+            DeskError::MissingCredentials => "missing_credentials",
+            DeskError::NotLoggedIn => "not_logged_in",
+            DeskError::Central { code, .. } => code,
+            DeskError::UnexpectedAnswer(_) => "unexpected_answer",
+        }
+    }
+
+    /// Whether the clerk's session is gone and the login screen must return.
+    pub fn ends_session(&self) -> bool {
+        matches!(self.code(), "session_expired" | "unauthenticated" | "not_logged_in")
+    }
+}
+
+/// The error shape every command hands to the front end: a stable `code` and a German
+/// `message` safe to show. Never a debug string.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct UiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl From<DeskError> for UiError {
+    fn from(error: DeskError) -> Self {
+        UiError { code: error.code().to_owned(), message: error.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ui_error_json_is_code_and_german_message() {
+        let json = serde_json::to_value(UiError::from(DeskError::Unreachable)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "code": "central_unreachable",
+                "message": "Die Zentrale ist nicht erreichbar. Bitte die Netzwerkverbindung prüfen."
+            })
+        );
+    }
+
+    #[test]
+    fn central_rejections_keep_their_code() {
+        let error =
+            DeskError::Central { code: "session_expired".into(), message: "Die Sitzung ist abgelaufen.".into() };
+        assert!(error.ends_session());
+        assert_eq!(UiError::from(error).code, "session_expired");
+    }
+}

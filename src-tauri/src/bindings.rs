@@ -1,0 +1,78 @@
+//! TypeScript bindings of the desk commands, generated from the Rust types. The
+//! checked-in `ui/src/bindings.ts` must equal `typescript()`; a test says when not.
+
+/// Each command: name, arguments (TypeScript), result type (TypeScript).
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("login", "args: LoginArgs", "SessionView"),
+    ("logout", "", "null"),
+    ("current_session", "", "SessionView | null"),
+    ("connection_status", "", "ConnectionView"),
+    ("check_connection", "", "ConnectionView"),
+];
+
+pub fn typescript() -> String {
+    let mut out = String::from(
+        "// Generated from Rust by `src-tauri/src/bindings.rs`: do not edit.\n\
+         // Regenerate: UPDATE_SNAPSHOTS=1 cargo test -p schalter-desk bindings\n\
+         // Every command rejects with a `UiError` ({ code, message }).\n\n\
+         import { invoke } from \"@tauri-apps/api/core\";\n\n",
+    );
+    for declaration in schalter_desk_core::typescript_declarations() {
+        out.push_str("export ");
+        out.push_str(&declaration);
+        out.push_str("\n\n");
+    }
+    out.push_str("export const commands = {\n");
+    for (name, params, result) in COMMANDS {
+        let camel = camel_case(name);
+        let payload =
+            params.split(':').next().filter(|p| !p.is_empty()).map(|p| format!(", {{ {p} }}")).unwrap_or_default();
+        out.push_str(&format!("  {camel}: ({params}): Promise<{result}> => invoke(\"{name}\"{payload}),\n"));
+    }
+    out.push_str("};\n");
+    out
+}
+
+fn camel_case(snake: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bindings_are_fresh() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/src/bindings.ts");
+        let generated = typescript();
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &generated).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(
+            checked_in == generated,
+            "ui/src/bindings.ts is stale: run `UPDATE_SNAPSHOTS=1 cargo test -p schalter-desk bindings`"
+        );
+    }
+
+    #[test]
+    fn every_generated_command_is_registered() {
+        let source = include_str!("commands.rs");
+        let registered = source.split("generate_handler![").nth(1).and_then(|rest| rest.split(']').next()).unwrap();
+        let registered: Vec<&str> = registered.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let listed: Vec<&str> = COMMANDS.iter().map(|(name, _, _)| *name).collect();
+        assert_eq!(registered, listed);
+    }
+}

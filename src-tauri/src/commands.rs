@@ -1,0 +1,36 @@
+//! Tauri commands: each one a thin adapter over `Desk`. Keep `handler()` and
+//! `bindings::COMMANDS` in step: the bindings test lists both.
+
+use schalter_desk_core::{ConnectionView, LoginArgs, SessionView, UiError};
+use tauri::State;
+
+use crate::DeskState;
+
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![login, logout, current_session, connection_status, check_connection]
+}
+
+#[tauri::command]
+async fn login(state: State<'_, DeskState>, args: LoginArgs) -> Result<SessionView, UiError> {
+    Ok(state.desk()?.login(&args.username, &args.password).await?)
+}
+
+#[tauri::command]
+async fn logout(state: State<'_, DeskState>) -> Result<(), UiError> {
+    Ok(state.desk()?.logout().await?)
+}
+
+#[tauri::command]
+fn current_session(state: State<'_, DeskState>) -> Result<Option<SessionView>, UiError> {
+    Ok(state.desk()?.current_session())
+}
+
+#[tauri::command]
+fn connection_status(state: State<'_, DeskState>) -> Result<ConnectionView, UiError> {
+    Ok(state.desk()?.connection())
+}
+
+#[tauri::command]
+async fn check_connection(state: State<'_, DeskState>) -> Result<ConnectionView, UiError> {
+    Ok(state.desk()?.check_connection().await)
+}

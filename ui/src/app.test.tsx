@@ -1,0 +1,84 @@
+import { render } from "preact";
+import { act } from "preact/test-utils";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App, type DeskApi } from "./app";
+import type { SessionView } from "./bindings";
+
+const erika: SessionView = {
+  display_name: "Erika Mustermann",
+  username: "erika",
+  role: "clerk",
+  office_id: "05111000_01",
+  office_name: "Bürgerbüro Dienstleistungszentrum",
+  expires_at: "2026-11-28T12:00:00Z",
+};
+
+function fakeApi(login: DeskApi["login"]): DeskApi {
+  return {
+    login,
+    logout: vi.fn(async () => null),
+    currentSession: vi.fn(async () => erika),
+    connectionStatus: vi.fn(async () => ({ online: true, central_url: "https://localhost", last_contact: null, last_sync: null })),
+    checkConnection: vi.fn(async () => ({ online: true, central_url: "https://localhost", last_contact: null, last_sync: null })),
+  };
+}
+
+let root: HTMLElement;
+beforeEach(() => {
+  root = document.createElement("div");
+  document.body.appendChild(root);
+});
+afterEach(() => {
+  render(null, root);
+  root.remove();
+});
+
+const flush = () => act(async () => await new Promise((resolve) => setTimeout(resolve, 0)));
+
+async function type(id: string, value: string) {
+  const input = root.querySelector<HTMLInputElement>(`#${id}`)!;
+  await act(() => {
+    input.value = value;
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+}
+
+describe("login screen", () => {
+  it("focuses the username field first", async () => {
+    await act(() => render(<App api={fakeApi(vi.fn())} />, root));
+    expect(document.activeElement?.id).toBe("username");
+  });
+
+  it("shows the German error, clears the password and keeps the username", async () => {
+    const login = vi.fn(async () => {
+      throw { code: "invalid_credentials", message: "Benutzername oder Passwort ist falsch." };
+    });
+    await act(() => render(<App api={fakeApi(login)} />, root));
+    await type("username", "erika");
+    await type("password", "falsch");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    expect(login).toHaveBeenCalledWith({ username: "erika", password: "falsch" });
+    expect(root.querySelector("#login-error")?.textContent).toBe("Benutzername oder Passwort ist falsch.");
+    expect(root.querySelector<HTMLInputElement>("#password")!.value).toBe("");
+    expect(root.querySelector<HTMLInputElement>("#username")!.value).toBe("erika");
+  });
+
+  it("opens the main screen with clerk and office after a successful login, F3 switches section", async () => {
+    await act(() => render(<App api={fakeApi(vi.fn(async () => erika))} />, root));
+    await type("username", "erika");
+    await type("password", "richtig-und-lang");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    expect(root.querySelector("#clerk-name")?.textContent).toBe("Erika Mustermann");
+    expect(root.querySelector("#office-name")?.textContent).toContain("Bürgerbüro Dienstleistungszentrum");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F3" }));
+    });
+    expect(root.querySelector("#section-content h1")?.textContent).toBe("Antrag");
+  });
+});

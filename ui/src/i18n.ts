@@ -1,0 +1,127 @@
+import type { Role, UiError } from "./bindings";
+
+export type Lang = "de" | "en";
+
+const de = {
+  appName: "Schalter",
+  loginTitle: "Anmeldung am Arbeitsplatz",
+  username: "Benutzername",
+  password: "Passwort",
+  login: "Anmelden",
+  loggingIn: "Anmeldung läuft …",
+  logout: "Abmelden",
+  online: "Online",
+  offline: "Offline",
+  centralReachable: "Zentrale erreichbar",
+  centralUnreachable: "Zentrale nicht erreichbar",
+  lastContact: "Letzter Kontakt",
+  lastSync: "Letzte Synchronisierung",
+  never: "noch keine",
+  sessionUntil: "Sitzung bis",
+  sessionExpired: "Die Sitzung ist abgelaufen. Bitte erneut anmelden.",
+  navCustomer: "Kunde/Foto",
+  navApplication: "Antrag",
+  navPickup: "Abholung",
+  navQueue: "Warteschlange",
+  comingSoon: "Dieser Bereich ist noch nicht freigeschaltet.",
+  shortcuts: "Tastenkürzel",
+  shortcutsHint: "F1: Tastenkürzel",
+  language: "English",
+  roleClerk: "Sachbearbeitung",
+  roleSupervisor: "Leitung",
+  roleAdmin: "Administration",
+  keyNavigate: "Bereich wechseln",
+  keyLogout: "Abmelden",
+  keyLanguage: "Sprache wechseln",
+  keyHelp: "Diese Hilfe ein-/ausblenden",
+  keySubmit: "Formular absenden",
+};
+
+export type MessageKey = keyof typeof de;
+
+const en: Record<MessageKey, string> = {
+  appName: "Schalter",
+  loginTitle: "Sign in to this workstation",
+  username: "Username",
+  password: "Password",
+  login: "Sign in",
+  loggingIn: "Signing in …",
+  logout: "Sign out",
+  online: "Online",
+  offline: "Offline",
+  centralReachable: "Central office reachable",
+  centralUnreachable: "Central office unreachable",
+  lastContact: "Last contact",
+  lastSync: "Last sync",
+  never: "none yet",
+  sessionUntil: "Session until",
+  sessionExpired: "Your session has expired. Please sign in again.",
+  navCustomer: "Customer/Photo",
+  navApplication: "Application",
+  navPickup: "Pickup",
+  navQueue: "Queue",
+  comingSoon: "This section is not enabled yet.",
+  shortcuts: "Keyboard shortcuts",
+  shortcutsHint: "F1: shortcuts",
+  language: "Deutsch",
+  roleClerk: "Clerk",
+  roleSupervisor: "Supervisor",
+  roleAdmin: "Administrator",
+  keyNavigate: "Switch section",
+  keyLogout: "Sign out",
+  keyLanguage: "Switch language",
+  keyHelp: "Show/hide this help",
+  keySubmit: "Submit form",
+};
+
+/** English texts for the error codes; German comes from the desk itself. */
+const errorsEn: Record<string, string> = {
+  invalid_credentials: "Username or password is wrong.",
+  account_locked: "The account is locked for a few minutes after several failed attempts.",
+  missing_credentials: "Please enter username and password.",
+  central_unreachable: "The central office cannot be reached. Please check the network connection.",
+  tls_rejected: "The secure connection to the central office was refused (certificate). Please call IT.",
+  config_invalid: "This workstation's configuration is broken. Please call IT.",
+  certificate_invalid: "This workstation's certificate cannot be used. Please call IT.",
+  session_expired: "Your session has expired. Please sign in again.",
+  unauthenticated: "Please sign in.",
+  not_logged_in: "Please sign in.",
+};
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { de, en };
+
+export function t(lang: Lang, key: MessageKey): string {
+  return dictionaries[lang][key];
+}
+
+/** The text to show for an error from the desk, in the clerk's language. */
+export function errorText(lang: Lang, error: unknown): string {
+  const uiError = asUiError(error);
+  if (lang === "en" && errorsEn[uiError.code]) {
+    return errorsEn[uiError.code];
+  }
+  return uiError.message;
+}
+
+export function asUiError(error: unknown): UiError {
+  if (typeof error === "object" && error !== null && "code" in error && "message" in error) {
+    return { code: String(error.code), message: String(error.message) };
+  }
+  return { code: "unexpected", message: "Unerwarteter Fehler. Bitte erneut versuchen." };
+}
+
+export function roleLabel(lang: Lang, role: Role): string {
+  const key: Record<Role, MessageKey> = { clerk: "roleClerk", supervisor: "roleSupervisor", admin: "roleAdmin" };
+  return t(lang, key[role]);
+}
+
+export function formatTime(lang: Lang, rfc3339: string | null): string {
+  if (!rfc3339) {
+    return t(lang, "never");
+  }
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) {
+    return t(lang, "never");
+  }
+  return date.toLocaleTimeString(lang === "de" ? "de-DE" : "en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}

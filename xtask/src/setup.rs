@@ -1,0 +1,95 @@
+//! Installs what a fresh machine lacks, quietly when it is all there already.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context};
+
+use crate::{cargo, project_root, run_command};
+
+/// Debian packages for building and running the desk (WebKitGTK 4.1) and for testing
+/// its real window (Xvfb, WebKitWebDriver, ImageMagick for screenshots).
+const PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "curl",
+    "file",
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "imagemagick",
+];
+
+pub fn system_packages() -> anyhow::Result<()> {
+    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let install = format!("apt-get install -y --no-install-recommends {}", missing.join(" "));
+    if !is_root() {
+        bail!("Es fehlen Systempakete. Bitte als root ausführen:\n  sudo apt-get update && sudo {install}");
+    }
+    println!("xtask: installiere {}", missing.join(", "));
+    run_command(Command::new("apt-get").args(["update", "-qq"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+    run_command(
+        Command::new("apt-get")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null()),
+    )
+}
+
+fn installed(package: &str) -> bool {
+    Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// tauri-driver bridges WebDriver clients to WebKitWebDriver for the desk window.
+pub fn tauri_driver() -> anyhow::Result<()> {
+    let listed = cargo().args(["install", "--list"]).output().context("cargo install --list")?;
+    if String::from_utf8_lossy(&listed.stdout).lines().any(|l| l.starts_with("tauri-driver v2.")) {
+        return Ok(());
+    }
+    println!("xtask: installiere tauri-driver 2");
+    run_command(cargo().args(["install", "tauri-driver", "--version", "^2", "--locked", "--quiet"]))
+}
+
+/// Installs the UI's node packages (exactly the lock file) and builds it into `ui/dist`,
+/// which the desk binary embeds.
+pub fn ui() -> anyhow::Result<()> {
+    let ui = project_root().join("ui");
+    if Command::new("npm").arg("--version").stdout(Stdio::null()).status().is_err() {
+        bail!("npm fehlt: Node.js 20.19 oder neuer wird für die Oberfläche gebraucht");
+    }
+    if needs_npm_ci(&ui) {
+        run_command(npm(&ui).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    }
+    run_command(npm(&ui).args(["run", "--silent", "build", "--", "--logLevel", "warn"]))
+}
+
+fn needs_npm_ci(ui: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (modified(&ui.join("package-lock.json")), modified(&ui.join("node_modules/.package-lock.json"))) {
+        (Some(lock), Some(installed)) => lock > installed,
+        _ => true,
+    }
+}
+
+pub fn npm(dir: &Path) -> Command {
+    let mut command = Command::new("npm");
+    command.current_dir(dir);
+    command
+}
