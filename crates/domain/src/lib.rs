@@ -4,9 +4,11 @@
 
 mod clerk;
 mod office;
+mod org_key;
 
 pub use clerk::{DisplayName, Password, Role, Username};
 pub use office::OfficeId;
+pub use org_key::{OrgCategory, OrganisationKey};
 
 /// Why a value was refused. Messages are German because they reach clerks;
 /// the `code` is stable for programs and translations.
@@ -34,6 +36,7 @@ impl DomainError {
             DomainError::InvalidDisplayName => "invalid_display_name",
             DomainError::InvalidRole => "invalid_role",
             DomainError::InvalidOfficeId => "invalid_office_id",
+            DomainError::InvalidOrganisationKey => "invalid_organisation_key",
         }
     }
 }

@@ -1,0 +1,1 @@
+//! Reference TR-03170 photo cloud.

@@ -1,0 +1,1 @@
+//! TR-03170 photo code and photo handling.
