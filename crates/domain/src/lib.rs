@@ -26,6 +26,8 @@ pub enum DomainError {
         "Die Dienststellen-Kennung muss aus 8 Ziffern (AGS), Unterstrich und 2 Ziffern bestehen, z. B. 05111000_01."
     )]
     InvalidOfficeId,
+    #[error("Der Organisationsschlüssel muss die Form Kategorie:AGS_Zweigstelle haben, z. B. psb:05111000_00.")]
+    InvalidOrganisationKey,
 }
 
 impl DomainError {
