@@ -8,6 +8,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("current_session", "", "SessionView | null"),
     ("connection_status", "", "ConnectionView"),
     ("check_connection", "", "ConnectionView"),
+    ("fetch_photo", "code: string", "PhotoView"),
+    ("decide_photo", "args: PhotoDecisionArgs", "PhotoDecisionView"),
 ];
 
 pub fn typescript() -> String {

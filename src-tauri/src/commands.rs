@@ -1,13 +1,23 @@
 //! Tauri commands: each one a thin adapter over `Desk`. Keep `handler()` and
 //! `bindings::COMMANDS` in step: the bindings test lists both.
 
-use schalter_desk_core::{ConnectionView, LoginArgs, SessionView, UiError};
+use schalter_desk_core::{
+    ConnectionView, LoginArgs, PhotoDecisionArgs, PhotoDecisionView, PhotoView, SessionView, UiError,
+};
 use tauri::State;
 
 use crate::DeskState;
 
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![login, logout, current_session, connection_status, check_connection]
+    tauri::generate_handler![
+        login,
+        logout,
+        current_session,
+        connection_status,
+        check_connection,
+        fetch_photo,
+        decide_photo
+    ]
 }
 
 #[tauri::command]
@@ -33,4 +43,14 @@ fn connection_status(state: State<'_, DeskState>) -> Result<ConnectionView, UiEr
 #[tauri::command]
 async fn check_connection(state: State<'_, DeskState>) -> Result<ConnectionView, UiError> {
     Ok(state.desk()?.check_connection().await)
+}
+
+#[tauri::command]
+async fn fetch_photo(state: State<'_, DeskState>, code: String) -> Result<PhotoView, UiError> {
+    Ok(state.desk()?.fetch_photo(&code).await?)
+}
+
+#[tauri::command]
+async fn decide_photo(state: State<'_, DeskState>, args: PhotoDecisionArgs) -> Result<PhotoDecisionView, UiError> {
+    Ok(state.desk()?.decide_photo(&args.photo_id, args.accept, args.keep_until).await?)
 }

@@ -141,30 +141,108 @@ impl Environment {
             ])
             .stdout(Stdio::piped())
             .spawn()?;
-        let stdout = child.stdout.take().unwrap();
+        let url = announced_url(&mut child);
         let running = Running::new(child);
-        let mut lines = BufReader::new(stdout).lines();
-        while let Some(line) = lines.next().transpose()? {
-            if let Some(url) = line.split("listening on ").nth(1) {
-                let url = url.trim().to_owned();
-                std::thread::spawn(move || for _ in lines {});
-                return Ok((running, url));
-            }
-        }
-        bail!("schalter-central exited before listening")
+        Ok((running, url?))
     }
 
     /// Writes a desk configuration pointing at `central_url`; returns its path.
     pub fn desk_config(&self, central_url: &str) -> anyhow::Result<PathBuf> {
+        self.desk_config_with(central_url, "")
+    }
+
+    /// A desk configuration with extra TOML lines (organisation key, photo clouds).
+    pub fn desk_config_with(&self, central_url: &str, extra: &str) -> anyhow::Result<PathBuf> {
         let path = self.dir.path().join("desk.toml");
         std::fs::write(
             &path,
             format!(
-                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n"
+                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n{extra}"
             ),
         )?;
         Ok(path)
     }
+
+    /// TOML for this office's organisation key and one trusted photo cloud.
+    pub fn photo_cloud_toml(organisation_key: &str, cloud_url: &str) -> String {
+        format!(
+            "organisation_key = \"{organisation_key}\"\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n"
+        )
+    }
+
+    /// Starts the reference photo cloud (real binary, mTLS) with its own database.
+    pub fn start_photo_cloud(&self) -> anyhow::Result<(Running, String)> {
+        self.start_photo_cloud_at("127.0.0.1:0", &self.pki.ca_cert())
+    }
+
+    /// The same, accepting authority (desk) certificates of `authority_ca` only.
+    pub fn start_photo_cloud_trusting(&self, authority_ca: &Path) -> anyhow::Result<(Running, String)> {
+        self.start_photo_cloud_at("127.0.0.1:0", authority_ca)
+    }
+
+    pub fn start_photo_cloud_at(&self, listen: &str, authority_ca: &Path) -> anyhow::Result<(Running, String)> {
+        let path = |p: PathBuf| p.display().to_string();
+        let mut child = Command::new(binary("schalter-photo-cloud"))
+            .args([
+                "serve",
+                "--listen",
+                listen,
+                "--tls-cert",
+                &path(self.pki.photo_cloud_cert()),
+                "--tls-key",
+                &path(self.pki.photo_cloud_key()),
+                "--authority-ca",
+                &path(authority_ca.to_owned()),
+                "--studio-ca",
+                &path(self.pki.studio_ca_cert()),
+                "--seal-key",
+                &path(self.pki.seal_key()),
+                "--seal-cert",
+                &path(self.pki.seal_cert()),
+            ])
+            .env(
+                "SCHALTER_PHOTO_CLOUD_DATABASE_URL",
+                format!("sqlite://{}", self.dir.path().join("cloud.db").display()),
+            )
+            .env("SCHALTER_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let url = announced_url(&mut child);
+        let running = Running::new(child);
+        Ok((running, url?))
+    }
+
+    /// Uploads `photo` as the studio would and returns the code text (Base64).
+    pub async fn studio_upload(
+        &self,
+        cloud_url: &str,
+        photo: &[u8],
+        algorithm: schalter_photo::Algorithm,
+    ) -> anyhow::Result<String> {
+        let ca = std::fs::read_to_string(self.pki.ca_cert())?;
+        let studio = schalter_pki::Identity::load(&self.pki.studio_cert(), &self.pki.studio_key())?;
+        let client = schalter_photo_cloud::studio::StudioClient::new(cloud_url, &ca, &studio)?;
+        let upload = schalter_photo_cloud::studio::upload_photo(&client, photo, algorithm).await?;
+        Ok(upload.code.to_base64().to_string())
+    }
+}
+
+/// Reads the "listening on URL" line a server prints and keeps draining its stdout.
+fn announced_url(child: &mut Child) -> anyhow::Result<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(line) = lines.next().transpose()? {
+        if let Some(url) = line.split("listening on ").nth(1) {
+            let url = url.trim().to_owned();
+            std::thread::spawn(move || for _ in lines {});
+            return Ok(url);
+        }
+    }
+    bail!("server exited before listening")
+}
+
+pub fn asset(path: &str) -> Vec<u8> {
+    std::fs::read(workspace_root().join("assets").join(path)).expect("asset file")
 }
 
 fn tauri_driver_path() -> PathBuf {

@@ -20,6 +20,18 @@ function fakeApi(login: DeskApi["login"]): DeskApi {
     currentSession: vi.fn(async () => erika),
     connectionStatus: vi.fn(async () => ({ online: true, central_url: "https://localhost", last_contact: null, last_sync: null })),
     checkConnection: vi.fn(async () => ({ online: true, central_url: "https://localhost", last_contact: null, last_sync: null })),
+    fetchPhoto: vi.fn(async (code: string) => ({
+      photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e",
+      cloud_url: "https://cloud.example",
+      algorithm: "AES-256-GCM",
+      user_identifier: code.slice(0, 5),
+      width: 1244,
+      height: 1600,
+      checks: [{ id: "min_size", passed: true, message: "Mindestens 1244 × 1600 Pixel" }],
+      all_passed: true,
+      image_data_url: "data:image/jpeg;base64,AAAA",
+    })),
+    decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until })),
   };
 }
 
@@ -80,5 +92,37 @@ describe("login screen", () => {
       window.dispatchEvent(new KeyboardEvent("keydown", { key: "F3" }));
     });
     expect(root.querySelector("#section-content h1")?.textContent).toBe("Antrag");
+  });
+});
+
+describe("photo code scanner", () => {
+  it("recognises a fast key burst as a scan from any section, fetches and accepts with F8", async () => {
+    const api = fakeApi(vi.fn(async () => erika));
+    await act(() => render(<App api={api} />, root));
+    await type("username", "erika");
+    await type("password", "richtig-und-lang");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F3" }));
+    });
+    const code = "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxlAAECAwQFBgcICQoLDA0ODw==";
+    await act(() => {
+      for (const key of [...code, "Enter"]) {
+        window.dispatchEvent(new KeyboardEvent("keydown", { key, cancelable: true }));
+      }
+    });
+    await flush();
+    expect(api.fetchPhoto).toHaveBeenCalledWith(code);
+    expect(root.querySelector("#section-content h1")?.textContent).toBe("Kunde/Foto");
+    expect(root.querySelector("#photo-verdict")?.textContent).toBe("Alle Prüfungen bestanden");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
+    });
+    await flush();
+    expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: null });
+    expect(root.querySelector("#photo-status")?.textContent).toBe("Foto übernommen und in der Cloud gelöscht.");
   });
 });

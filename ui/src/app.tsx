@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren } from "preact";
 import type { ConnectionView, SessionView, commands } from "./bindings";
 import { asUiError, errorText, formatTime, roleLabel, t, type Lang } from "./i18n";
+import { PhotoSection, usePhoto } from "./photo";
+import { ScanDetector } from "./scanner";
 import { SECTIONS, shortcutFor, type Section } from "./shortcuts";
 
 export type DeskApi = typeof commands;
@@ -24,6 +27,9 @@ export function App({ api }: { api: DeskApi }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [section, setSection] = useState<Section>("customer");
   const [showHelp, setShowHelp] = useState(false);
+  const photo = usePhoto(api, lang);
+  const scanner = useRef(new ScanDetector());
+  const burstOrigin = useRef<{ field: HTMLInputElement | HTMLTextAreaElement; value: string } | null>(null);
 
   const toggleLang = useCallback(() => {
     setLang((current) => {
@@ -85,6 +91,27 @@ export function App({ api }: { api: DeskApi }) {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      const fed = scanner.current.feed(event.key, performance.now());
+      if (fed.burstStart) {
+        const active = document.activeElement;
+        burstOrigin.current =
+          active instanceof HTMLInputElement || active instanceof HTMLTextAreaElement ? { field: active, value: active.value } : null;
+      }
+      if (fed.scan !== undefined) {
+        event.preventDefault();
+        event.stopPropagation();
+        // The scanner typed into whatever field had focus: take its keystrokes back out.
+        const origin = burstOrigin.current;
+        if (origin) {
+          origin.field.value = origin.value;
+          origin.field.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+        if (session) {
+          setSection("customer");
+          void photo.fetch(fed.scan);
+        }
+        return;
+      }
       const action = shortcutFor(event);
       if (!action) return;
       if (action.kind === "toggleLanguage") toggleLang();
@@ -92,16 +119,22 @@ export function App({ api }: { api: DeskApi }) {
       else if (!session) return;
       else if (action.kind === "navigate") setSection(action.section);
       else if (action.kind === "logout") void logout();
+      else if (section !== "customer" || !photo.state.photo) return;
+      else if (action.kind === "photoAccept") void photo.decide(true);
+      else if (action.kind === "photoReject") void photo.decide(false);
+      else if (action.kind === "photoKeep") photo.toggleKeep();
       event.preventDefault();
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [session, toggleLang, logout]);
+    window.addEventListener("keydown", onKey, true);
+    return () => window.removeEventListener("keydown", onKey, true);
+  }, [session, section, toggleLang, logout, photo]);
 
   return (
     <div class="desk">
       {session ? (
-        <MainScreen lang={lang} session={session} connection={connection} section={section} onSection={setSection} onLogout={logout} onToggleLang={toggleLang} />
+        <MainScreen lang={lang} session={session} connection={connection} section={section} onSection={setSection} onLogout={logout} onToggleLang={toggleLang}>
+          {section === "customer" ? <PhotoSection lang={lang} photo={photo} /> : <p class="placeholder">{t(lang, "comingSoon")}</p>}
+        </MainScreen>
       ) : (
         <LoginScreen
           lang={lang}
@@ -216,6 +249,7 @@ function MainScreen(props: {
   onSection: (section: Section) => void;
   onLogout: () => void;
   onToggleLang: () => void;
+  children: ComponentChildren;
 }) {
   const { lang, session, connection } = props;
   const current = SECTIONS.find((s) => s.id === props.section)!;
@@ -257,7 +291,7 @@ function MainScreen(props: {
       </nav>
       <main class="content" id="section-content">
         <h1>{t(lang, current.label)}</h1>
-        <p class="placeholder">{t(lang, "comingSoon")}</p>
+        {props.children}
       </main>
       <footer class="statusbar">
         <span>
@@ -273,6 +307,7 @@ function ShortcutHelp({ lang }: { lang: Lang }) {
   const rows: [string, string][] = [
     ["F2 – F5", t(lang, "keyNavigate")],
     ["Enter", t(lang, "keySubmit")],
+    ["F7 / F8 / F9", t(lang, "keyPhoto")],
     ["Strg+Q", t(lang, "keyLogout")],
     ["Alt+S", t(lang, "keyLanguage")],
     ["F1", t(lang, "keyHelp")],

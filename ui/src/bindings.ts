@@ -26,10 +26,40 @@ last_contact: string | null,
  */
 last_sync: string | null, };
 
+export type PhotoCheckView = { id: string, passed: boolean, message: string, };
+
+export type PhotoView = { photo_id: string, cloud_url: string, algorithm: string, 
+/**
+ * The studio's "Nutzerkennung", stored with the application.
+ */
+user_identifier: string, width: number, height: number, checks: Array<PhotoCheckView>, all_passed: boolean, 
+/**
+ * `data:image/jpeg;base64,…`, shown in the window; never logged.
+ */
+image_data_url: string, };
+
+export type PhotoDecisionView = { photo_id: string, accepted: boolean, 
+/**
+ * Deleted in the cloud (accepted without keeping).
+ */
+deleted_in_cloud: boolean, 
+/**
+ * `YYYY-MM-DD` if the cloud keeps it for reuse.
+ */
+kept_until: string | null, };
+
+export type PhotoDecisionArgs = { photo_id: string, accept: boolean, 
+/**
+ * `YYYY-MM-DD`: keep in the cloud for reuse until then instead of deleting.
+ */
+keep_until: string | null, };
+
 export const commands = {
   login: (args: LoginArgs): Promise<SessionView> => invoke("login", { args }),
   logout: (): Promise<null> => invoke("logout"),
   currentSession: (): Promise<SessionView | null> => invoke("current_session"),
   connectionStatus: (): Promise<ConnectionView> => invoke("connection_status"),
   checkConnection: (): Promise<ConnectionView> => invoke("check_connection"),
+  fetchPhoto: (code: string): Promise<PhotoView> => invoke("fetch_photo", { code }),
+  decidePhoto: (args: PhotoDecisionArgs): Promise<PhotoDecisionView> => invoke("decide_photo", { args }),
 };

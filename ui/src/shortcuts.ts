@@ -13,7 +13,10 @@ export type ShortcutAction =
   | { kind: "navigate"; section: Section }
   | { kind: "logout" }
   | { kind: "toggleLanguage" }
-  | { kind: "toggleHelp" };
+  | { kind: "toggleHelp" }
+  | { kind: "photoAccept" }
+  | { kind: "photoReject" }
+  | { kind: "photoKeep" };
 
 export interface KeyLike {
   key: string;
@@ -32,6 +35,14 @@ export function shortcutFor(event: KeyLike): ShortcutAction | null {
     }
     if (event.key === "F1") {
       return { kind: "toggleHelp" };
+    }
+    const photo: Record<string, ShortcutAction> = {
+      F7: { kind: "photoKeep" },
+      F8: { kind: "photoAccept" },
+      F9: { kind: "photoReject" },
+    };
+    if (photo[event.key]) {
+      return photo[event.key];
     }
   }
   if (event.ctrlKey && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "q") {

@@ -1,6 +1,7 @@
 //! `cargo xtask demo | test | pki`: everything a fresh Debian 12 machine needs, set up
 //! idempotently, then the job.
 
+mod bench;
 mod demo;
 mod setup;
 mod test;
@@ -14,7 +15,8 @@ const USAGE: &str = "cargo xtask <command>
 
   demo   Entwicklungs-PKI, zentrale API mit Demodaten und das Arbeitsplatz-Fenster starten
   test   Formatierung, Clippy, alle Rust-Tests, UI-Tests und WebDriver-Tests unter Xvfb
-  pki    nur die Entwicklungs-PKI unter .demo/pki anlegen";
+  pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
+  bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf";
 
 fn main() {
     if let Err(error) = run() {
@@ -28,6 +30,7 @@ fn run() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("demo") => demo::run(),
         Some("test") => test::run(),
+        Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("pki") => {
             let paths = schalter_pki::DevPkiPaths::new(project_root().join(".demo/pki"));
             if paths.ensure("desk-05111000_01-1")? {

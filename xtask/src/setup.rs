@@ -25,8 +25,20 @@ const PACKAGES: &[&str] = &[
     "imagemagick",
 ];
 
+/// The C decoders and curl the benchmarks compare against.
+const BENCH_PACKAGES: &[&str] = &["zbar-tools", "dmtx-utils", "curl"];
+
 pub fn system_packages() -> anyhow::Result<()> {
-    let missing: Vec<&str> = PACKAGES.iter().copied().filter(|p| !installed(p)).collect();
+    install_missing(PACKAGES)
+}
+
+pub fn bench_packages() -> anyhow::Result<()> {
+    install_missing(PACKAGES)?;
+    install_missing(BENCH_PACKAGES)
+}
+
+fn install_missing(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
     }

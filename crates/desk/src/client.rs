@@ -50,7 +50,8 @@ impl CentralClient {
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), DeskError> {
-        let response = self.request(Method::POST, paths::LOGOUT, Some(token)).send().await.map_err(transport_error)?;
+        let response =
+            self.request(Method::POST, paths::LOGOUT, Some(token)).send().await.map_err(central_transport_error)?;
         check(response).await.map(drop)
     }
 
@@ -63,7 +64,7 @@ impl CentralClient {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T, DeskError> {
-        let response = request.send().await.map_err(transport_error)?;
+        let response = request.send().await.map_err(central_transport_error)?;
         let response = check(response).await?;
         let status = response.status();
         response.json().await.map_err(|_| DeskError::UnexpectedAnswer(status.as_u16()))
@@ -84,21 +85,40 @@ async fn check(response: reqwest::Response) -> Result<reqwest::Response, DeskErr
     }
 }
 
-/// Tells a refused certificate (which needs IT) apart from a network outage (which
-/// passes): rustls errors sit somewhere in the source chain.
-fn transport_error(error: reqwest::Error) -> DeskError {
-    let mut source = error.source();
-    while let Some(cause) = source {
-        if cause.downcast_ref::<rustls::Error>().is_some() {
-            return DeskError::TlsRejected;
-        }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            if io.get_ref().is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some()) {
-                return DeskError::TlsRejected;
-            }
-        }
-        source = cause.source();
+pub(crate) enum TransportFailure {
+    /// A certificate was refused, by us or by the server: needs IT, not patience.
+    Tls,
+    /// Anything else: no route, refused, timed out, dropped.
+    Network,
+}
+
+/// Tells a refused certificate apart from a network outage: a rustls error sits
+/// somewhere in the chain, possibly inside nested `io::Error`s (whose `source()` skips
+/// the wrapped error, so those are opened with `get_ref()`).
+pub(crate) fn transport_error(error: reqwest::Error) -> TransportFailure {
+    if error.source().is_some_and(involves_tls) {
+        TransportFailure::Tls
+    } else {
+        tracing::debug!(error = %error.without_url(), "server unreachable");
+        TransportFailure::Network
     }
-    tracing::debug!(error = %error.without_url(), "central API unreachable");
-    DeskError::Unreachable
+}
+
+fn involves_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.downcast_ref::<rustls::Error>().is_some() {
+        return true;
+    }
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        if io.get_ref().is_some_and(|inner| involves_tls(inner)) {
+            return true;
+        }
+    }
+    error.source().is_some_and(involves_tls)
+}
+
+fn central_transport_error(error: reqwest::Error) -> DeskError {
+    match transport_error(error) {
+        TransportFailure::Tls => DeskError::TlsRejected,
+        TransportFailure::Network => DeskError::Unreachable,
+    }
 }

@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use schalter_domain::OrganisationKey;
 use serde::Deserialize;
 
 use crate::DeskError;
@@ -14,6 +15,14 @@ use crate::DeskError;
 /// desk_key = "pki/desk.key"
 /// # Some GPUs show an empty window with WebKitGTK's DMA-BUF renderer:
 /// disable_dmabuf_renderer = false
+/// # The office's DVDV organisation key, sent to photo clouds:
+/// organisation_key = "psb:05111000_00"
+///
+/// # Trusted photo clouds (our stand-in for the DVDV directory): only these are contacted.
+/// [[photo_clouds]]
+/// base_url = "https://image-download.example"
+/// ca = "pki/photo-cloud-ca.pem"          # the only CA trusted for this cloud's TLS
+/// seal_cert = "pki/photo-cloud-seal.pem" # pinned seal certificate
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +33,19 @@ pub struct DeskConfig {
     pub desk_key: PathBuf,
     #[serde(default)]
     pub disable_dmabuf_renderer: bool,
+    #[serde(default)]
+    pub organisation_key: Option<OrganisationKey>,
+    #[serde(default)]
+    pub photo_clouds: Vec<TrustedCloud>,
+}
+
+/// A photo cloud this desk may fetch from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustedCloud {
+    pub base_url: String,
+    pub ca: PathBuf,
+    pub seal_cert: PathBuf,
 }
 
 impl DeskConfig {
@@ -33,10 +55,19 @@ impl DeskConfig {
         let mut config: DeskConfig =
             toml::from_str(&text).map_err(|e| DeskError::Config(format!("{}: {}", path.display(), e.message())))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for file in [&mut config.central_ca, &mut config.desk_cert, &mut config.desk_key] {
+        let files = [&mut config.central_ca, &mut config.desk_cert, &mut config.desk_key]
+            .into_iter()
+            .chain(config.photo_clouds.iter_mut().flat_map(|cloud| [&mut cloud.ca, &mut cloud.seal_cert]));
+        for file in files {
             if file.is_relative() {
                 *file = base.join(&*file);
             }
+        }
+        for cloud in &mut config.photo_clouds {
+            if !cloud.base_url.starts_with("https://") {
+                return Err(DeskError::Config(format!("photo_clouds: {} ist keine https-Adresse", cloud.base_url)));
+            }
+            cloud.base_url = cloud.base_url.trim_end_matches('/').to_owned();
         }
         if !config.central_url.starts_with("https://") {
             return Err(DeskError::Config("central_url muss mit https:// beginnen".into()));

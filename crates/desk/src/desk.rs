@@ -5,7 +5,9 @@ use schalter_wire::Session;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::{CentralClient, ConnectionView, DeskConfig, DeskError, SessionView};
+use crate::{
+    CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView, SessionView,
+};
 
 #[derive(Default)]
 struct Connection {
@@ -17,13 +19,19 @@ struct Connection {
 /// One running desk: its client, the clerk's session and what it knows of the network.
 pub struct Desk {
     client: CentralClient,
+    photos: PhotoRetrieval,
     session: Mutex<Option<Session>>,
     connection: Mutex<Connection>,
 }
 
 impl Desk {
     pub fn new(config: &DeskConfig) -> Result<Self, DeskError> {
-        Ok(Self { client: CentralClient::new(config)?, session: Mutex::new(None), connection: Mutex::default() })
+        Ok(Self {
+            client: CentralClient::new(config)?,
+            photos: PhotoRetrieval::new(config)?,
+            session: Mutex::new(None),
+            connection: Mutex::default(),
+        })
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Result<SessionView, DeskError> {
@@ -51,6 +59,36 @@ impl Desk {
             }
         }
         Ok(())
+    }
+
+    /// Fetches and checks the photo behind a scanned code. Only for a logged-in clerk.
+    pub async fn fetch_photo(&self, code: &str) -> Result<PhotoView, DeskError> {
+        let clerk = self.clerk_id()?;
+        let result = self.photos.fetch(code).await;
+        // The retrieval audit: who, when, which photo; never image bytes.
+        match &result {
+            Ok(photo) => tracing::info!(%clerk, photo_id = %photo.photo_id, "audit: photo fetched"),
+            Err(error) => tracing::info!(%clerk, code = error.code(), "audit: photo fetch failed"),
+        }
+        result
+    }
+
+    pub async fn decide_photo(
+        &self,
+        photo_id: &str,
+        accept: bool,
+        keep_until: Option<String>,
+    ) -> Result<PhotoDecisionView, DeskError> {
+        let clerk = self.clerk_id()?;
+        let decision = self.photos.decide(photo_id, accept, keep_until).await?;
+        tracing::info!(%clerk, photo_id, accept, "audit: photo decision");
+        Ok(decision)
+    }
+
+    fn clerk_id(&self) -> Result<uuid::Uuid, DeskError> {
+        self.current_session().ok_or(DeskError::NotLoggedIn)?;
+        let session = self.session.lock().expect("session lock");
+        session.as_ref().map(|s| s.clerk.id).ok_or(DeskError::NotLoggedIn)
     }
 
     /// The session, unless it has expired by the clock.

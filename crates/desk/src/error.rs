@@ -21,6 +21,25 @@ pub enum DeskError {
     Central { code: String, message: String },
     #[error("Die Zentrale hat unerwartet geantwortet (HTTP {0}). Bitte später erneut versuchen.")]
     UnexpectedAnswer(u16),
+    /// A defect of the photo code, the seal, the decryption or the image.
+    #[error("{0}")]
+    Photo(#[from] schalter_photo::PhotoError),
+    #[error("Die Foto-Cloud ist nicht erreichbar (nach mehreren Versuchen). Bitte gleich noch einmal scannen.")]
+    CloudUnreachable,
+    #[error("Die Foto-Cloud hat sich nicht mit dem hinterlegten Zertifikat ausgewiesen oder unser Zertifikat abgelehnt. Abruf abgebrochen; bitte die IT verständigen.")]
+    CloudTlsRejected,
+    #[error("Die Foto-Cloud hat unerwartet geantwortet ({0}). Bitte erneut versuchen.")]
+    CloudAnswer(String),
+    #[error("Das Foto ist in der Cloud nicht vorhanden: unbekannt, bereits abgerufen und gelöscht oder abgelaufen. Die Kundin oder der Kunde muss sich an das Fotostudio wenden.")]
+    PhotoNotFound,
+    #[error("Die Foto-Cloud verweigert den Abruf: Der Organisationsschlüssel dieses Arbeitsplatzes gehört keiner Pass-, Personalausweis- oder Ausländerbehörde. Bitte die IT verständigen.")]
+    WrongOrganisationCategory,
+    #[error(
+        "Die Foto-Cloud bewahrt Fotos höchstens sechs Monate nach dem Hochladen auf. Bitte ein früheres Datum wählen."
+    )]
+    RetentionTooLong,
+    #[error("Es ist kein Foto geöffnet. Bitte zuerst den Code scannen.")]
+    NoPhoto,
 }
 
 impl DeskError {
@@ -34,6 +53,14 @@ impl DeskError {
             DeskError::NotLoggedIn => "not_logged_in",
             DeskError::Central { code, .. } => code,
             DeskError::UnexpectedAnswer(_) => "unexpected_answer",
+            DeskError::Photo(inner) => inner.code(),
+            DeskError::CloudUnreachable => "cloud_unreachable",
+            DeskError::CloudTlsRejected => "cloud_tls_rejected",
+            DeskError::CloudAnswer(_) => "cloud_unexpected_answer",
+            DeskError::PhotoNotFound => "photo_not_found",
+            DeskError::WrongOrganisationCategory => "wrong_category",
+            DeskError::RetentionTooLong => "retention_too_long",
+            DeskError::NoPhoto => "no_photo",
         }
     }
 

@@ -5,16 +5,28 @@ mod client;
 mod config;
 mod desk;
 mod error;
+mod photo;
 mod views;
 
 pub use client::CentralClient;
 pub use config::DeskConfig;
 pub use desk::Desk;
 pub use error::{DeskError, UiError};
-pub use views::{ConnectionView, LoginArgs, SessionView};
+pub use photo::{OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
+pub use views::{ConnectionView, LoginArgs, PhotoDecisionArgs, SessionView};
 
 /// Every type the front end sees, for the generated TypeScript bindings.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![schalter_domain::Role::decl(), UiError::decl(), LoginArgs::decl(), SessionView::decl(), ConnectionView::decl()]
+    vec![
+        schalter_domain::Role::decl(),
+        UiError::decl(),
+        LoginArgs::decl(),
+        SessionView::decl(),
+        ConnectionView::decl(),
+        PhotoCheckView::decl(),
+        PhotoView::decl(),
+        PhotoDecisionView::decl(),
+        PhotoDecisionArgs::decl(),
+    ]
 }

@@ -36,3 +36,12 @@ pub struct ConnectionView {
     /// RFC 3339 time of the last completed sync, if any.
     pub last_sync: Option<String>,
 }
+
+/// The clerk's decision on the photo on screen.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct PhotoDecisionArgs {
+    pub photo_id: String,
+    pub accept: bool,
+    /// `YYYY-MM-DD`: keep in the cloud for reuse until then instead of deleting.
+    pub keep_until: Option<String>,
+}

@@ -180,9 +180,48 @@ impl DevPkiPaths {
     pub fn desk_key(&self) -> PathBuf {
         self.dir.join("desk.key")
     }
+    /// TLS server certificate of the reference photo cloud.
+    pub fn photo_cloud_cert(&self) -> PathBuf {
+        self.dir.join("photo-cloud.pem")
+    }
+    pub fn photo_cloud_key(&self) -> PathBuf {
+        self.dir.join("photo-cloud.key")
+    }
+    /// The photo cloud's seal (signing) certificate and PKCS#8 key.
+    pub fn seal_cert(&self) -> PathBuf {
+        self.dir.join("seal.pem")
+    }
+    pub fn seal_key(&self) -> PathBuf {
+        self.dir.join("seal.key")
+    }
+    /// Studios get their certificates from a CA of their own: the photo cloud tells
+    /// studios and authorities apart by the issuing CA.
+    pub fn studio_ca_cert(&self) -> PathBuf {
+        self.dir.join("studio-ca.pem")
+    }
+    /// A photo studio's client certificate for uploads.
+    pub fn studio_cert(&self) -> PathBuf {
+        self.dir.join("studio.pem")
+    }
+    pub fn studio_key(&self) -> PathBuf {
+        self.dir.join("studio.key")
+    }
 
-    fn all(&self) -> [PathBuf; 5] {
-        [self.ca_cert(), self.central_cert(), self.central_key(), self.desk_cert(), self.desk_key()]
+    fn all(&self) -> [PathBuf; 12] {
+        [
+            self.studio_ca_cert(),
+            self.ca_cert(),
+            self.central_cert(),
+            self.central_key(),
+            self.desk_cert(),
+            self.desk_key(),
+            self.photo_cloud_cert(),
+            self.photo_cloud_key(),
+            self.seal_cert(),
+            self.seal_key(),
+            self.studio_cert(),
+            self.studio_key(),
+        ]
     }
 
     /// Creates the development PKI unless every file is already there. Returns whether
@@ -196,9 +235,17 @@ impl DevPkiPaths {
         let ca = CertificateAuthority::new("Schalter Entwicklungs-CA")?;
         let central = ca.issue_server(&["localhost", "127.0.0.1", "::1"], Validity::days(825))?;
         let desk = ca.issue_client(desk_name, Validity::days(825))?;
+        let photo_cloud = ca.issue_server(&["localhost", "127.0.0.1", "::1"], Validity::days(825))?;
+        let seal = ca.issue_client("Schalter Referenz-Foto-Cloud Siegel", Validity::days(825))?;
+        let studio_ca = CertificateAuthority::new("Schalter Entwicklungs-CA Fotostudios")?;
+        let studio = studio_ca.issue_client("Fotostudio Muster", Validity::days(825))?;
+        write(&self.studio_ca_cert(), &studio_ca.cert_pem(), false)?;
         write(&self.ca_cert(), &ca.cert_pem(), false)?;
         central.write(&self.central_cert(), &self.central_key())?;
         desk.write(&self.desk_cert(), &self.desk_key())?;
+        photo_cloud.write(&self.photo_cloud_cert(), &self.photo_cloud_key())?;
+        seal.write(&self.seal_cert(), &self.seal_key())?;
+        studio.write(&self.studio_cert(), &self.studio_key())?;
         Ok(true)
     }
 }

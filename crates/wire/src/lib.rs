@@ -98,3 +98,63 @@ pub struct SessionInfo {
     pub absolute_expires_at: OffsetDateTime,
     pub clerk: Clerk,
 }
+
+/// The REST shape of a TR-03170 photo cloud as we define it (the official interface
+/// specification is not public): the only place its paths and bodies are written down,
+/// so a different cloud's shape can be swapped in here.
+pub mod photo_cloud {
+    use serde::{Deserialize, Serialize};
+    use uuid::Uuid;
+
+    /// The authority's DVDV organisation key, e.g. `psb:05111000_00`.
+    pub const ORGANISATION_KEY_HEADER: &str = "x-organisation-key";
+
+    pub mod paths {
+        pub const SEAL_CERTIFICATE: &str = "/v1/seal-certificate";
+        pub const STUDIO_UPLOAD: &str = "/v1/studio/photos";
+
+        pub fn photo(photo_id: uuid::Uuid) -> String {
+            format!("/v1/photos/{photo_id}")
+        }
+
+        pub fn retention(photo_id: uuid::Uuid) -> String {
+            format!("/v1/photos/{photo_id}/retention")
+        }
+    }
+
+    /// The cloud's seal over SHA-256(ciphertext ‖ user identifier).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Seal {
+        pub algorithm: String,
+        /// Base64.
+        pub signature: String,
+    }
+
+    /// Answer to an authority's fetch.
+    #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PhotoEnvelope {
+        /// Base64 of the encrypted photo.
+        pub ciphertext: String,
+        /// "Nutzerkennung": three UUIDs joined by `:::`.
+        pub user_identifier: String,
+        pub seal: Seal,
+    }
+
+    impl std::fmt::Debug for PhotoEnvelope {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("PhotoEnvelope").field("ciphertext_b64_len", &self.ciphertext.len()).finish_non_exhaustive()
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RetentionRequest {
+        /// `YYYY-MM-DD`, at most six months after the upload.
+        pub keep_until: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct UploadReceipt {
+        pub photo_id: Uuid,
+        pub user_identifier: String,
+    }
+}

@@ -1,0 +1,287 @@
+//! Fetching a citizen's photo from a TR-03170 cloud: strict code parsing, only trusted
+//! clouds, mutual TLS with the office certificate, seal before decryption, then the
+//! TR-03121 checks on the decrypted image.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use reqwest::{Method, StatusCode};
+use schalter_domain::OrganisationKey;
+use schalter_photo::{check, crypto, seal, PhotoCode, UserIdentifier};
+use schalter_wire::photo_cloud::{paths, PhotoEnvelope, RetentionRequest, ORGANISATION_KEY_HEADER};
+use serde::Serialize;
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::client::{transport_error, TransportFailure};
+use crate::{DeskConfig, DeskError};
+
+/// How often a fetch is tried when the network or the cloud fails transiently.
+const ATTEMPTS: u32 = 2;
+const RETRY_PAUSE: Duration = Duration::from_millis(300);
+
+/// One check of the photo as the clerk sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PhotoCheckView {
+    pub id: String,
+    pub passed: bool,
+    pub message: String,
+}
+
+/// A fetched, verified and decrypted photo, ready for the clerk's comparison.
+#[derive(Clone, Serialize, TS)]
+pub struct PhotoView {
+    pub photo_id: String,
+    pub cloud_url: String,
+    pub algorithm: String,
+    /// The studio's "Nutzerkennung", stored with the application.
+    pub user_identifier: String,
+    pub width: u32,
+    pub height: u32,
+    pub checks: Vec<PhotoCheckView>,
+    pub all_passed: bool,
+    /// `data:image/jpeg;base64,…`, shown in the window; never logged.
+    pub image_data_url: String,
+}
+
+impl std::fmt::Debug for PhotoView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PhotoView").field("photo_id", &self.photo_id).field("all_passed", &self.all_passed).finish()
+    }
+}
+
+/// What became of the photo in the cloud after the clerk's decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PhotoDecisionView {
+    pub photo_id: String,
+    pub accepted: bool,
+    /// Deleted in the cloud (accepted without keeping).
+    pub deleted_in_cloud: bool,
+    /// `YYYY-MM-DD` if the cloud keeps it for reuse.
+    pub kept_until: Option<String>,
+}
+
+/// A photo after seal, decryption and checks.
+pub struct OpenedPhoto {
+    pub jpeg: Vec<u8>,
+    pub user_identifier: UserIdentifier,
+    pub report: check::PhotoReport,
+}
+
+struct Cloud {
+    base_url: String,
+    http: reqwest::Client,
+    seal_cert_pem: String,
+}
+
+struct Fetched {
+    code: PhotoCode,
+    cloud: usize,
+}
+
+/// The desk's photo clouds and the photo currently on screen.
+pub struct PhotoRetrieval {
+    clouds: Vec<Cloud>,
+    organisation_key: Option<OrganisationKey>,
+    limits: check::Limits,
+    current: Mutex<Option<Fetched>>,
+}
+
+impl PhotoRetrieval {
+    pub fn new(config: &DeskConfig) -> Result<Self, DeskError> {
+        Self::with_connection_reuse(config, true)
+    }
+
+    /// `reuse_connections = false` opens a new TLS connection per request (with the TLS
+    /// configuration still built once): for measuring the cold path.
+    pub fn with_connection_reuse(config: &DeskConfig, reuse_connections: bool) -> Result<Self, DeskError> {
+        let identity = schalter_pki::Identity::load(&config.desk_cert, &config.desk_key)?;
+        let clouds = config
+            .photo_clouds
+            .iter()
+            .map(|trusted| {
+                let ca = schalter_pki::load_ca(&trusted.ca)?;
+                let seal_cert_pem = std::fs::read_to_string(&trusted.seal_cert).map_err(|e| {
+                    DeskError::Config(format!("Siegelzertifikat {} nicht lesbar ({e})", trusted.seal_cert.display()))
+                })?;
+                let http = reqwest::Client::builder()
+                    .use_preconfigured_tls(schalter_pki::client_config(&ca, Some(&identity))?)
+                    .connect_timeout(Duration::from_secs(3))
+                    .timeout(Duration::from_secs(15))
+                    .pool_idle_timeout(Duration::from_secs(90))
+                    .pool_max_idle_per_host(if reuse_connections { usize::MAX } else { 0 })
+                    .user_agent(concat!("schalter-desk/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| DeskError::Config(format!("HTTP-Client: {e}")))?;
+                Ok(Cloud { base_url: trusted.base_url.clone(), http, seal_cert_pem })
+            })
+            .collect::<Result<Vec<_>, DeskError>>()?;
+        Ok(Self {
+            clouds,
+            organisation_key: config.organisation_key.clone(),
+            limits: check::Limits::default(),
+            current: Mutex::new(None),
+        })
+    }
+
+    /// Parses the scanned code, fetches from its (trusted) cloud, verifies the seal,
+    /// decrypts and checks the photo.
+    pub async fn fetch(&self, code_text: &str) -> Result<PhotoView, DeskError> {
+        let (code, cloud) = self.parse_trusted(code_text)?;
+        let envelope = self.download(&code, cloud).await?;
+        let opened = self.open(&code, cloud, &envelope)?;
+        let report = opened.report;
+        tracing::info!(photo_id = %code.photo_id, all_passed = report.all_passed, "photo retrieved");
+        let view = PhotoView {
+            photo_id: code.photo_id.to_string(),
+            cloud_url: self.clouds[cloud].base_url.clone(),
+            algorithm: code.algorithm.name().to_owned(),
+            user_identifier: opened.user_identifier.as_str().to_owned(),
+            width: report.width,
+            height: report.height,
+            checks: report
+                .checks
+                .iter()
+                .map(|c| PhotoCheckView { id: c.id.to_string(), passed: c.passed, message: c.message.to_string() })
+                .collect(),
+            all_passed: report.all_passed,
+            image_data_url: format!("data:image/jpeg;base64,{}", BASE64.encode(&opened.jpeg)),
+        };
+        *self.current.lock().expect("photo lock") = Some(Fetched { code, cloud });
+        Ok(view)
+    }
+
+    /// Step 1: the code, strictly parsed, and the index of its trusted cloud.
+    pub fn parse_trusted(&self, code_text: &str) -> Result<(PhotoCode, usize), DeskError> {
+        let code = PhotoCode::parse(code_text)?;
+        code.check_trusted(self.clouds.iter().map(|c| c.base_url.as_str()))?;
+        // Trusted means one of ours matches: find which, by the same comparison.
+        let cloud = self.clouds.iter().position(|c| code.check_trusted([c.base_url.as_str()]).is_ok()).unwrap_or(0);
+        Ok((code, cloud))
+    }
+
+    /// Step 2: the sealed, encrypted photo from the cloud.
+    pub async fn download(&self, code: &PhotoCode, cloud: usize) -> Result<PhotoEnvelope, DeskError> {
+        let response = self.call(&self.clouds[cloud], Method::GET, &paths::photo(code.photo_id), None).await?;
+        response.json().await.map_err(|_| DeskError::CloudAnswer("kein gültiges Foto-Paket".into()))
+    }
+
+    /// Step 3: seal, decryption, image checks. The seal comes first: nothing of an
+    /// unsealed answer is decrypted or decoded.
+    pub fn open(&self, code: &PhotoCode, cloud: usize, envelope: &PhotoEnvelope) -> Result<OpenedPhoto, DeskError> {
+        let ciphertext = BASE64
+            .decode(envelope.ciphertext.as_bytes())
+            .map_err(|_| DeskError::CloudAnswer("Chiffrat ist kein Base64".into()))?;
+        let signature = BASE64
+            .decode(envelope.seal.signature.as_bytes())
+            .map_err(|_| DeskError::CloudAnswer("Siegel ist kein Base64".into()))?;
+        seal::verify(
+            &self.clouds[cloud].seal_cert_pem,
+            &envelope.seal.algorithm,
+            &ciphertext,
+            &envelope.user_identifier,
+            &signature,
+        )?;
+        let user_identifier = UserIdentifier::parse(&envelope.user_identifier)?;
+        let jpeg = crypto::decrypt(code, &ciphertext)?;
+        let report = check::check_photo(&jpeg, &self.limits)?;
+        Ok(OpenedPhoto { jpeg, user_identifier, report })
+    }
+
+    /// The clerk's decision on the photo on screen. Accepting deletes it in the cloud,
+    /// unless the citizen wants it kept for reuse until `keep_until` (`YYYY-MM-DD`).
+    /// Rejecting leaves the cloud alone, so the citizen can sort it out with the studio.
+    pub async fn decide(
+        &self,
+        photo_id: &str,
+        accept: bool,
+        keep_until: Option<String>,
+    ) -> Result<PhotoDecisionView, DeskError> {
+        let photo_id = Uuid::parse_str(photo_id).map_err(|_| DeskError::NoPhoto)?;
+        let (cloud_index, matches) = {
+            let current = self.current.lock().expect("photo lock");
+            match current.as_ref() {
+                Some(fetched) => (fetched.cloud, fetched.code.photo_id == photo_id),
+                None => return Err(DeskError::NoPhoto),
+            }
+        };
+        if !matches {
+            return Err(DeskError::NoPhoto);
+        }
+        let cloud = &self.clouds[cloud_index];
+        let mut decision = PhotoDecisionView {
+            photo_id: photo_id.to_string(),
+            accepted: accept,
+            deleted_in_cloud: false,
+            kept_until: None,
+        };
+        if accept {
+            match keep_until {
+                Some(date) => {
+                    let body = serde_json::to_vec(&RetentionRequest { keep_until: date.clone() })
+                        .map_err(|e| DeskError::CloudAnswer(e.to_string()))?;
+                    self.call(cloud, Method::PUT, &paths::retention(photo_id), Some(body)).await?;
+                    decision.kept_until = Some(date);
+                }
+                None => {
+                    self.call(cloud, Method::DELETE, &paths::photo(photo_id), None).await?;
+                    decision.deleted_in_cloud = true;
+                }
+            }
+        }
+        tracing::info!(%photo_id, accept, kept = decision.kept_until.is_some(), "photo decision");
+        *self.current.lock().expect("photo lock") = None;
+        Ok(decision)
+    }
+
+    async fn call(
+        &self,
+        cloud: &Cloud,
+        method: Method,
+        path: &str,
+        json_body: Option<Vec<u8>>,
+    ) -> Result<reqwest::Response, DeskError> {
+        let organisation_key = self.organisation_key.as_ref().ok_or_else(|| {
+            DeskError::Config("organisation_key fehlt; ohne ihn gibt keine Foto-Cloud ein Foto heraus".into())
+        })?;
+        let mut last = DeskError::CloudUnreachable;
+        for attempt in 1..=ATTEMPTS {
+            let mut request = cloud
+                .http
+                .request(method.clone(), format!("{}{path}", cloud.base_url))
+                .header(ORGANISATION_KEY_HEADER, organisation_key.to_string());
+            if let Some(body) = &json_body {
+                request = request.header(reqwest::header::CONTENT_TYPE, "application/json").body(body.clone());
+            }
+            match request.send().await {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) if response.status().is_server_error() => {
+                    last = DeskError::CloudAnswer(format!("HTTP {}", response.status().as_u16()));
+                }
+                Ok(response) => return Err(cloud_refusal(response).await),
+                Err(error) => match transport_error(error) {
+                    TransportFailure::Tls => return Err(DeskError::CloudTlsRejected),
+                    TransportFailure::Network => last = DeskError::CloudUnreachable,
+                },
+            }
+            if attempt < ATTEMPTS {
+                tracing::info!(attempt, "photo cloud call failed, retrying");
+                tokio::time::sleep(RETRY_PAUSE).await;
+            }
+        }
+        Err(last)
+    }
+}
+
+async fn cloud_refusal(response: reqwest::Response) -> DeskError {
+    let status = response.status();
+    let code = response.json::<schalter_wire::ApiError>().await.map(|e| e.code).unwrap_or_default();
+    match (status, code.as_str()) {
+        (StatusCode::NOT_FOUND, _) | (_, "not_found") => DeskError::PhotoNotFound,
+        (StatusCode::FORBIDDEN, _) | (_, "wrong_category") => DeskError::WrongOrganisationCategory,
+        (_, "retention_too_long") => DeskError::RetentionTooLong,
+        _ => DeskError::CloudAnswer(format!("HTTP {} {code}", status.as_u16())),
+    }
+}

@@ -1,0 +1,109 @@
+//! Runs [`crate::app`] on a mutual-TLS socket: the one way the binary, the tests and the
+//! demo start a photo cloud.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use axum_server::Handle;
+use schalter_pki::Identity;
+
+use crate::peer::{PeerAcceptor, PeerClassifier};
+use crate::{app, AppState, CloudError};
+
+/// The cloud's TLS identity and the two CAs whose client certificates it accepts.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub identity: Identity,
+    /// Issues the desks' (authorities') client certificates.
+    pub authority_ca_pem: String,
+    /// Issues the photo studios' client certificates.
+    pub studio_ca_pem: String,
+}
+
+impl TlsSettings {
+    pub fn load(cert: &Path, key: &Path, authority_ca: &Path, studio_ca: &Path) -> Result<Self, CloudError> {
+        let pki = |error: schalter_pki::PkiError| CloudError::Internal(error.to_string());
+        Ok(Self {
+            identity: Identity::load(cert, key).map_err(pki)?,
+            authority_ca_pem: schalter_pki::load_ca(authority_ca).map_err(pki)?,
+            studio_ca_pem: schalter_pki::load_ca(studio_ca).map_err(pki)?,
+        })
+    }
+
+    /// A rustls server demanding a client certificate from either CA, and the classifier that
+    /// later tells which of the two issued it.
+    fn build(&self) -> Result<(rustls::ServerConfig, PeerClassifier), CloudError> {
+        let classifier = PeerClassifier::new(&self.authority_ca_pem, &self.studio_ca_pem)?;
+        let both_cas = format!("{}\n{}", self.authority_ca_pem, self.studio_ca_pem);
+        let config = schalter_pki::mtls_server_config(&self.identity, &both_cas)
+            .map_err(|error| CloudError::Internal(format!("TLS configuration: {error}")))?;
+        Ok((config, classifier))
+    }
+}
+
+/// A photo cloud serving in this process.
+pub struct RunningServer {
+    address: SocketAddr,
+    handle: Handle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl std::fmt::Debug for RunningServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningServer").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+/// Binds `listen` (port 0 picks a free port) and serves until shut down.
+pub async fn start(state: AppState, listen: SocketAddr, tls: &TlsSettings) -> Result<RunningServer, CloudError> {
+    let (config, classifier) = tls.build()?;
+    let acceptor =
+        PeerAcceptor::new(RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config))), Arc::new(classifier));
+    let handle = Handle::new();
+    let server = axum_server::bind(listen).acceptor(acceptor).handle(handle.clone());
+    let task = tokio::spawn(server.serve(app(state).into_make_service()));
+    match handle.listening().await {
+        Some(address) => Ok(RunningServer { address, handle, task }),
+        None => {
+            let error = match task.await {
+                Ok(Err(error)) => error.to_string(),
+                _ => "server stopped before listening".to_owned(),
+            };
+            Err(CloudError::Internal(format!("cannot listen on {listen}: {error}")))
+        }
+    }
+}
+
+impl RunningServer {
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// `https://ADDR`: the cloud base URL for codes and clients.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.address)
+    }
+
+    /// To shut the server down from elsewhere, e.g. on a signal.
+    pub fn handle(&self) -> Handle {
+        self.handle.clone()
+    }
+
+    /// Stops accepting, lets running requests finish (at most five seconds) and waits.
+    pub async fn shutdown(self) -> Result<(), CloudError> {
+        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+        self.wait().await
+    }
+
+    /// Waits until the server has stopped.
+    pub async fn wait(self) -> Result<(), CloudError> {
+        match self.task.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(CloudError::Internal(format!("serving: {error}"))),
+            Err(error) => Err(CloudError::Internal(format!("server task: {error}"))),
+        }
+    }
+}

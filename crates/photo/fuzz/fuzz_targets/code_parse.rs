@@ -1,0 +1,19 @@
+//! `cargo +nightly fuzz run code_parse` (from crates/photo): the code parser must refuse any input
+//! with an error, never panic, and everything it accepts must survive a round trip.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use schalter_photo::{c40, PhotoCode};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(code) = PhotoCode::from_bytes(data) {
+        let again = PhotoCode::from_bytes(&code.to_bytes()).expect("an accepted code must re-parse");
+        assert_eq!(again, code);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = PhotoCode::parse(text);
+    }
+    if let Ok(text) = c40::decode(data) {
+        assert_eq!(c40::decode(&c40::encode(&text).expect("decoded text is Latin-1")).ok(), Some(text));
+    }
+});
