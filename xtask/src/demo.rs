@@ -104,10 +104,42 @@ fn run_processes(
     processes.push("zentrale API", server);
     let url = announced_url(stdout)?;
 
+    let mut cloud = Command::new(bin.join("schalter-photo-cloud"));
+    cloud
+        .args([
+            "serve", "--listen", "127.0.0.1:0", "--tls-cert", &path(pki.photo_cloud_cert()), "--tls-key",
+            &path(pki.photo_cloud_key()), "--authority-ca", &path(pki.ca_cert()), "--studio-ca",
+            &path(pki.studio_ca_cert()), "--seal-key", &path(pki.seal_key()), "--seal-cert", &path(pki.seal_cert()),
+        ])
+        .env("SCHALTER_PHOTO_CLOUD_DATABASE_URL", format!("sqlite://{}", demo.join("photo-cloud.db").display()))
+        .stdout(Stdio::piped())
+        .process_group(0)
+        .die_with_parent();
+    let mut cloud = cloud.spawn().context("starting schalter-photo-cloud")?;
+    let cloud_stdout = cloud.stdout.take().expect("piped");
+    processes.push("Foto-Cloud", cloud);
+    let cloud_url = announced_url(cloud_stdout)?;
+
+    // A photo studio uploads a synthetic sample photo and prints the code.
+    let studio_dir = demo.join("studio");
+    run_command(
+        Command::new(bin.join("schalter-photo-cloud"))
+            .args(["studio", "--cloud-url", &cloud_url, "--cloud-ca", &path(pki.ca_cert()), "--studio-cert"])
+            .arg(pki.studio_cert())
+            .arg("--studio-key")
+            .arg(pki.studio_key())
+            .arg("--photo")
+            .arg(project_root().join("assets/photos/valid-1244x1600.jpg"))
+            .arg("--out")
+            .arg(&studio_dir)
+            .stdout(Stdio::null()),
+    )?;
+
     std::fs::write(
         demo.join("desk.toml"),
         format!(
-            "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n"
+            "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n\
+             organisation_key = \"psb:05111000_00\"\n\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n"
         ),
     )?;
 
@@ -126,7 +158,8 @@ fn run_processes(
     processes.push("Arbeitsplatz", desk.spawn().context("starting schalter-desk")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Beenden:       Strg+C\n"
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, oder mit dem Scanner lesen\n  Beenden:       Strg+C\n",
+        studio_dir.join("code.txt").display()
     );
     let started = Instant::now();
     let mut screenshot_taken = false;

@@ -44,7 +44,10 @@ impl Algorithm {
     }
 
     pub fn from_oid(oid: &str) -> Result<Self, PhotoError> {
-        Self::ALL.into_iter().find(|a| a.oid() == oid).ok_or_else(|| PhotoError::UnknownAlgorithm { oid: excerpt(oid) })
+        Self::ALL
+            .into_iter()
+            .find(|a| a.oid() == oid)
+            .ok_or_else(|| PhotoError::UnknownAlgorithm { oid: excerpt(oid, 40) })
     }
 
     pub fn iv_len(self) -> usize {
@@ -125,12 +128,13 @@ impl PhotoCode {
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PhotoError> {
         let mut r = Reader { bytes, pos: 0 };
-        let header = r.take(2, CodeField::Header)?;
-        if header[0] != MAGIC {
-            return Err(PhotoError::WrongMagic { found: header[0] });
+        let magic = r.take(1, CodeField::Header)?[0];
+        if magic != MAGIC {
+            return Err(PhotoError::WrongMagic { found: magic });
         }
-        if header[1] != VERSION {
-            return Err(PhotoError::UnknownVersion { version: header[1] });
+        let version = r.take(1, CodeField::Header)?[0];
+        if version != VERSION {
+            return Err(PhotoError::UnknownVersion { version });
         }
 
         let url = r.field(CodeField::CloudUrl)?;
@@ -200,7 +204,7 @@ impl PhotoCode {
         if ours.is_some() && trusted.into_iter().any(|t| normalise_url(t) == ours) {
             Ok(())
         } else {
-            Err(PhotoError::UntrustedCloud { cloud_url: excerpt(&self.cloud_url) })
+            Err(PhotoError::UntrustedCloud { cloud_url: excerpt(&self.cloud_url, MAX_URL_LEN) })
         }
     }
 
@@ -448,6 +452,7 @@ mod tests {
     fn wrong_magic() {
         let r = Raw { magic: 0xDC, ..Raw::good() };
         assert_eq!(r.parse().unwrap_err(), PhotoError::WrongMagic { found: 0xDC });
+        assert_eq!(PhotoCode::from_bytes(b"h").unwrap_err(), PhotoError::WrongMagic { found: b'h' });
     }
 
     #[test]
@@ -460,6 +465,10 @@ mod tests {
     fn length_overrun_names_the_field() {
         let full = Raw::good().bytes();
         assert_eq!(PhotoCode::from_bytes(&[]).unwrap_err(), PhotoError::LengthOverrun { field: CodeField::Header });
+        assert_eq!(
+            PhotoCode::from_bytes(&[MAGIC]).unwrap_err(),
+            PhotoError::LengthOverrun { field: CodeField::Header }
+        );
         let v = URL.len();
         let cases = [
             (3 + 10, CodeField::CloudUrl),

@@ -150,11 +150,10 @@ impl PhotoError {
 
 /// Text from a hostile code or response may end up in a message: keep only a short printable-ASCII
 /// excerpt so a message cannot carry control characters or megabytes.
-pub(crate) fn excerpt(raw: &str) -> String {
-    const MAX: usize = 40;
+pub(crate) fn excerpt(raw: &str, max_chars: usize) -> String {
     let mut out: String =
-        raw.chars().take(MAX).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
-    if raw.chars().count() > MAX {
+        raw.chars().take(max_chars).map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).collect();
+    if raw.chars().count() > max_chars {
         out.push('…');
     }
     out
@@ -166,9 +165,9 @@ mod tests {
 
     #[test]
     fn excerpt_strips_control_characters_and_truncates() {
-        assert_eq!(excerpt("a\nb"), "a?b");
+        assert_eq!(excerpt("a\nb", 40), "a?b");
         let long = "x".repeat(100);
-        assert_eq!(excerpt(&long).chars().count(), 41);
+        assert_eq!(excerpt(&long, 40).chars().count(), 41);
     }
 
     #[test]

@@ -72,7 +72,7 @@ pub fn verify(
     signature: &[u8],
 ) -> Result<(), PhotoError> {
     if algorithm != ALGORITHM {
-        return Err(PhotoError::SealAlgorithmUnknown { algorithm: excerpt(algorithm) });
+        return Err(PhotoError::SealAlgorithmUnknown { algorithm: excerpt(algorithm, 40) });
     }
     let der =
         CertificateDer::from_pem_slice(seal_cert_pem.as_bytes()).map_err(|_| PhotoError::SealCertificateInvalid)?;

@@ -118,7 +118,8 @@ fn min_size(width: u32, height: u32) -> CheckResult {
 }
 
 /// Mean over sampled pixels of (max channel − min channel). A colour photo of a person is far above
-/// this (skin alone is ~40); a grey picture saved as RGB stays below 2 even after JPEG rounding.
+/// this (skin tones alone differ by several tens); a grey picture saved as RGB stays below 2 even
+/// after JPEG rounding.
 const GREY_CHROMA_LIMIT: f64 = 2.0;
 
 fn colour(structure: &jpeg::Structure, image: &DynamicImage) -> CheckResult {
@@ -130,11 +131,16 @@ fn colour(structure: &jpeg::Structure, image: &DynamicImage) -> CheckResult {
         3 => {}
         n => return fail(format!("Bild mit {n} Farbkanälen; verlangt ist ein 24-Bit-Farbbild (sRGB).")),
     }
-    if frame.precision != 8 || image.color() != image::ColorType::Rgb8 {
+    if frame.precision != 8 {
         return fail(format!(
             "Bild mit {} Bit je Kanal; verlangt sind 8 Bit je Kanal (24-Bit-Farbbild).",
             frame.precision
         ));
+    }
+    if image.color() != image::ColorType::Rgb8 {
+        return fail(
+            "Das Farbformat des Bildes wird nicht unterstützt; verlangt ist ein 24-Bit-Farbbild (sRGB).".into(),
+        );
     }
     if let Some(name) = structure.foreign_profile {
         return fail(format!("Farbprofil „{name}“; verlangt ist sRGB."));
