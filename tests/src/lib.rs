@@ -18,8 +18,14 @@ pub const CLERK_NAME: &str = "Erika Mustermann";
 
 /// `target/debug` (or wherever this test binary was built), where the workspace bins are.
 pub fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().and_then(Path::parent).expect("target/<profile>/deps").to_owned()
+    let exe = std::env::current_exe().expect("executable path");
+    let dir = exe.parent().expect("executable directory");
+    // Test binaries live in target/<profile>/deps, binaries (the benchmark) one up.
+    if dir.ends_with("deps") {
+        dir.parent().expect("target/<profile>").to_owned()
+    } else {
+        dir.to_owned()
+    }
 }
 
 pub fn binary(name: &str) -> PathBuf {
@@ -87,11 +93,17 @@ pub struct Environment {
 }
 
 impl Environment {
-    pub fn new() -> anyhow::Result<Self> {
+    /// A temporary directory with a development PKI, nothing else.
+    pub fn pki_only() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let pki = DevPkiPaths::new(dir.path().join("pki"));
         pki.ensure("desk-05111000_01-test")?;
-        let env = Self { dir, pki };
+        Ok(Self { dir, pki })
+    }
+
+    /// PKI plus a central database with Düsseldorf's offices and one clerk.
+    pub fn new() -> anyhow::Result<Self> {
+        let env = Self::pki_only()?;
         let status = env.central_command(&["seed-offices"]).stdout(Stdio::null()).status()?;
         assert!(status.success());
         let mut upsert = env

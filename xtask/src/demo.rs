@@ -107,9 +107,21 @@ fn run_processes(
     let mut cloud = Command::new(bin.join("schalter-photo-cloud"));
     cloud
         .args([
-            "serve", "--listen", "127.0.0.1:0", "--tls-cert", &path(pki.photo_cloud_cert()), "--tls-key",
-            &path(pki.photo_cloud_key()), "--authority-ca", &path(pki.ca_cert()), "--studio-ca",
-            &path(pki.studio_ca_cert()), "--seal-key", &path(pki.seal_key()), "--seal-cert", &path(pki.seal_cert()),
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            &path(pki.photo_cloud_cert()),
+            "--tls-key",
+            &path(pki.photo_cloud_key()),
+            "--authority-ca",
+            &path(pki.ca_cert()),
+            "--studio-ca",
+            &path(pki.studio_ca_cert()),
+            "--seal-key",
+            &path(pki.seal_key()),
+            "--seal-cert",
+            &path(pki.seal_cert()),
         ])
         .env("SCHALTER_PHOTO_CLOUD_DATABASE_URL", format!("sqlite://{}", demo.join("photo-cloud.db").display()))
         .stdout(Stdio::piped())
