@@ -1,15 +1,17 @@
 //! TypeScript bindings of the desk commands, generated from the Rust types. The
 //! checked-in `ui/src/bindings.ts` must equal `typescript()`; a test says when not.
 
-/// Each command: name, arguments (TypeScript), result type (TypeScript).
-pub const COMMANDS: &[(&str, &str, &str)] = &[
-    ("login", "args: LoginArgs", "SessionView"),
-    ("logout", "", "null"),
-    ("current_session", "", "SessionView | null"),
-    ("connection_status", "", "ConnectionView"),
-    ("check_connection", "", "ConnectionView"),
-    ("fetch_photo", "code: string", "PhotoView"),
-    ("decide_photo", "args: PhotoDecisionArgs", "PhotoDecisionView"),
+/// Each command: name, parameters and the invoke payload (TypeScript), result type.
+pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
+    ("login", "args: LoginArgs", "{ args }", "SessionView"),
+    ("logout", "", "", "null"),
+    ("current_session", "", "", "SessionView | null"),
+    ("connection_status", "", "", "ConnectionView"),
+    ("check_connection", "", "", "ConnectionView"),
+    ("fetch_photo", "code: string", "{ code }", "PhotoView"),
+    // Raw bytes as the request body: no JSON array of numbers for a whole image.
+    ("read_code_image", "image: Uint8Array", "image", "string"),
+    ("decide_photo", "args: PhotoDecisionArgs", "{ args }", "PhotoDecisionView"),
 ];
 
 pub fn typescript() -> String {
@@ -25,10 +27,9 @@ pub fn typescript() -> String {
         out.push_str("\n\n");
     }
     out.push_str("export const commands = {\n");
-    for (name, params, result) in COMMANDS {
+    for (name, params, payload, result) in COMMANDS {
         let camel = camel_case(name);
-        let payload =
-            params.split(':').next().filter(|p| !p.is_empty()).map(|p| format!(", {{ {p} }}")).unwrap_or_default();
+        let payload = if payload.is_empty() { String::new() } else { format!(", {payload}") };
         out.push_str(&format!("  {camel}: ({params}): Promise<{result}> => invoke(\"{name}\"{payload}),\n"));
     }
     out.push_str("};\n");
@@ -74,7 +75,7 @@ mod tests {
         let source = include_str!("commands.rs");
         let registered = source.split("generate_handler![").nth(1).and_then(|rest| rest.split(']').next()).unwrap();
         let registered: Vec<&str> = registered.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-        let listed: Vec<&str> = COMMANDS.iter().map(|(name, _, _)| *name).collect();
+        let listed: Vec<&str> = COMMANDS.iter().map(|(name, ..)| *name).collect();
         assert_eq!(registered, listed);
     }
 }

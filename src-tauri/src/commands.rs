@@ -16,6 +16,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         connection_status,
         check_connection,
         fetch_photo,
+        read_code_image,
         decide_photo
     ]
 }
@@ -53,4 +54,13 @@ async fn fetch_photo(state: State<'_, DeskState>, code: String) -> Result<PhotoV
 #[tauri::command]
 async fn decide_photo(state: State<'_, DeskState>, args: PhotoDecisionArgs) -> Result<PhotoDecisionView, UiError> {
     Ok(state.desk()?.decide_photo(&args.photo_id, args.accept, args.keep_until).await?)
+}
+
+/// The image file's bytes arrive as the raw request body, not as JSON numbers.
+#[tauri::command]
+fn read_code_image(state: State<'_, DeskState>, request: tauri::ipc::Request<'_>) -> Result<String, UiError> {
+    let tauri::ipc::InvokeBody::Raw(image) = request.body() else {
+        return Err(UiError { code: "bad_request".into(), message: "Bilddaten fehlen.".into() });
+    };
+    Ok(state.desk()?.read_code_image(image)?)
 }

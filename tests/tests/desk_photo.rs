@@ -34,6 +34,16 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     desk.driver.action_chain().send_keys(Key::F8).perform().await?;
     desk.wait_text("#photo-status", |t| t == "Foto übernommen und in der Cloud gelöscht.").await?;
     desk.screenshot("photo-accepted").await?;
+
+    // The second way in: the studio's printed Data Matrix as an image file.
+    let second = env.studio_upload(&cloud_url, &asset("photos/too-small-622x800.jpg"), Algorithm::Aes256Cbc).await?;
+    let image = env.dir.path().join("code-datamatrix.png");
+    std::fs::write(&image, schalter_photo_cloud::codes::datamatrix_png(&second)?)?;
+    let file_input = desk.driver.find(By::Css("#photo-code-file")).await?;
+    file_input.send_keys(image.display().to_string()).await?;
+    desk.wait_text("#photo-verdict", |t| t.starts_with("Nicht alle Prüfungen bestanden")).await?;
+    desk.wait_text("#photo-checks", |t| t.contains("✗")).await?;
+    desk.screenshot("photo-from-image-file-too-small").await?;
     desk.close().await?;
 
     let retrieval = PhotoRetrieval::new(&DeskConfig::load(&config)?)?;

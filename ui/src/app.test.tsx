@@ -31,6 +31,7 @@ function fakeApi(login: DeskApi["login"]): DeskApi {
       all_passed: true,
       image_data_url: "data:image/jpeg;base64,AAAA",
     })),
+    readCodeImage: vi.fn(async () => "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl"),
     decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until })),
   };
 }

@@ -119,6 +119,11 @@ export function App({ api }: { api: DeskApi }) {
       else if (!session) return;
       else if (action.kind === "navigate") setSection(action.section);
       else if (action.kind === "logout") void logout();
+      else if (action.kind === "openCodeImage") {
+        setSection("customer");
+        // The native file dialog; the input exists once the photo section is shown.
+        setTimeout(() => document.getElementById("photo-code-file")?.click(), 0);
+      }
       else if (section !== "customer" || !photo.state.photo) return;
       else if (action.kind === "photoAccept") void photo.decide(true);
       else if (action.kind === "photoReject") void photo.decide(false);
@@ -308,6 +313,7 @@ function ShortcutHelp({ lang }: { lang: Lang }) {
     ["F2 – F5", t(lang, "keyNavigate")],
     ["Enter", t(lang, "keySubmit")],
     ["F7 / F8 / F9", t(lang, "keyPhoto")],
+    ["Strg+O", t(lang, "photoFile")],
     ["Strg+Q", t(lang, "keyLogout")],
     ["Alt+S", t(lang, "keyLanguage")],
     ["F1", t(lang, "keyHelp")],

@@ -61,5 +61,6 @@ export const commands = {
   connectionStatus: (): Promise<ConnectionView> => invoke("connection_status"),
   checkConnection: (): Promise<ConnectionView> => invoke("check_connection"),
   fetchPhoto: (code: string): Promise<PhotoView> => invoke("fetch_photo", { code }),
+  readCodeImage: (image: Uint8Array): Promise<string> => invoke("read_code_image", image),
   decidePhoto: (args: PhotoDecisionArgs): Promise<PhotoDecisionView> => invoke("decide_photo", { args }),
 };

@@ -2,7 +2,7 @@ import { useCallback, useRef, useState } from "preact/hooks";
 import type { PhotoDecisionView, PhotoView, commands } from "./bindings";
 import { errorText, t, type Lang } from "./i18n";
 
-type Api = Pick<typeof commands, "fetchPhoto" | "decidePhoto">;
+type Api = Pick<typeof commands, "fetchPhoto" | "decidePhoto" | "readCodeImage">;
 
 /** Six months is the cloud's limit; four weeks covers a second application. */
 function defaultKeepUntil(now = new Date()): string {
@@ -69,15 +69,30 @@ export function usePhoto(api: Api, lang: Lang) {
     [api, lang, state.photo, state.keep, state.keepUntil],
   );
 
+  const fetchFromImage = useCallback(
+    async (file: File) => {
+      if (busy.current) return;
+      let code: string;
+      try {
+        code = await api.readCodeImage(new Uint8Array(await file.arrayBuffer()));
+      } catch (error) {
+        setState((s) => ({ ...s, error: errorText(lang, error), photo: null, decision: null }));
+        return;
+      }
+      await fetch(code);
+    },
+    [api, lang, fetch],
+  );
+
   const toggleKeep = useCallback(() => setState((s) => ({ ...s, keep: !s.keep })), []);
   const setKeepUntil = useCallback((keepUntil: string) => setState((s) => ({ ...s, keepUntil })), []);
 
-  return { state, fetch, decide, toggleKeep, setKeepUntil };
+  return { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil };
 }
 
 export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePhoto> }) {
   const { lang } = props;
-  const { state, fetch, decide, toggleKeep, setKeepUntil } = props.photo;
+  const { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil } = props.photo;
   const [code, setCode] = useState("");
 
   return (
@@ -104,7 +119,23 @@ export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePh
             {t(lang, "photoFetch")} <kbd>Enter</kbd>
           </button>
         </div>
-        <p class="hint">{t(lang, "photoScanHint")}</p>
+        <p class="hint">
+          {t(lang, "photoScanHint")}{" "}
+          <label class="file-button">
+            {t(lang, "photoFile")} <kbd>Strg+O</kbd>
+            <input
+              id="photo-code-file"
+              type="file"
+              accept="image/png,image/jpeg"
+              disabled={state.busy}
+              onChange={(e) => {
+                const file = e.currentTarget.files?.[0];
+                e.currentTarget.value = "";
+                if (file) void fetchFromImage(file);
+              }}
+            />
+          </label>
+        </p>
       </form>
 
       {state.busy && (

@@ -20,6 +20,7 @@ describe("shortcuts", () => {
 
   it("logs out with Ctrl+Q and switches language with Alt+S", () => {
     expect(shortcutFor(key("q", { ctrlKey: true }))).toEqual({ kind: "logout" });
+    expect(shortcutFor(key("o", { ctrlKey: true }))).toEqual({ kind: "openCodeImage" });
     expect(shortcutFor(key("S", { altKey: true, shiftKey: true }))).toEqual({ kind: "toggleLanguage" });
   });
 

@@ -16,7 +16,8 @@ export type ShortcutAction =
   | { kind: "toggleHelp" }
   | { kind: "photoAccept" }
   | { kind: "photoReject" }
-  | { kind: "photoKeep" };
+  | { kind: "photoKeep" }
+  | { kind: "openCodeImage" };
 
 export interface KeyLike {
   key: string;
@@ -47,6 +48,9 @@ export function shortcutFor(event: KeyLike): ShortcutAction | null {
   }
   if (event.ctrlKey && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "q") {
     return { kind: "logout" };
+  }
+  if (event.ctrlKey && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "o") {
+    return { kind: "openCodeImage" };
   }
   if (event.altKey && !event.ctrlKey && event.key.toLowerCase() === "s") {
     return { kind: "toggleLanguage" };

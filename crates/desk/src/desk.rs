@@ -73,6 +73,12 @@ impl Desk {
         result
     }
 
+    /// The code text in an image file (Data Matrix or QR), as the studio printed it.
+    pub fn read_code_image(&self, image: &[u8]) -> Result<String, DeskError> {
+        self.clerk_id()?;
+        Ok(schalter_scan::decode_image_file(image)?.text)
+    }
+
     pub async fn decide_photo(
         &self,
         photo_id: &str,

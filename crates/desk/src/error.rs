@@ -40,6 +40,9 @@ pub enum DeskError {
     RetentionTooLong,
     #[error("Es ist kein Foto geöffnet. Bitte zuerst den Code scannen.")]
     NoPhoto,
+    /// A Data Matrix / QR image that could not be read.
+    #[error("{0}")]
+    Scan(#[from] schalter_scan::ScanError),
 }
 
 impl DeskError {
@@ -61,6 +64,7 @@ impl DeskError {
             DeskError::WrongOrganisationCategory => "wrong_category",
             DeskError::RetentionTooLong => "retention_too_long",
             DeskError::NoPhoto => "no_photo",
+            DeskError::Scan(inner) => inner.code(),
         }
     }
 

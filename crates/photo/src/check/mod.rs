@@ -153,11 +153,13 @@ fn colour(structure: &jpeg::Structure, image: &DynamicImage) -> CheckResult {
 
 fn mean_chroma(image: &DynamicImage) -> f64 {
     let Some(rgb) = image.as_rgb8() else { return 0.0 };
+    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
     let (mut sum, mut n) = (0u64, 0u64);
-    // Every 4th pixel in both directions is plenty for an average and 16 × cheaper.
-    for y in (0..rgb.height()).step_by(4) {
-        for x in (0..rgb.width()).step_by(4) {
-            let [r, g, b] = rgb.get_pixel(x, y).0;
+    // Every 4th pixel in both directions is plenty for an average and 16 × cheaper. Rows are walked
+    // as byte slices: 12 bytes are 4 pixels, of which the first counts.
+    for row in rgb.as_raw().chunks_exact(3 * width).take(height).step_by(4) {
+        for pixel in row.chunks(12) {
+            let (r, g, b) = (pixel[0], pixel[1], pixel[2]);
             sum += u64::from(r.max(g).max(b) - r.min(g).min(b));
             n += 1;
         }
