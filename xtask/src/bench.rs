@@ -17,7 +17,7 @@ pub fn run(name: Option<&str>) -> anyhow::Result<()> {
                 "--locked",
                 "-p",
                 "schalter-scan",
-                "--bin",
+                "--example",
                 "scan-bench",
             ]))
         }

@@ -59,18 +59,6 @@ fn main() {
         check::check_photo(&plain, &limits).unwrap()
     });
     let plain = time(runs, || image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap());
-    let zune = |cs: zune_core::colorspace::ColorSpace| {
-        time(runs, || {
-            let options =
-                zune_core::options::DecoderOptions::default().set_strict_mode(false).jpeg_set_out_colorspace(cs);
-            zune_jpeg::JpegDecoder::new_with_options(zune_core::bytestream::ZCursor::new(&jpeg[..]), options)
-                .decode()
-                .unwrap()
-        })
-    };
-    use zune_core::colorspace::ColorSpace as Cs;
-    println!("zune rgb {:.3} ycbcr {:.3} luma {:.3}", zune(Cs::RGB), zune(Cs::YCbCr), zune(Cs::Luma));
-
     println!("{} ({} bytes), {runs} runs, medians:", path.display(), jpeg.len());
     for (name, ms) in [
         ("base64 decode (desk)", b64),

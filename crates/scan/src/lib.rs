@@ -8,7 +8,7 @@
 //! Decoder: `rxing` (pure Rust port of ZXing, with the zxing-cpp Data Matrix and QR detectors), chosen
 //! by `examples/scan-bench.rs` on 96 synthetic webcam frames (640×480 and 1280×720; clean, rotated
 //! 10°/30°, blurred, noisy, tilted; 200-character payload). Release build, in-process:
-//! this crate 96/96 frames, median 1.0 ms (640×480) and 2.4 ms (1280×720), ~14 ms for a 1280×720 frame
+//! this crate 96/96 frames, median 1.0 ms (640×480) and 2.4 ms (1280×720), 14–22 ms for a 1280×720 frame
 //! without a code; libdmtx + zbar 71/96, median 8 / 24 ms, up to 15 s on a Data Matrix frame libdmtx
 //! cannot read; rqrr (QR only) 34/48, median 11 / 30 ms.
 
@@ -84,7 +84,7 @@ impl ScanError {
 
 /// Looks for a Data Matrix, then a QR code in one camera frame (in each pass of the pipeline, see
 /// `decode_luma`). `Ok(None)` means "nothing in this frame", the normal case while the citizen is still
-/// holding the paper up. Costs 1–3 ms for a typical frame with a code and about 14 ms at 1280×720
+/// holding the paper up. Costs 1–3 ms for a typical frame with a code and 14–22 ms at 1280×720
 /// without one (release build), so a camera loop at 10 frames/s stays far below one core.
 pub fn decode_frame(frame: &GrayFrame) -> Result<Option<Decoded>, ScanError> {
     check_dimensions(frame.width, frame.height)?;

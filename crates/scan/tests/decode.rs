@@ -121,6 +121,24 @@ fn tiny_code_image_with_one_pixel_per_module_is_read() {
 }
 
 #[test]
+fn large_photo_is_read_via_the_downscaled_pass() {
+    // A phone photo larger than the fast side: rendered at half size and enlarged, which keeps the
+    // test quick in a debug build.
+    let small = Scene { rotation_deg: 12.0, blur_sigma: 0.6, ..Scene::plain(1200, 900, 6.0) };
+    let (text, luma) = frame(Sym::DataMatrix, &small, 13);
+    let big: Vec<u8> = luma
+        .chunks_exact(1200)
+        .flat_map(|row| {
+            let wide: Vec<u8> = row.iter().flat_map(|&v| [v, v]).collect();
+            [wide.clone(), wide].concat()
+        })
+        .collect();
+    let scene = Scene::plain(2400, 1800, 12.0);
+    let jpeg = encode(&scene, big, image::ImageFormat::Jpeg);
+    assert_eq!(decode_image_file(&jpeg).map(|d| d.text), Ok(text));
+}
+
+#[test]
 fn image_without_code_is_no_code_found() {
     let scene = Scene { noise_sigma: 3.0, ..Scene::plain(320, 240, 4.0) };
     let blank = synth::CodeMatrix { width: 20, height: 20, dark: vec![false; 400], quiet: 2 };

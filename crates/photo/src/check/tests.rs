@@ -276,3 +276,151 @@ proptest! {
         let _ = check_photo(&bytes, &small);
     }
 }
+
+// --- the sampled upscaling analysis ---
+
+#[test]
+fn band_luma_is_to_luma8_within_one_step() {
+    // every 5th level of each channel: 52³ colours
+    let levels: Vec<u8> = (0..=255).step_by(5).collect();
+    let n = levels.len() as u32;
+    let image = RgbImage::from_fn(n * n, n, |x, y| {
+        image::Rgb([levels[(x / n) as usize], levels[(x % n) as usize], levels[y as usize]])
+    });
+    let luma = image::DynamicImage::ImageRgb8(image.clone()).to_luma8();
+    let mut differing = 0;
+    for (p, l) in image.pixels().zip(luma.pixels()) {
+        let ours = upscaling::rec709_luma(p[0], p[1], p[2]);
+        let diff = ours.abs_diff(u32::from(l[0]));
+        assert!(diff <= 1, "{p:?}: {ours} vs {}", l[0]);
+        differing += usize::from(diff != 0);
+    }
+    assert!(differing * 100 < image.len() / 3, "{differing} of {} differ", image.len() / 3);
+}
+
+/// The whole-image analysis as it was first written (filter every row, transpose, filter again),
+/// kept as the reference the band-by-band analysis must agree with.
+fn reference_top_octave_db(luma: &[u8], width: usize, height: usize) -> Option<f64> {
+    fn filter_rows_transposed(src: &[f32], width: usize, height: usize, k: &[f32]) -> Vec<f32> {
+        let mut dst = vec![0f32; src.len()];
+        for y in 0..height {
+            let row = &src[y * width..(y + 1) * width];
+            for x in 0..width {
+                let mut acc = k[0] * row[x];
+                for (d, &tap) in k.iter().enumerate().skip(1) {
+                    if tap != 0.0 {
+                        acc += tap * (row[x.saturating_sub(d)] + row[(x + d).min(width - 1)]);
+                    }
+                }
+                dst[x * height + y] = acc;
+            }
+        }
+        dst
+    }
+    let low_pass = |src: &[f32], factor: usize| {
+        let k = upscaling::kernel(factor);
+        filter_rows_transposed(&filter_rows_transposed(src, width, height, &k), height, width, &k)
+    };
+    let src: Vec<f32> = luma.iter().map(|&v| f32::from(v)).collect();
+    let (half, quarter) = (low_pass(&src, 2), low_pass(&src, 4));
+    let (mut top, mut below, mut counted) = (0f64, 0f64, 0usize);
+    for by in (0..height).step_by(16) {
+        for bx in (0..width).step_by(16) {
+            let (ey, ex) = ((by + 16).min(height), (bx + 16).min(width));
+            let (mut t, mut b) = (0f64, 0f64);
+            for y in by..ey {
+                for x in bx..ex {
+                    let i = y * width + x;
+                    t += f64::from(src[i] - half[i]).powi(2);
+                    b += f64::from(half[i] - quarter[i]).powi(2);
+                }
+            }
+            let n = (ey - by) * (ex - bx);
+            if b / n as f64 >= 4.0 {
+                top += t;
+                below += b;
+                counted += n;
+            }
+        }
+    }
+    if (counted as f64) < 0.02 * (width * height) as f64 {
+        return None;
+    }
+    Some(10.0 * (top.max(1e-9) / below).log10())
+}
+
+#[test]
+fn band_analysis_matches_the_whole_image_reference() {
+    let native = synthetic::portrait(311, 400, 3, 1.0);
+    let enlarged = imageops::resize(&synthetic::portrait(155, 200, 3, 1.0), 311, 400, imageops::FilterType::CatmullRom);
+    // odd sizes: partial blocks at the right and bottom, filter windows over both borders
+    let odd = synthetic::portrait(97, 61, 8, 2.0);
+    for image in [native, enlarged, odd] {
+        let luma = image::DynamicImage::ImageRgb8(image.clone()).to_luma8();
+        let (w, h) = (image.width() as usize, image.height() as usize);
+        let reference = reference_top_octave_db(luma.as_raw(), w, h).unwrap();
+        let fast = upscaling::top_octave_db(luma.as_raw(), w, h).unwrap();
+        assert!((fast - reference).abs() < 1e-3, "{w}×{h}: {fast} vs {reference}");
+        // straight from the RGB pixels: the luma of `to_luma8` but for a step here and there
+        let from_rgb = upscaling::top_octave_db_sampled(&upscaling::RgbLuma::new(&image, 0, 0), w, h, 1).unwrap();
+        assert!((from_rgb - fast).abs() < 0.01, "{w}×{h}: {from_rgb} vs {fast}");
+    }
+}
+
+#[test]
+fn band_analysis_reads_the_centre_crop() {
+    // A 40 px frame of noise around a flat centre: the crop leaves the frame out entirely.
+    let image = RgbImage::from_fn(200, 240, |x, y| {
+        let inside = (40..160).contains(&x) && (40..200).contains(&y);
+        let v = if inside { 120 } else { ((x * 7919 + y * 104_729) % 251) as u8 };
+        image::Rgb([v, v, v])
+    });
+    let source = upscaling::RgbLuma::new(&image, 40, 40);
+    assert_eq!(upscaling::top_octave_db_sampled(&source, 120, 160, 1), None);
+    let whole = upscaling::RgbLuma::new(&image, 0, 0);
+    assert!(upscaling::top_octave_db_sampled(&whole, 200, 240, 1).is_some());
+}
+
+#[test]
+fn sample_step_keeps_small_images_whole() {
+    assert_eq!(upscaling::sample_step(311, 400), 1);
+    assert_eq!(upscaling::sample_step(622, 800), 4);
+    assert_eq!(upscaling::sample_step(1244, 1600), 16);
+    assert_eq!(upscaling::sample_step(1600, 2000), 32);
+    for (w, h) in [(622usize, 800usize), (1244, 1600), (1600, 2000)] {
+        let blocks = w.div_ceil(16) * h.div_ceil(16);
+        assert!(blocks / upscaling::sample_step(w, h) <= upscaling::MAX_FULL_BLOCKS);
+    }
+}
+
+#[test]
+fn sampled_bands_give_the_verdict_of_all_blocks() {
+    for (name, expect_pass) in [("valid-1244x1600.jpg", true), ("upscaled-1244x1600.jpg", false)] {
+        let image = image::load_from_memory_with_format(&asset(name), image::ImageFormat::Jpeg).unwrap();
+        let rgb = image.as_rgb8().unwrap();
+        let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+        let source = upscaling::RgbLuma::new(rgb, 0, 0);
+        let all = upscaling::top_octave_db_sampled(&source, w, h, 1).unwrap();
+        let sampled = upscaling::top_octave_db_sampled(&source, w, h, upscaling::sample_step(w, h)).unwrap();
+        assert!((all - sampled).abs() < 0.5, "{name}: all blocks {all:.2} dB, sampled {sampled:.2} dB");
+        assert_eq!(all > UPSCALING_THRESHOLD_DB, expect_pass, "{name}: {all:.2} dB");
+        assert_eq!(sampled > UPSCALING_THRESHOLD_DB, expect_pass, "{name}: {sampled:.2} dB");
+    }
+}
+
+#[test]
+fn chroma_walk_counts_every_fourth_pixel_of_every_fourth_row() {
+    for (w, h) in [(13, 9), (16, 16), (17, 5), (1, 1), (4, 3)] {
+        let image = synthetic::portrait(w, h, 4, 3.0);
+        let (mut sum, mut n) = (0u64, 0u64);
+        for y in (0..h).step_by(4) {
+            for x in (0..w).step_by(4) {
+                let [r, g, b] = image.get_pixel(x, y).0;
+                sum += u64::from(r.max(g).max(b) - r.min(g).min(b));
+                n += 1;
+            }
+        }
+        let expected = sum as f64 / n as f64;
+        assert_eq!(mean_chroma(&image::DynamicImage::ImageRgb8(image)), expected, "{w}×{h}");
+    }
+}
