@@ -1,19 +1,20 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{__path_health, __path_login, __path_logout, __path_openapi, __path_session};
+use crate::routes::{__path_health, __path_login, __path_logout, __path_openapi, __path_photo_event, __path_session};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Schalter central API", description = "System of record of the Schalter citizen-office workstations. \
         Every call goes over TLS with a desk (or box) client certificate; clerk calls also carry a bearer session token."),
-    paths(health, openapi, login, logout, session),
+    paths(health, openapi, login, logout, session, photo_event),
     components(schemas(
         schalter_wire::ApiError, schalter_wire::Health, schalter_wire::LoginRequest, schalter_wire::Session,
-        schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office
+        schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office,
+        schalter_wire::PhotoAuditEvent, schalter_wire::PhotoAuditAction
     )),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth", description = "Clerk login sessions")),
+    tags((name = "system"), (name = "auth", description = "Clerk login sessions"), (name = "audit", description = "Audit trail")),
 )]
 struct ApiDoc;
 

@@ -215,3 +215,25 @@ async fn served_openapi_matches_the_checked_in_document() {
         "crates/central/openapi.json is stale: run `UPDATE_SNAPSHOTS=1 cargo test -p schalter-central --test api`"
     );
 }
+
+#[tokio::test]
+async fn photo_events_are_audited_with_the_sessions_clerk() {
+    let app = spawn_app().await;
+    let (_, body) = app.login("erika", PASSWORD).await;
+    let token = body["token"].as_str().unwrap().to_owned();
+    let event = json!({ "action": "fetched", "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "error_code": null });
+    let request = Request::post("/v1/audit/photo-events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::from(event.to_string()))
+        .unwrap();
+    assert_eq!(app.call(request).await.0, StatusCode::NO_CONTENT);
+    let trail = app.state.db.audit_trail().await.unwrap();
+    assert_eq!(trail.last().unwrap().1, "photo_fetched");
+
+    let anonymous = Request::post("/v1/audit/photo-events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(event.to_string()))
+        .unwrap();
+    assert_eq!(app.call(anonymous).await.0, StatusCode::UNAUTHORIZED);
+}

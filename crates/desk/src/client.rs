@@ -49,6 +49,12 @@ impl CentralClient {
         self.send(self.request(Method::GET, paths::SESSION, Some(token))).await
     }
 
+    pub async fn photo_audit(&self, token: &str, event: &schalter_wire::PhotoAuditEvent) -> Result<(), DeskError> {
+        let request = self.request(Method::POST, paths::PHOTO_AUDIT, Some(token)).json(event);
+        let response = request.send().await.map_err(central_transport_error)?;
+        check(response).await.map(drop)
+    }
+
     pub async fn logout(&self, token: &str) -> Result<(), DeskError> {
         let response =
             self.request(Method::POST, paths::LOGOUT, Some(token)).send().await.map_err(central_transport_error)?;

@@ -1,7 +1,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use schalter_wire::Session;
+use schalter_wire::{PhotoAuditAction, PhotoAuditEvent, Session};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -63,14 +63,37 @@ impl Desk {
 
     /// Fetches and checks the photo behind a scanned code. Only for a logged-in clerk.
     pub async fn fetch_photo(&self, code: &str) -> Result<PhotoView, DeskError> {
-        let clerk = self.clerk_id()?;
+        self.clerk_id()?;
         let result = self.photos.fetch(code).await;
-        // The retrieval audit: who, when, which photo; never image bytes.
-        match &result {
-            Ok(photo) => tracing::info!(%clerk, photo_id = %photo.photo_id, "audit: photo fetched"),
-            Err(error) => tracing::info!(%clerk, code = error.code(), "audit: photo fetch failed"),
-        }
+        let event = match &result {
+            Ok(photo) => PhotoAuditEvent {
+                action: PhotoAuditAction::Fetched,
+                photo_id: photo.photo_id.parse().ok(),
+                error_code: None,
+            },
+            Err(error) => PhotoAuditEvent {
+                action: PhotoAuditAction::FetchFailed,
+                photo_id: None,
+                error_code: Some(error.code().to_owned()),
+            },
+        };
+        self.audit(event);
         result
+    }
+
+    /// Sends an audit event to the central API without holding up the clerk: who and when
+    /// are taken from the session there. Until the sync outbox exists, an event that
+    /// cannot be delivered is logged here (ids only) and lost.
+    fn audit(&self, event: PhotoAuditEvent) {
+        let Some(token) = self.session.lock().expect("session lock").as_ref().map(|s| s.token.clone()) else {
+            return;
+        };
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if let Err(error) = client.photo_audit(&token, &event).await {
+                tracing::warn!(action = event.action.as_str(), photo_id = ?event.photo_id, code = error.code(), "audit event not delivered");
+            }
+        });
     }
 
     /// The code text in an image file (Data Matrix or QR), as the studio printed it.
@@ -85,9 +108,14 @@ impl Desk {
         accept: bool,
         keep_until: Option<String>,
     ) -> Result<PhotoDecisionView, DeskError> {
-        let clerk = self.clerk_id()?;
+        self.clerk_id()?;
         let decision = self.photos.decide(photo_id, accept, keep_until).await?;
-        tracing::info!(%clerk, photo_id, accept, "audit: photo decision");
+        let action = match (decision.accepted, decision.kept_until.is_some()) {
+            (false, _) => PhotoAuditAction::Rejected,
+            (true, false) => PhotoAuditAction::Accepted,
+            (true, true) => PhotoAuditAction::AcceptedKept,
+        };
+        self.audit(PhotoAuditEvent { action, photo_id: decision.photo_id.parse().ok(), error_code: None });
         Ok(decision)
     }
 

@@ -14,6 +14,41 @@ pub mod paths {
     pub const LOGIN: &str = "/v1/auth/login";
     pub const LOGOUT: &str = "/v1/auth/logout";
     pub const SESSION: &str = "/v1/auth/session";
+    pub const PHOTO_AUDIT: &str = "/v1/audit/photo-events";
+}
+
+/// What happened to a citizen's photo at a desk, for the audit trail: ids only, never
+/// image bytes, keys or names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PhotoAuditAction {
+    Fetched,
+    FetchFailed,
+    Accepted,
+    AcceptedKept,
+    Rejected,
+}
+
+impl PhotoAuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PhotoAuditAction::Fetched => "photo_fetched",
+            PhotoAuditAction::FetchFailed => "photo_fetch_failed",
+            PhotoAuditAction::Accepted => "photo_accepted",
+            PhotoAuditAction::AcceptedKept => "photo_accepted_kept",
+            PhotoAuditAction::Rejected => "photo_rejected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PhotoAuditEvent {
+    pub action: PhotoAuditAction,
+    /// The photo id from the code; absent when the code could not be read.
+    pub photo_id: Option<Uuid>,
+    /// The error code of a failed fetch, e.g. `seal_invalid`.
+    #[schema(example = "seal_invalid")]
+    pub error_code: Option<String>,
 }
 
 /// Error body of every non-2xx answer. `message` is German and safe to show a clerk;

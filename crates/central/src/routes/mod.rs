@@ -1,3 +1,4 @@
+mod audit;
 mod auth;
 
 use axum::extract::DefaultBodyLimit;
@@ -20,6 +21,7 @@ pub fn app(state: AppState) -> Router {
         .route(paths::LOGIN, post(auth::login))
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::SESSION, get(auth::session))
+        .route(paths::PHOTO_AUDIT, post(audit::photo_event))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Logs method, path and status: no bodies, no headers, so no secrets.
         .layer(TraceLayer::new_for_http())
@@ -38,4 +40,5 @@ pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi::document())
 }
 
-pub(crate) use auth::{__path_login, __path_logout, __path_session};
+pub(crate) use audit::__path_photo_event;
+pub(crate) use auth::{__path_login, __path_logout, __path_session, BearerToken};
