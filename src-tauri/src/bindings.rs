@@ -11,6 +11,9 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("fetch_photo", "code: string", "{ code }", "PhotoView"),
     // Raw bytes as the request body: no JSON array of numbers for a whole image.
     ("read_code_image", "image: Uint8Array", "image", "string"),
+    // Previews arrive on the channel as raw bytes; see `commands::scan_camera`.
+    ("scan_camera", "preview: Channel<ArrayBuffer>", "{ preview }", "string | null"),
+    ("stop_camera", "", "", "null"),
     ("decide_photo", "args: PhotoDecisionArgs", "{ args }", "PhotoDecisionView"),
 ];
 
@@ -19,7 +22,7 @@ pub fn typescript() -> String {
         "// Generated from Rust by `src-tauri/src/bindings.rs`: do not edit.\n\
          // Regenerate: UPDATE_SNAPSHOTS=1 cargo test -p schalter-desk bindings\n\
          // Every command rejects with a `UiError` ({ code, message }).\n\n\
-         import { invoke } from \"@tauri-apps/api/core\";\n\n",
+         import { invoke, type Channel } from \"@tauri-apps/api/core\";\n\n",
     );
     for declaration in schalter_desk_core::typescript_declarations() {
         out.push_str("export ");

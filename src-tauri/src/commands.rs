@@ -4,6 +4,7 @@
 use schalter_desk_core::{
     ConnectionView, LoginArgs, PhotoDecisionArgs, PhotoDecisionView, PhotoView, SessionView, UiError,
 };
+use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::State;
 
 use crate::DeskState;
@@ -17,6 +18,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         check_connection,
         fetch_photo,
         read_code_image,
+        scan_camera,
+        stop_camera,
         decide_photo
     ]
 }
@@ -63,4 +66,27 @@ fn read_code_image(state: State<'_, DeskState>, request: tauri::ipc::Request<'_>
         return Err(UiError { code: "bad_request".into(), message: "Bilddaten fehlen.".into() });
     };
     Ok(state.desk()?.read_code_image(image)?)
+}
+
+/// Reads the photo code with the webcam. Grey previews (`width`, `height` as u16 LE, then the bytes)
+/// stream over `preview` while the clerk holds up the paper; resolves with the code text, or `null`
+/// when `stop_camera` ended the scan.
+#[tauri::command]
+async fn scan_camera(state: State<'_, DeskState>, preview: Channel) -> Result<Option<String>, UiError> {
+    let desk = state.desk()?.clone();
+    let scan = tauri::async_runtime::spawn_blocking(move || {
+        desk.scan_camera(|frame| {
+            // A closed window drops the channel; the scan then ends by `stop_camera` or logout.
+            let _ = preview.send(InvokeResponseBody::Raw(frame.to_preview_bytes()));
+        })
+    });
+    let result =
+        scan.await.map_err(|_| UiError { code: "internal".into(), message: "Die Kamera ist abgestürzt.".into() })?;
+    Ok(result?)
+}
+
+#[tauri::command]
+fn stop_camera(state: State<'_, DeskState>) -> Result<(), UiError> {
+    state.desk()?.stop_camera();
+    Ok(())
 }

@@ -51,3 +51,51 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     assert_eq!(after, Err("photo_not_found".to_owned()), "the cloud must no longer have the photo");
     Ok(())
 }
+
+/// The third way in: the webcam (here a replayed sequence through the same GStreamer pipeline, as
+/// there is no camera on this machine) reads the slip held up to it; the preview is drawn while it looks.
+#[tokio::test(flavor = "multi_thread")]
+async fn camera_reads_the_code_and_the_photo_appears() -> anyhow::Result<()> {
+    let env = Environment::new()?;
+    let (_central, central_url) = env.start_central()?;
+    let (_cloud, cloud_url) = env.start_photo_cloud()?;
+    let code = env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await?;
+    let frames = env.dir.path().join("camera");
+    std::fs::create_dir_all(&frames)?;
+    for (index, png) in schalter_photo_cloud::codes::camera_frames(&code)?.iter().enumerate() {
+        std::fs::write(frames.join(format!("frame-{index:03}.png")), png)?;
+    }
+    // Slow enough that the preview is on screen for a while before the code comes into view.
+    let camera = format!("\n[camera]\nreplay = \"{}\"\nreplay_fps = 2\n", frames.join("frame-%03d.png").display());
+    let photo_cloud = Environment::photo_cloud_toml("psb:05111000_00", &cloud_url);
+    let config = env.desk_config_with(&central_url, &format!("{photo_cloud}{camera}"))?;
+
+    let desk = Desk::start(&config).await?;
+    desk.type_into("#username", CLERK_USERNAME).await?;
+    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
+    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+
+    desk.driver.action_chain().send_keys(Key::F6).perform().await?;
+    desk.wait_text("#camera-status", |t| t.contains("Den Code vor die Kamera halten")).await?;
+    // The preview is drawn from the raw frames the desk streams over the IPC channel.
+    let preview = desk.driver.find(By::Css("#camera-preview")).await?;
+    let mut drawn = None;
+    for _ in 0..50 {
+        drawn = preview.attr("data-frames").await.ok().flatten();
+        if drawn.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(drawn.is_some(), "no preview frame was drawn");
+    desk.screenshot("camera-preview").await?;
+
+    desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
+    assert!(
+        desk.driver.find_all(By::Css("#camera-status")).await?.is_empty(),
+        "the camera stops once the code is read"
+    );
+    desk.screenshot("camera-photo-verified").await?;
+    desk.close().await?;
+    Ok(())
+}

@@ -3,6 +3,7 @@ import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App, type DeskApi } from "./app";
 import type { SessionView } from "./bindings";
+import type { Channel } from "@tauri-apps/api/core";
 
 const erika: SessionView = {
   display_name: "Erika Mustermann",
@@ -32,6 +33,8 @@ function fakeApi(login: DeskApi["login"]): DeskApi {
       image_data_url: "data:image/jpeg;base64,AAAA",
     })),
     readCodeImage: vi.fn(async () => "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl"),
+    scanCamera: vi.fn(async () => null),
+    stopCamera: vi.fn(async () => null),
     decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until })),
   };
 }
@@ -125,5 +128,78 @@ describe("photo code scanner", () => {
     await flush();
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: null });
     expect(root.querySelector("#photo-status")?.textContent).toBe("Foto übernommen und in der Cloud gelöscht.");
+  });
+});
+
+describe("camera", () => {
+  it("F6 starts the camera, its code is fetched; Esc stops a scan", async () => {
+    const api = fakeApi(vi.fn(async () => erika));
+    const code = "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxlAAECAwQFBgcICQoLDA0ODw==";
+    let finishScan: (text: string | null) => void = () => {};
+    api.scanCamera = vi.fn(() => new Promise<string | null>((resolve) => (finishScan = resolve)));
+    api.stopCamera = vi.fn(async () => {
+      finishScan(null);
+      return null;
+    });
+    const channel = vi.fn(() => ({}) as Channel<ArrayBuffer>);
+    await act(() => render(<App api={api} previewChannel={channel} />, root));
+    await type("username", "erika");
+    await type("password", "richtig-und-lang");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F6" }));
+    });
+    expect(root.querySelector("#camera-status")?.textContent).toContain("Den Code vor die Kamera halten");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
+    });
+    await flush();
+    expect(api.stopCamera).toHaveBeenCalled();
+    expect(root.querySelector("#camera-status")).toBeNull();
+    expect(api.fetchPhoto).not.toHaveBeenCalled();
+
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F6" }));
+    });
+    await act(() => finishScan(code));
+    await flush();
+    expect(api.fetchPhoto).toHaveBeenCalledWith(code);
+    expect(root.querySelector("#photo-verdict")?.textContent).toBe("Alle Prüfungen bestanden");
+  });
+
+  it("refuses a keep-until date that is not TT.MM.JJJJ and sends ISO otherwise", async () => {
+    const api = fakeApi(vi.fn(async () => erika));
+    await act(() => render(<App api={api} />, root));
+    await type("username", "erika");
+    await type("password", "richtig-und-lang");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    await type("photo-code-input", "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
+    await act(() => {
+      root.querySelector(".scan-row")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F7" }));
+    });
+    await type("photo-keep-until", "31.02.2027");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
+    });
+    await flush();
+    expect(api.decidePhoto).not.toHaveBeenCalled();
+    expect(root.querySelector("#photo-error")?.textContent).toBe("Bitte das Aufbewahrungsdatum als TT.MM.JJJJ eingeben.");
+    await type("photo-keep-until", "15.01.2027");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
+    });
+    await flush();
+    expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: "2027-01-15" });
   });
 });

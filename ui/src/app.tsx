@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import type { ConnectionView, SessionView, commands } from "./bindings";
 import { asUiError, errorText, formatTime, roleLabel, t, type Lang } from "./i18n";
-import { PhotoSection, usePhoto } from "./photo";
+import { PhotoSection, usePhoto, type PreviewChannelFactory } from "./photo";
 import { ScanDetector } from "./scanner";
 import { SECTIONS, shortcutFor, type Section } from "./shortcuts";
 
@@ -19,7 +19,7 @@ function storedLang(): Lang {
   }
 }
 
-export function App({ api }: { api: DeskApi }) {
+export function App({ api, previewChannel }: { api: DeskApi; previewChannel?: PreviewChannelFactory }) {
   const [lang, setLang] = useState<Lang>(storedLang);
   const [session, setSession] = useState<SessionView | null>(null);
   const [connection, setConnection] = useState<ConnectionView | null>(null);
@@ -27,7 +27,7 @@ export function App({ api }: { api: DeskApi }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [section, setSection] = useState<Section>("customer");
   const [showHelp, setShowHelp] = useState(false);
-  const photo = usePhoto(api, lang);
+  const photo = usePhoto(api, lang, previewChannel);
   const scanner = useRef(new ScanDetector());
   const burstOrigin = useRef<{ field: HTMLInputElement | HTMLTextAreaElement; value: string } | null>(null);
 
@@ -118,11 +118,21 @@ export function App({ api }: { api: DeskApi }) {
       else if (action.kind === "toggleHelp") setShowHelp((shown) => !shown);
       else if (!session) return;
       else if (action.kind === "navigate") setSection(action.section);
-      else if (action.kind === "logout") void logout();
+      else if (action.kind === "logout") {
+        photo.stopCamera();
+        void logout();
+      }
       else if (action.kind === "openCodeImage") {
         setSection("customer");
         // The native file dialog; the input exists once the photo section is shown.
         setTimeout(() => document.getElementById("photo-code-file")?.click(), 0);
+      }
+      else if (action.kind === "camera") {
+        setSection("customer");
+        photo.toggleCamera();
+      } else if (action.kind === "cancel") {
+        if (!photo.state.camera) return;
+        photo.stopCamera();
       }
       else if (section !== "customer" || !photo.state.photo) return;
       else if (action.kind === "photoAccept") void photo.decide(true);
@@ -314,6 +324,7 @@ function ShortcutHelp({ lang }: { lang: Lang }) {
     ["Enter", t(lang, "keySubmit")],
     ["F7 / F8 / F9", t(lang, "keyPhoto")],
     ["Strg+O", t(lang, "photoFile")],
+    ["F6 / Esc", `${t(lang, "cameraStart")} / ${t(lang, "cameraStop")}`],
     ["Strg+Q", t(lang, "keyLogout")],
     ["Alt+S", t(lang, "keyLanguage")],
     ["F1", t(lang, "keyHelp")],

@@ -2,7 +2,7 @@
 // Regenerate: UPDATE_SNAPSHOTS=1 cargo test -p schalter-desk bindings
 // Every command rejects with a `UiError` ({ code, message }).
 
-import { invoke } from "@tauri-apps/api/core";
+import { invoke, type Channel } from "@tauri-apps/api/core";
 
 export type Role = "clerk" | "supervisor" | "admin";
 
@@ -62,5 +62,7 @@ export const commands = {
   checkConnection: (): Promise<ConnectionView> => invoke("check_connection"),
   fetchPhoto: (code: string): Promise<PhotoView> => invoke("fetch_photo", { code }),
   readCodeImage: (image: Uint8Array): Promise<string> => invoke("read_code_image", image),
+  scanCamera: (preview: Channel<ArrayBuffer>): Promise<string | null> => invoke("scan_camera", { preview }),
+  stopCamera: (): Promise<null> => invoke("stop_camera"),
   decidePhoto: (args: PhotoDecisionArgs): Promise<PhotoDecisionView> => invoke("decide_photo", { args }),
 };

@@ -51,7 +51,13 @@ const de = {
   photoAccepted: "Foto übernommen und in der Cloud gelöscht.",
   photoAcceptedKept: "Foto übernommen; die Cloud bewahrt es auf bis",
   photoRejected: "Foto abgelehnt. Es bleibt in der Cloud; bitte an das Fotostudio verweisen.",
-  photoEmpty: "Noch kein Foto. Code scannen, einfügen und Enter drücken, oder eine Bilddatei wählen.",
+  photoEmpty: "Noch kein Foto. Code scannen, einfügen und Enter drücken, eine Bilddatei wählen oder die Kamera nutzen.",
+  photoKeepDateInvalid: "Bitte das Aufbewahrungsdatum als TT.MM.JJJJ eingeben.",
+  datePlaceholder: "TT.MM.JJJJ",
+  cameraStart: "Mit der Kamera lesen",
+  cameraStop: "Kamera beenden",
+  cameraHint: "Den Code vor die Kamera halten …",
+  cameraPreview: "Kamerabild",
   keyPhoto: "Foto annehmen / ablehnen / aufbewahren",
 };
 
@@ -106,7 +112,13 @@ const en: Record<MessageKey, string> = {
   photoAccepted: "Photo accepted and deleted in the cloud.",
   photoAcceptedKept: "Photo accepted; the cloud keeps it until",
   photoRejected: "Photo rejected. It stays in the cloud; please refer the customer to the studio.",
-  photoEmpty: "No photo yet. Scan or paste the code and press Enter, or choose an image file.",
+  photoEmpty: "No photo yet. Scan or paste the code and press Enter, choose an image file or use the camera.",
+  photoKeepDateInvalid: "Please enter the keep-until date as DD.MM.YYYY.",
+  datePlaceholder: "DD.MM.YYYY",
+  cameraStart: "Read with the camera",
+  cameraStop: "Stop camera",
+  cameraHint: "Hold the code up to the camera …",
+  cameraPreview: "Camera image",
   keyPhoto: "Accept / reject / keep photo",
 };
 
@@ -130,6 +142,8 @@ const errorsEn: Record<string, string> = {
   not_base64: "This is not a photo code (not Base64).",
   seal_invalid: "The cloud's seal does not match: the photo may have been altered. Do not use it.",
   decryption_failed: "The photo cannot be decrypted with the key in the code.",
+  camera_unavailable: "The camera cannot be used. Please read the code with the hand scanner or from an image file (Ctrl+O).",
+  camera_stopped: "The camera stopped delivering images. Please read the code with the hand scanner or from an image file (Ctrl+O).",
 };
 
 const dictionaries: Record<Lang, Record<MessageKey, string>> = { de, en };

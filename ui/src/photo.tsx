@@ -1,13 +1,21 @@
 import { useCallback, useRef, useState } from "preact/hooks";
+import { Channel } from "@tauri-apps/api/core";
 import type { PhotoDecisionView, PhotoView, commands } from "./bindings";
+import { drawPreview } from "./camera";
+import { germanToIso, isoToGerman } from "./dates";
 import { errorText, t, type Lang } from "./i18n";
 
-type Api = Pick<typeof commands, "fetchPhoto" | "decidePhoto" | "readCodeImage">;
+type Api = Pick<typeof commands, "fetchPhoto" | "decidePhoto" | "readCodeImage" | "scanCamera" | "stopCamera">;
 
-/** Six months is the cloud's limit; four weeks covers a second application. */
+/** Makes the channel the camera previews arrive on; tests pass their own. */
+export type PreviewChannelFactory = (onFrame: (frame: ArrayBuffer) => void) => Channel<ArrayBuffer>;
+
+const tauriChannel: PreviewChannelFactory = (onFrame) => new Channel<ArrayBuffer>(onFrame);
+
+/** Six months is the cloud's limit; four weeks covers a second application. Shown as TT.MM.JJJJ. */
 function defaultKeepUntil(now = new Date()): string {
   const date = new Date(now.getTime() + 28 * 24 * 3600 * 1000);
-  return date.toISOString().slice(0, 10);
+  return isoToGerman(date.toISOString().slice(0, 10));
 }
 
 export interface PhotoState {
@@ -16,11 +24,15 @@ export interface PhotoState {
   photo: PhotoView | null;
   decision: PhotoDecisionView | null;
   keep: boolean;
+  /** As the clerk typed it, TT.MM.JJJJ. */
   keepUntil: string;
+  /** The webcam is looking for a code. */
+  camera: boolean;
 }
 
-export function usePhoto(api: Api, lang: Lang) {
+export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFactory = tauriChannel) {
   const [state, setState] = useState<PhotoState>({
+    camera: false,
     busy: false,
     error: null,
     photo: null,
@@ -29,10 +41,17 @@ export function usePhoto(api: Api, lang: Lang) {
     keepUntil: defaultKeepUntil(),
   });
   const busy = useRef(false);
+  const cameraOn = useRef(false);
+
+  const stopCamera = useCallback(() => {
+    if (cameraOn.current) void api.stopCamera().catch(() => null);
+  }, [api]);
 
   const fetch = useCallback(
     async (code: string) => {
       if (busy.current || !code.trim()) return;
+      // A code from the scanner or the keyboard wins over the camera.
+      stopCamera();
       busy.current = true;
       setState((s) => ({ ...s, busy: true, error: null, photo: null, decision: null, keep: false }));
       try {
@@ -44,21 +63,22 @@ export function usePhoto(api: Api, lang: Lang) {
         busy.current = false;
       }
     },
-    [api, lang],
+    [api, lang, stopCamera],
   );
 
   const decide = useCallback(
     async (accept: boolean) => {
       const photo = state.photo;
       if (busy.current || !photo) return;
+      const keepUntil = accept && state.keep ? germanToIso(state.keepUntil) : null;
+      if (accept && state.keep && !keepUntil) {
+        setState((s) => ({ ...s, error: t(lang, "photoKeepDateInvalid") }));
+        return;
+      }
       busy.current = true;
       setState((s) => ({ ...s, busy: true, error: null }));
       try {
-        const decision = await api.decidePhoto({
-          photo_id: photo.photo_id,
-          accept,
-          keep_until: accept && state.keep ? state.keepUntil : null,
-        });
+        const decision = await api.decidePhoto({ photo_id: photo.photo_id, accept, keep_until: keepUntil });
         setState((s) => ({ ...s, busy: false, decision, photo: null }));
       } catch (error) {
         setState((s) => ({ ...s, busy: false, error: errorText(lang, error) }));
@@ -84,15 +104,41 @@ export function usePhoto(api: Api, lang: Lang) {
     [api, lang, fetch],
   );
 
+  /** Reads frames until the camera sees a code, then fetches it like a scanned one. */
+  const startCamera = useCallback(async () => {
+    if (busy.current || cameraOn.current) return;
+    cameraOn.current = true;
+    setState((s) => ({ ...s, camera: true, error: null, photo: null, decision: null }));
+    const channel = previewChannel((frame) => {
+      const canvas = document.getElementById("camera-preview");
+      if (canvas instanceof HTMLCanvasElement) drawPreview(canvas, frame);
+    });
+    let code: string | null = null;
+    try {
+      code = await api.scanCamera(channel);
+    } catch (error) {
+      setState((s) => ({ ...s, error: errorText(lang, error) }));
+    } finally {
+      cameraOn.current = false;
+      setState((s) => ({ ...s, camera: false }));
+    }
+    if (code) await fetch(code);
+  }, [api, lang, fetch, previewChannel]);
+
+  const toggleCamera = useCallback(() => {
+    if (cameraOn.current) stopCamera();
+    else void startCamera();
+  }, [startCamera, stopCamera]);
+
   const toggleKeep = useCallback(() => setState((s) => ({ ...s, keep: !s.keep })), []);
   const setKeepUntil = useCallback((keepUntil: string) => setState((s) => ({ ...s, keepUntil })), []);
 
-  return { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil };
+  return { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil, toggleCamera, stopCamera };
 }
 
 export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePhoto> }) {
   const { lang } = props;
-  const { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil } = props.photo;
+  const { state, fetch, fetchFromImage, decide, toggleKeep, setKeepUntil, toggleCamera, stopCamera } = props.photo;
   const [code, setCode] = useState("");
 
   return (
@@ -134,9 +180,24 @@ export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePh
                 if (file) void fetchFromImage(file);
               }}
             />
-          </label>
+          </label>{" "}
+          <button id="camera-toggle" type="button" class="link-button" onClick={toggleCamera} disabled={state.busy}>
+            {state.camera ? t(lang, "cameraStop") : t(lang, "cameraStart")} <kbd>F6</kbd>
+          </button>
         </p>
       </form>
+
+      {state.camera && (
+        <div class="camera">
+          <canvas id="camera-preview" width={480} height={270} aria-label={t(lang, "cameraPreview")} />
+          <p id="camera-status" class="notice" role="status">
+            {t(lang, "cameraHint")}{" "}
+            <button type="button" class="secondary" onClick={stopCamera}>
+              {t(lang, "cameraStop")} <kbd>Esc</kbd>
+            </button>
+          </p>
+        </div>
+      )}
 
       {state.busy && (
         <p id="photo-busy" class="notice" role="status">
@@ -157,7 +218,7 @@ export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePh
               : t(lang, "photoAccepted")}
         </p>
       )}
-      {!state.photo && !state.busy && !state.error && !state.decision && <p class="placeholder">{t(lang, "photoEmpty")}</p>}
+      {!state.photo && !state.busy && !state.error && !state.decision && !state.camera && <p class="placeholder">{t(lang, "photoEmpty")}</p>}
 
       {state.photo && (
         <div class="photo-result">
@@ -188,7 +249,10 @@ export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePh
               <input id="photo-keep" type="checkbox" checked={state.keep} onChange={toggleKeep} /> {t(lang, "photoKeep")}{" "}
               <input
                 id="photo-keep-until"
-                type="date"
+                type="text"
+                inputMode="numeric"
+                size={10}
+                placeholder={t(lang, "datePlaceholder")}
                 value={state.keepUntil}
                 disabled={!state.keep}
                 onInput={(e) => setKeepUntil(e.currentTarget.value)}

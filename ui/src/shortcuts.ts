@@ -17,7 +17,9 @@ export type ShortcutAction =
   | { kind: "photoAccept" }
   | { kind: "photoReject" }
   | { kind: "photoKeep" }
-  | { kind: "openCodeImage" };
+  | { kind: "openCodeImage" }
+  | { kind: "camera" }
+  | { kind: "cancel" };
 
 export interface KeyLike {
   key: string;
@@ -38,6 +40,8 @@ export function shortcutFor(event: KeyLike): ShortcutAction | null {
       return { kind: "toggleHelp" };
     }
     const photo: Record<string, ShortcutAction> = {
+      F6: { kind: "camera" },
+      Escape: { kind: "cancel" },
       F7: { kind: "photoKeep" },
       F8: { kind: "photoAccept" },
       F9: { kind: "photoReject" },

@@ -16,6 +16,8 @@ use crate::{cargo, project_root, run_command, setup};
 
 const DEMO_USER: &str = "demo";
 const DEMO_OFFICE: &str = "05111000_01";
+/// The webcam the demo desk uses when one is attached.
+const WEBCAM: &str = "/dev/video0";
 
 pub fn run() -> anyhow::Result<()> {
     let root = project_root();
@@ -147,11 +149,18 @@ fn run_processes(
             .stdout(Stdio::null()),
     )?;
 
+    // Without a webcam, F6 plays the studio's slip as a camera would see it.
+    let has_webcam = Path::new(WEBCAM).exists();
+    let camera = if has_webcam {
+        format!("\n[camera]\ndevice = \"{WEBCAM}\"\n")
+    } else {
+        "\n[camera]\nreplay = \"studio/camera/frame-%03d.png\"\n".to_owned()
+    };
     std::fs::write(
         demo.join("desk.toml"),
         format!(
             "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n\
-             organisation_key = \"psb:05111000_00\"\n\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n"
+             organisation_key = \"psb:05111000_00\"\n\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n{camera}"
         ),
     )?;
 
@@ -170,8 +179,9 @@ fn run_processes(
     processes.push("Arbeitsplatz", desk.spawn().context("starting schalter-desk")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, oder mit dem Scanner lesen\n  Beenden:       Strg+C\n",
-        studio_dir.join("code.txt").display()
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        studio_dir.join("code.txt").display(),
+        if has_webcam { "" } else { ": keine Webcam gefunden, es läuft eine Aufnahme des Zettels" }
     );
     let started = Instant::now();
     let mut screenshot_taken = false;

@@ -7,8 +7,9 @@ use anyhow::{bail, Context};
 
 use crate::{cargo, project_root, run_command};
 
-/// Debian packages for building and running the desk (WebKitGTK 4.1) and for testing
-/// its real window (Xvfb, WebKitWebDriver, ImageMagick for screenshots).
+/// Debian packages for building and running the desk (WebKitGTK 4.1; GStreamer for the webcam,
+/// which WebKitGTK loads anyway) and for testing its real window (Xvfb, WebKitWebDriver,
+/// ImageMagick for screenshots).
 const PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -19,6 +20,10 @@ const PACKAGES: &[&str] = &[
     "libssl-dev",
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
+    "libgstreamer1.0-dev",
+    "libgstreamer-plugins-base1.0-dev",
+    "gstreamer1.0-plugins-base",
+    "gstreamer1.0-plugins-good",
     "xvfb",
     "xauth",
     "webkit2gtk-driver",

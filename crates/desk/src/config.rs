@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use schalter_camera::CameraSource;
 use schalter_domain::OrganisationKey;
 use serde::Deserialize;
 
@@ -23,6 +24,12 @@ use crate::DeskError;
 /// base_url = "https://image-download.example"
 /// ca = "pki/photo-cloud-ca.pem"          # the only CA trusted for this cloud's TLS
 /// seal_cert = "pki/photo-cloud-seal.pem" # pinned seal certificate
+///
+/// # The webcam that reads photo codes (F6). Default: /dev/video0.
+/// [camera]
+/// device = "/dev/video0"
+/// # Demo and tests only: PNG frames played in a loop instead of a camera.
+/// # replay = "frames/frame-%03d.png"
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -37,6 +44,32 @@ pub struct DeskConfig {
     pub organisation_key: Option<OrganisationKey>,
     #[serde(default)]
     pub photo_clouds: Vec<TrustedCloud>,
+    #[serde(default)]
+    pub camera: CameraConfig,
+}
+
+/// The webcam: a V4L2 device, or (demo and tests, where there is no camera) a replayed frame sequence.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraConfig {
+    pub device: Option<PathBuf>,
+    pub replay: Option<PathBuf>,
+    pub replay_fps: Option<u32>,
+}
+
+impl CameraConfig {
+    const DEFAULT_DEVICE: &str = "/dev/video0";
+    const DEFAULT_REPLAY_FPS: u32 = 10;
+
+    pub fn source(&self) -> CameraSource {
+        match &self.replay {
+            Some(pattern) => CameraSource::Replay {
+                pattern: pattern.clone(),
+                fps: self.replay_fps.unwrap_or(Self::DEFAULT_REPLAY_FPS),
+            },
+            None => CameraSource::Device(self.device.clone().unwrap_or_else(|| Self::DEFAULT_DEVICE.into())),
+        }
+    }
 }
 
 /// A photo cloud this desk may fetch from.
@@ -57,7 +90,8 @@ impl DeskConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         let files = [&mut config.central_ca, &mut config.desk_cert, &mut config.desk_key]
             .into_iter()
-            .chain(config.photo_clouds.iter_mut().flat_map(|cloud| [&mut cloud.ca, &mut cloud.seal_cert]));
+            .chain(config.photo_clouds.iter_mut().flat_map(|cloud| [&mut cloud.ca, &mut cloud.seal_cert]))
+            .chain(config.camera.replay.as_mut());
         for file in files {
             if file.is_relative() {
                 *file = base.join(&*file);

@@ -5,6 +5,7 @@ use schalter_wire::{PhotoAuditAction, PhotoAuditEvent, Session};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use crate::camera::CameraScans;
 use crate::{
     CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView, SessionView,
 };
@@ -20,6 +21,7 @@ struct Connection {
 pub struct Desk {
     client: CentralClient,
     photos: PhotoRetrieval,
+    camera: CameraScans,
     session: Mutex<Option<Session>>,
     connection: Mutex<Connection>,
 }
@@ -29,6 +31,7 @@ impl Desk {
         Ok(Self {
             client: CentralClient::new(config)?,
             photos: PhotoRetrieval::new(config)?,
+            camera: CameraScans::new(config.camera.source()),
             session: Mutex::new(None),
             connection: Mutex::default(),
         })
@@ -49,6 +52,7 @@ impl Desk {
     /// Ends the session here at once; tells the central API if it can be reached (an
     /// unreachable central lets the session lapse by its idle expiry).
     pub async fn logout(&self) -> Result<(), DeskError> {
+        self.camera.stop();
         let token = self.session.lock().expect("session lock").take().map(|s| s.token);
         if let Some(token) = token {
             let result = self.client.logout(&token).await;
@@ -100,6 +104,17 @@ impl Desk {
     pub fn read_code_image(&self, image: &[u8]) -> Result<String, DeskError> {
         self.clerk_id()?;
         Ok(schalter_scan::decode_image_file(image)?.text)
+    }
+
+    /// Reads the photo code with the webcam; blocks, so call it on a blocking thread. `None` when
+    /// [`Desk::stop_camera`] ended the scan first. Previews go to `on_preview`.
+    pub fn scan_camera(&self, on_preview: impl FnMut(&crate::CameraFrame)) -> Result<Option<String>, DeskError> {
+        self.clerk_id()?;
+        self.camera.scan(on_preview)
+    }
+
+    pub fn stop_camera(&self) {
+        self.camera.stop();
     }
 
     pub async fn decide_photo(

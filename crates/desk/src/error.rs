@@ -43,6 +43,8 @@ pub enum DeskError {
     /// A Data Matrix / QR image that could not be read.
     #[error("{0}")]
     Scan(#[from] schalter_scan::ScanError),
+    #[error("{0} Bitte den Code mit dem Handscanner oder als Bilddatei (Strg+O) einlesen.")]
+    Camera(#[from] schalter_camera::CameraError),
 }
 
 impl DeskError {
@@ -65,6 +67,7 @@ impl DeskError {
             DeskError::RetentionTooLong => "retention_too_long",
             DeskError::NoPhoto => "no_photo",
             DeskError::Scan(inner) => inner.code(),
+            DeskError::Camera(inner) => inner.code(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The desk app's logic, free of Tauri: the Tauri commands in `src-tauri` are thin
 //! adapters over [`Desk`].
 
+mod camera;
 mod client;
 mod config;
 mod desk;
@@ -9,10 +10,11 @@ mod photo;
 mod views;
 
 pub use client::CentralClient;
-pub use config::DeskConfig;
+pub use config::{CameraConfig, DeskConfig};
 pub use desk::Desk;
 pub use error::{DeskError, UiError};
 pub use photo::{OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
+pub use schalter_camera::Frame as CameraFrame;
 pub use views::{ConnectionView, LoginArgs, PhotoDecisionArgs, SessionView};
 
 /// Every type the front end sees, for the generated TypeScript bindings.

@@ -89,6 +89,43 @@ pub fn qr_png(text: &str) -> Result<Vec<u8>, CodeError> {
     Modules::qr(text)?.to_png(MODULE_PX, QR_QUIET_MODULES)
 }
 
+/// Size of the frames of [`camera_frames`], a common webcam mode.
+pub const CAMERA_FRAME: (u32, u32) = (640, 480);
+const CAMERA_EMPTY_FRAMES: usize = 4;
+const CAMERA_CODE_FRAMES: usize = 6;
+const CAMERA_MODULE_PX: u32 = 4;
+
+/// The slip held up to a webcam, as PNG frames: a few frames of an empty counter, then the
+/// Data Matrix in the middle, moving a little as a hand does, over sensor noise. Played in a loop
+/// it stands in for the camera where there is none (demo, tests).
+pub fn camera_frames(text: &str) -> Result<Vec<Vec<u8>>, CodeError> {
+    let code = Modules::datamatrix(text)?.to_png(CAMERA_MODULE_PX, DATAMATRIX_QUIET_MODULES)?;
+    let code = image::load_from_memory(&code).map_err(|error| CodeError::Png(error.to_string()))?.to_luma8();
+    let (width, height) = CAMERA_FRAME;
+    let mut noise_state: u32 = 0x9e37_79b9;
+    let mut frames = Vec::with_capacity(CAMERA_EMPTY_FRAMES + CAMERA_CODE_FRAMES);
+    for index in 0..CAMERA_EMPTY_FRAMES + CAMERA_CODE_FRAMES {
+        let mut frame = GrayImage::from_fn(width, height, |x, y| Luma([140 + ((x / 9 + y / 7) % 5) as u8 * 6]));
+        if index >= CAMERA_EMPTY_FRAMES {
+            let jitter = (index - CAMERA_EMPTY_FRAMES) as i64 * 3;
+            let x = i64::from((width - code.width()) / 2) + jitter - 6;
+            let y = i64::from((height - code.height()) / 2) - jitter / 2;
+            image::imageops::overlay(&mut frame, &code, x, y);
+        }
+        for pixel in frame.pixels_mut() {
+            // xorshift: a little deterministic sensor noise, ±6 grey levels.
+            noise_state ^= noise_state << 13;
+            noise_state ^= noise_state >> 17;
+            noise_state ^= noise_state << 5;
+            pixel.0[0] = pixel.0[0].saturating_add_signed((noise_state % 13) as i8 - 6);
+        }
+        let mut png = Cursor::new(Vec::new());
+        frame.write_to(&mut png, ImageFormat::Png).map_err(|error| CodeError::Png(error.to_string()))?;
+        frames.push(png.into_inner());
+    }
+    Ok(frames)
+}
+
 /// The printable slip (German, A6) with the Data Matrix embedded. The code's contents are not
 /// printed as text (TR-03170 Teil 2 §2.3): whoever reads them holds the photo's key.
 pub fn slip_html(studio_name: &str, taken_on: Date, code_text: &str) -> Result<String, CodeError> {

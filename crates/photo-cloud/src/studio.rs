@@ -139,10 +139,12 @@ pub struct StudioReport {
     pub datamatrix_file: PathBuf,
     pub qr_file: PathBuf,
     pub slip_file: PathBuf,
+    /// `printf` pattern of the slip as a webcam would see it, for desks without a camera.
+    pub camera_frames: PathBuf,
 }
 
-/// Writes `code.txt` (Base64 payload), `code-datamatrix.png`, `code-qr.png` and `slip.html`
-/// into `dir` (made if missing). On Unix the files are readable by the owner only: they hold
+/// Writes `code.txt` (Base64 payload), `code-datamatrix.png`, `code-qr.png`, `slip.html` and
+/// `camera/frame-NNN.png` (see [`codes::camera_frames`]) into `dir` (made if missing). On Unix the files are readable by the owner only: they hold
 /// the key.
 pub fn write_outputs(upload: &StudioUpload, dir: &Path, slip: &SlipDetails) -> Result<StudioReport, StudioError> {
     std::fs::create_dir_all(dir).map_err(|source| StudioError::Io { path: dir.to_owned(), source })?;
@@ -156,11 +158,17 @@ pub fn write_outputs(upload: &StudioUpload, dir: &Path, slip: &SlipDetails) -> R
         datamatrix_file: dir.join("code-datamatrix.png"),
         qr_file: dir.join("code-qr.png"),
         slip_file: dir.join("slip.html"),
+        camera_frames: dir.join("camera").join("frame-%03d.png"),
     };
     write_private(&report.code_file, format!("{text}\n").as_bytes())?;
     write_private(&report.datamatrix_file, &codes::datamatrix_png(text)?)?;
     write_private(&report.qr_file, &codes::qr_png(text)?)?;
     write_private(&report.slip_file, codes::slip_html(&slip.studio_name, slip.taken_on, text)?.as_bytes())?;
+    let camera_dir = dir.join("camera");
+    std::fs::create_dir_all(&camera_dir).map_err(|source| StudioError::Io { path: camera_dir.clone(), source })?;
+    for (index, frame) in codes::camera_frames(text)?.iter().enumerate() {
+        write_private(&camera_dir.join(format!("frame-{index:03}.png")), frame)?;
+    }
     Ok(report)
 }
 
