@@ -85,7 +85,12 @@ pub struct LoggedIn {
     pub clerk: ClerkRecord,
 }
 
-pub async fn login(state: &AppState, username: &str, password: &str) -> Result<LoggedIn, CentralError> {
+pub async fn login(
+    state: &AppState,
+    desk: Option<&str>,
+    username: &str,
+    password: &str,
+) -> Result<LoggedIn, CentralError> {
     // A malformed username or password is answered like a wrong one: the answer must not
     // help anyone map the account names.
     let username = Username::parse(username).ok();
@@ -99,7 +104,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
 
     if let Some(clerk) = &clerk {
         if throttle.is_locked(clerk.locked_until, now) {
-            state.db.audit(now, Some(clerk.id), "login_refused_locked", None).await?;
+            state.db.audit_at_desk(now, Some(clerk.id), desk, "login_refused_locked", None).await?;
             return Err(CentralError::AccountLocked);
         }
     }
@@ -109,7 +114,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
         Some(clerk) => {
             let (failures, locked_until) = throttle.after_failure(clerk.failed_logins, now);
             state.db.set_login_failures(clerk.id, failures, locked_until).await?;
-            state.db.audit(now, Some(clerk.id), "login_failed", None).await?;
+            state.db.audit_at_desk(now, Some(clerk.id), desk, "login_failed", None).await?;
             tracing::info!(clerk_id = %clerk.id, locked = locked_until.is_some(), "login failed");
             return Err(if locked_until.is_some() {
                 CentralError::AccountLocked
@@ -118,7 +123,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
             });
         }
         None => {
-            state.db.audit(now, None, "login_failed_unknown_user", None).await?;
+            state.db.audit_at_desk(now, None, desk, "login_failed_unknown_user", None).await?;
             tracing::info!("login failed for an unknown username");
             return Err(CentralError::InvalidCredentials);
         }
@@ -135,7 +140,7 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<L
         absolute_expires_at: state.policy.absolute_expires_at(now),
     };
     state.db.insert_session(&token_hash(&token), &session).await?;
-    state.db.audit(now, Some(clerk.id), "login", None).await?;
+    state.db.audit_at_desk(now, Some(clerk.id), desk, "login", None).await?;
     tracing::info!(clerk_id = %clerk.id, "clerk logged in");
     Ok(LoggedIn { token, session, clerk })
 }
@@ -159,9 +164,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<(SessionRecor
     Ok((session, clerk))
 }
 
-pub async fn logout(state: &AppState, token: &str) -> Result<(), CentralError> {
+pub async fn logout(state: &AppState, desk: Option<&str>, token: &str) -> Result<(), CentralError> {
     let (session, _) = authenticate(state, token).await?;
     state.db.delete_session(&token_hash(token)).await?;
-    state.db.audit(state.clock.now(), Some(session.clerk_id), "logout", None).await?;
+    state.db.audit_at_desk(state.clock.now(), Some(session.clerk_id), desk, "logout", None).await?;
     Ok(())
 }

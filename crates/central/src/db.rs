@@ -218,15 +218,47 @@ impl Db {
         action: &str,
         subject: Option<&str>,
     ) -> Result<(), CentralError> {
-        sqlx::query("INSERT INTO audit_events (id, at, clerk_id, action, subject) VALUES ($1, $2, $3, $4, $5)")
-            .bind(Uuid::now_v7().to_string())
-            .bind(at)
-            .bind(clerk_id.map(|id| id.to_string()))
-            .bind(action)
-            .bind(subject)
-            .execute(&self.pool)
-            .await?;
+        self.audit_at_desk(at, clerk_id, None, action, subject).await
+    }
+
+    /// An audit row that also names the desk (its certificate, see `peer::PeerCertificate::label`).
+    pub async fn audit_at_desk(
+        &self,
+        at: i64,
+        clerk_id: Option<Uuid>,
+        desk: Option<&str>,
+        action: &str,
+        subject: Option<&str>,
+    ) -> Result<(), CentralError> {
+        sqlx::query(
+            "INSERT INTO audit_events (id, at, clerk_id, desk, action, subject) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(at)
+        .bind(clerk_id.map(|id| id.to_string()))
+        .bind(desk)
+        .bind(action)
+        .bind(subject)
+        .execute(&self.pool)
+        .await?;
         Ok(())
+    }
+
+    /// The audit trail with the desk and subject of each row, oldest first.
+    pub async fn audit_rows(&self) -> Result<Vec<AuditRow>, CentralError> {
+        let rows = sqlx::query("SELECT clerk_id, desk, action, subject FROM audit_events ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AuditRow {
+                    clerk_id: row.try_get("clerk_id")?,
+                    desk: row.try_get("desk")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                })
+            })
+            .collect()
     }
 
     /// The audit trail, oldest first, as `(clerk_id, action)` pairs.
@@ -234,6 +266,14 @@ impl Db {
         let rows = sqlx::query("SELECT clerk_id, action FROM audit_events ORDER BY id").fetch_all(&self.pool).await?;
         rows.iter().map(|row| Ok((row.try_get("clerk_id")?, row.try_get("action")?))).collect()
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub clerk_id: Option<String>,
+    pub desk: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
 }
 
 fn parse_uuid(raw: String) -> Result<Uuid, CentralError> {

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod openapi;
+pub mod peer;
 mod routes;
 pub mod seed;
 

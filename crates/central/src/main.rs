@@ -145,7 +145,10 @@ async fn serve(
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
 
-    let server = axum_server::bind_rustls(listen, tls).handle(handle.clone()).serve(app(state).into_make_service());
+    let server = axum_server::bind(listen)
+        .acceptor(schalter_central::peer::PeerCertificateAcceptor::new(tls))
+        .handle(handle.clone())
+        .serve(app(state).into_make_service());
     let announce = async {
         if let Some(address) = handle.listening().await {
             // Machine-readable: tests and `cargo xtask demo` read the port from this line.

@@ -1,13 +1,14 @@
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
+use axum::{Extension, Json};
 use schalter_wire::{ApiError, PhotoAuditEvent};
 
 use super::BearerToken;
+use crate::peer::ConnectedDesk;
 use crate::{auth, AppState, CentralError};
 
-/// Records what a clerk's desk did with a citizen's photo (who and when come from the
-/// session and the clock, not from the desk).
+/// Records what a clerk's desk did with a citizen's photo (who, which desk and when come from the
+/// session, the TLS client certificate and the clock, not from the desk's word).
 #[utoipa::path(post, path = "/v1/audit/photo-events", tag = "audit", security(("bearer" = [])),
     request_body = PhotoAuditEvent, responses(
     (status = 204, description = "Recorded"),
@@ -16,6 +17,7 @@ use crate::{auth, AppState, CentralError};
 pub(crate) async fn photo_event(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,
+    desk: Option<Extension<ConnectedDesk>>,
     body: Result<Json<PhotoAuditEvent>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, CentralError> {
     let Json(event) = body.map_err(|rejection| CentralError::BadRequest(rejection.body_text()))?;
@@ -26,7 +28,9 @@ pub(crate) async fn photo_event(
         (None, Some(code)) => Some(sanitise(code)),
         (None, None) => None,
     };
-    state.db.audit(state.clock.now(), Some(clerk.id), event.action.as_str(), subject.as_deref()).await?;
+    let desk = ConnectedDesk::label(desk);
+    let at = state.clock.now();
+    state.db.audit_at_desk(at, Some(clerk.id), desk.as_deref(), event.action.as_str(), subject.as_deref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,11 +1,12 @@
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use schalter_wire::{ApiError, Clerk, LoginRequest, Office, Session, SessionInfo};
 use time::OffsetDateTime;
 
 use crate::db::ClerkRecord;
+use crate::peer::ConnectedDesk;
 use crate::{auth, AppState, CentralError};
 
 /// The bearer token of a request, unvalidated.
@@ -47,10 +48,12 @@ fn clerk_view(clerk: ClerkRecord) -> Clerk {
 ))]
 pub(crate) async fn login(
     State(state): State<AppState>,
+    desk: Option<Extension<ConnectedDesk>>,
     body: Result<Json<LoginRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Session>, CentralError> {
     let Json(request) = body.map_err(|rejection| CentralError::BadRequest(rejection.body_text()))?;
-    let logged_in = auth::login(&state, &request.username, &request.password).await?;
+    let desk = ConnectedDesk::label(desk);
+    let logged_in = auth::login(&state, desk.as_deref(), &request.username, &request.password).await?;
     Ok(Json(Session {
         token: logged_in.token,
         expires_at: timestamp(logged_in.session.expires_at)?,
@@ -67,8 +70,9 @@ pub(crate) async fn login(
 pub(crate) async fn logout(
     State(state): State<AppState>,
     BearerToken(token): BearerToken,
+    desk: Option<Extension<ConnectedDesk>>,
 ) -> Result<StatusCode, CentralError> {
-    auth::logout(&state, &token).await?;
+    auth::logout(&state, ConnectedDesk::label(desk).as_deref(), &token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

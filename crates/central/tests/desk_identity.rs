@@ -1,0 +1,82 @@
+//! The audit trail names the desk by the certificate it connected with: a real server on a real
+//! socket with mutual TLS, the same acceptor `schalter-central serve` uses.
+
+use std::sync::Arc;
+
+use axum_server::tls_rustls::RustlsConfig;
+use schalter_central::db::NewClerk;
+use schalter_central::peer::PeerCertificateAcceptor;
+use schalter_central::{app, seed, AppState, Db};
+use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
+use schalter_pki::{CertificateAuthority, Validity};
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "korrekt-pferd-batterie";
+
+#[tokio::test]
+async fn login_and_photo_events_record_the_desk_certificate() {
+    let db = Db::connect("sqlite::memory:").await.unwrap();
+    db.migrate().await.unwrap();
+    seed::seed_duesseldorf_offices(&db).await.unwrap();
+    let mut state = AppState::new(db);
+    state.password_hasher =
+        Arc::new(schalter_central::auth::PasswordHasher::with_params(argon2::Params::new(1024, 1, 1, None).unwrap()));
+    let hash = state.password_hasher.hash(&Password::parse_new(PASSWORD).unwrap()).await.unwrap();
+    let clerk = NewClerk {
+        username: Username::parse("erika").unwrap(),
+        display_name: DisplayName::parse("Erika Mustermann").unwrap(),
+        role: Role::Clerk,
+        office: OfficeId::parse("05111000_01").unwrap(),
+        password_hash: hash,
+    };
+    state.db.upsert_clerk(&clerk, state.clock.now()).await.unwrap();
+
+    let ca = CertificateAuthority::new("Test-CA").unwrap();
+    let server = ca.issue_server(&["localhost"], Validity::days(1)).unwrap();
+    let desk = ca.issue_client("Arbeitsplatz 7 Dienstleistungszentrum", Validity::days(1)).unwrap();
+    let tls = schalter_pki::mtls_server_config(&server, &ca.cert_pem()).unwrap();
+    let handle = axum_server::Handle::new();
+    let serving = axum_server::bind("127.0.0.1:0".parse().unwrap())
+        .acceptor(PeerCertificateAcceptor::new(RustlsConfig::from_config(Arc::new(tls))))
+        .handle(handle.clone())
+        .serve(app(state.clone()).into_make_service());
+    tokio::spawn(serving);
+    let port = handle.listening().await.unwrap().port();
+
+    let client = reqwest::Client::builder()
+        .use_preconfigured_tls(schalter_pki::client_config(&ca.cert_pem(), Some(&desk)).unwrap())
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    let base = format!("https://localhost:{port}");
+    let session: Value = client
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({ "username": "erika", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().expect("token");
+    let photo_id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let recorded = client
+        .post(format!("{base}/v1/audit/photo-events"))
+        .bearer_auth(token)
+        .json(&json!({ "action": "fetched", "photo_id": photo_id, "error_code": null }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recorded.status(), 204);
+    handle.shutdown();
+
+    let rows = state.db.audit_rows().await.unwrap();
+    let login = rows.iter().find(|row| row.action == "login").expect("login audited");
+    let fetched = rows.iter().find(|row| row.action == "photo_fetched").expect("fetch audited");
+    for row in [login, fetched] {
+        let desk = row.desk.as_deref().unwrap_or_default();
+        assert!(desk.contains("CN=Arbeitsplatz 7 Dienstleistungszentrum"), "{desk}");
+        assert!(desk.contains("sha256:"), "{desk}");
+    }
+    assert_eq!(fetched.subject.as_deref(), Some(photo_id));
+}
