@@ -1,8 +1,9 @@
-//! `cargo xtask demo | test | pki`: everything a fresh Debian 12 machine needs, set up
+//! `cargo xtask demo | test | pki | bench | fuzz`: everything a fresh Debian 12 machine needs, set up
 //! idempotently, then the job.
 
 mod bench;
 mod demo;
+mod fuzz;
 mod setup;
 mod test;
 
@@ -16,7 +17,8 @@ const USAGE: &str = "cargo xtask <command>
   demo   Entwicklungs-PKI, zentrale API mit Demodaten und das Arbeitsplatz-Fenster starten
   test   Formatierung, Clippy, alle Rust-Tests, UI-Tests und WebDriver-Tests unter Xvfb
   pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
-  bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf";
+  bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf
+  fuzz   [Sekunden]: die Fuzz-Ziele des Foto-Codes und der Bildprüfung laufen lassen (Standard 60 s je Ziel)";
 
 fn main() {
     if let Err(error) = run() {
@@ -31,6 +33,7 @@ fn run() -> anyhow::Result<()> {
         Some("demo") => demo::run(),
         Some("test") => test::run(),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
+        Some("fuzz") => fuzz::run(args.get(1).map(String::as_str)),
         Some("pki") => {
             let paths = schalter_pki::DevPkiPaths::new(project_root().join(".demo/pki"));
             if paths.ensure("desk-05111000_01-1")? {
