@@ -283,6 +283,22 @@ impl Desk {
             std::env::var_os("DISPLAY").is_some(),
             "WebDriver tests need a display: run them under xvfb-run (cargo xtask test)"
         );
+        // Ports come from `free_port`, which another process may take before tauri-driver binds
+        // it (tests run in parallel and servers bind ephemeral ports): then start over.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(config).await {
+                Ok(desk) => return Ok(desk),
+                Err(error) if attempt < 3 => {
+                    eprintln!("desk start attempt {attempt} failed, retrying: {error:#}");
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    async fn start_once(config: &Path) -> anyhow::Result<Self> {
         let port = free_port();
         let native_port = free_port();
         let tauri_driver = Running::new(
@@ -327,7 +343,9 @@ impl Desk {
                 }
             }
             if Instant::now() > deadline {
-                bail!("{css}: text never matched; last seen {last:?}");
+                let name: String = css.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+                let shot = self.screenshot(&format!("failed-wait{name}")).await;
+                bail!("{css}: text never matched; last seen {last:?} (screenshot: {shot:?})");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

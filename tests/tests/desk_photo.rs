@@ -44,6 +44,12 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     desk.wait_text("#photo-verdict", |t| t.starts_with("Nicht alle Prüfungen bestanden")).await?;
     desk.wait_text("#photo-checks", |t| t.contains("✗")).await?;
     desk.screenshot("photo-from-image-file-too-small").await?;
+    // A failed check is not accepted by one stray F8: the desk asks again; F9 rejects.
+    desk.driver.action_chain().send_keys(Key::F8).perform().await?;
+    desk.wait_text("#photo-confirm", |t| t.contains("F8 noch einmal drücken")).await?;
+    desk.screenshot("photo-failed-checks-confirm").await?;
+    desk.driver.action_chain().send_keys(Key::F9).perform().await?;
+    desk.wait_text("#photo-status", |t| t.starts_with("Foto abgelehnt.")).await?;
     desk.close().await?;
 
     let retrieval = PhotoRetrieval::new(&DeskConfig::load(&config)?)?;

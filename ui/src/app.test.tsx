@@ -203,3 +203,38 @@ describe("camera", () => {
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: "2027-01-15" });
   });
 });
+
+describe("photo with failed checks", () => {
+  it("needs F8 twice to accept", async () => {
+    const api = fakeApi(vi.fn(async () => erika));
+    const fetchPhoto = api.fetchPhoto;
+    api.fetchPhoto = vi.fn(async (code: string) => ({
+      ...(await fetchPhoto(code)),
+      checks: [{ id: "min_size", passed: false, message: "Auflösung zu klein" }],
+      all_passed: false,
+    }));
+    await act(() => render(<App api={api} />, root));
+    await type("username", "erika");
+    await type("password", "richtig-und-lang");
+    await act(() => {
+      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    await type("photo-code-input", "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
+    await act(() => {
+      root.querySelector(".scan-row")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
+    });
+    await flush();
+    expect(api.decidePhoto).not.toHaveBeenCalled();
+    expect(root.querySelector("#photo-confirm")?.textContent).toContain("F8 noch einmal drücken");
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
+    });
+    await flush();
+    expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: null });
+  });
+});

@@ -89,8 +89,15 @@ export function App({ api, previewChannel }: { api: DeskApi; previewChannel?: Pr
     return () => clearInterval(timer);
   }, [api, session, lang]);
 
+  // The key handler is registered once and reads the latest render's values: re-registering in an
+  // effect left a gap after each render (effects run after paint) in which a key pressed right
+  // after login still met the logged-out handler and was lost.
+  const keyContext = useRef({ session, section, photo, toggleLang, logout });
+  keyContext.current = { session, section, photo, toggleLang, logout };
+
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
+      const { session, section, photo, toggleLang, logout } = keyContext.current;
       const fed = scanner.current.feed(event.key, performance.now());
       if (fed.burstStart) {
         const active = document.activeElement;
@@ -142,7 +149,7 @@ export function App({ api, previewChannel }: { api: DeskApi; previewChannel?: Pr
     };
     window.addEventListener("keydown", onKey, true);
     return () => window.removeEventListener("keydown", onKey, true);
-  }, [session, section, toggleLang, logout, photo]);
+  }, []);
 
   return (
     <div class="desk">

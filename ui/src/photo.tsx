@@ -28,11 +28,14 @@ export interface PhotoState {
   keepUntil: string;
   /** The webcam is looking for a code. */
   camera: boolean;
+  /** F8 was pressed once on a photo that failed a check; the next F8 accepts it anyway. */
+  confirmAccept: boolean;
 }
 
 export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFactory = tauriChannel) {
   const [state, setState] = useState<PhotoState>({
     camera: false,
+    confirmAccept: false,
     busy: false,
     error: null,
     photo: null,
@@ -53,7 +56,7 @@ export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFac
       // A code from the scanner or the keyboard wins over the camera.
       stopCamera();
       busy.current = true;
-      setState((s) => ({ ...s, busy: true, error: null, photo: null, decision: null, keep: false }));
+      setState((s) => ({ ...s, busy: true, error: null, photo: null, decision: null, keep: false, confirmAccept: false }));
       try {
         const photo = await api.fetchPhoto(code.trim());
         setState((s) => ({ ...s, busy: false, photo }));
@@ -70,6 +73,11 @@ export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFac
     async (accept: boolean) => {
       const photo = state.photo;
       if (busy.current || !photo) return;
+      // The clerk may overrule the checks (operator veto), but not by one stray key press.
+      if (accept && !photo.all_passed && !state.confirmAccept) {
+        setState((s) => ({ ...s, confirmAccept: true }));
+        return;
+      }
       const keepUntil = accept && state.keep ? germanToIso(state.keepUntil) : null;
       if (accept && state.keep && !keepUntil) {
         setState((s) => ({ ...s, error: t(lang, "photoKeepDateInvalid") }));
@@ -79,14 +87,14 @@ export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFac
       setState((s) => ({ ...s, busy: true, error: null }));
       try {
         const decision = await api.decidePhoto({ photo_id: photo.photo_id, accept, keep_until: keepUntil });
-        setState((s) => ({ ...s, busy: false, decision, photo: null }));
+        setState((s) => ({ ...s, busy: false, decision, photo: null, confirmAccept: false }));
       } catch (error) {
         setState((s) => ({ ...s, busy: false, error: errorText(lang, error) }));
       } finally {
         busy.current = false;
       }
     },
-    [api, lang, state.photo, state.keep, state.keepUntil],
+    [api, lang, state.photo, state.keep, state.keepUntil, state.confirmAccept],
   );
 
   const fetchFromImage = useCallback(
@@ -108,7 +116,8 @@ export function usePhoto(api: Api, lang: Lang, previewChannel: PreviewChannelFac
   const startCamera = useCallback(async () => {
     if (busy.current || cameraOn.current) return;
     cameraOn.current = true;
-    setState((s) => ({ ...s, camera: true, error: null, photo: null, decision: null }));
+    // A photo on screen stays until the camera has read a new code: F6 by mistake loses nothing.
+    setState((s) => ({ ...s, camera: true, error: null }));
     const channel = previewChannel((frame) => {
       const canvas = document.getElementById("camera-preview");
       if (canvas instanceof HTMLCanvasElement) drawPreview(canvas, frame);
@@ -260,13 +269,30 @@ export function PhotoSection(props: { lang: Lang; photo: ReturnType<typeof usePh
               <kbd>F7</kbd>
             </label>
             <div class="decide">
-              <button id="photo-accept" type="button" onClick={() => void decide(true)} disabled={state.busy}>
-                {t(lang, "photoAccept")} <kbd>F8</kbd>
+              <button
+                id="photo-accept"
+                type="button"
+                class={state.photo.all_passed ? undefined : "secondary"}
+                onClick={() => void decide(true)}
+                disabled={state.busy}
+              >
+                {state.confirmAccept ? t(lang, "photoAcceptAnyway") : t(lang, "photoAccept")} <kbd>F8</kbd>
               </button>
-              <button id="photo-reject" type="button" class="secondary" onClick={() => void decide(false)} disabled={state.busy}>
+              <button
+                id="photo-reject"
+                type="button"
+                class={state.photo.all_passed ? "secondary" : undefined}
+                onClick={() => void decide(false)}
+                disabled={state.busy}
+              >
                 {t(lang, "photoReject")} <kbd>F9</kbd>
               </button>
             </div>
+            {state.confirmAccept && (
+              <p id="photo-confirm" class="notice" role="alert">
+                {t(lang, "photoConfirmAccept")}
+              </p>
+            )}
           </div>
         </div>
       )}
