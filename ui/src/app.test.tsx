@@ -1,4 +1,4 @@
-import { render } from "preact";
+import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App, type DeskApi } from "./app";
@@ -51,6 +51,32 @@ afterEach(() => {
 
 const flush = () => act(async () => await new Promise((resolve) => setTimeout(resolve, 0)));
 
+/** Renders the app and logs Erika in through the login form. */
+async function loggedIn(app: VNode) {
+  await act(() => render(app, root));
+  await type("username", "erika");
+  await type("password", "richtig-und-lang");
+  await act(() => {
+    root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  });
+  await flush();
+}
+
+/** Pastes a code into the scan field and submits it with Enter. */
+async function pasteCode(code: string) {
+  await type("photo-code-input", code);
+  await act(() => {
+    root.querySelector(".scan-row")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+  });
+  await flush();
+}
+
+async function press(key: string) {
+  await act(() => {
+    window.dispatchEvent(new KeyboardEvent("keydown", { key }));
+  });
+}
+
 async function type(id: string, value: string) {
   const input = root.querySelector<HTMLInputElement>(`#${id}`)!;
   await act(() => {
@@ -92,9 +118,7 @@ describe("login screen", () => {
     await flush();
     expect(root.querySelector("#clerk-name")?.textContent).toBe("Erika Mustermann");
     expect(root.querySelector("#office-name")?.textContent).toContain("Bürgerbüro Dienstleistungszentrum");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F3" }));
-    });
+    await press("F3");
     expect(root.querySelector("#section-content h1")?.textContent).toBe("Antrag");
   });
 });
@@ -102,16 +126,8 @@ describe("login screen", () => {
 describe("photo code scanner", () => {
   it("recognises a fast key burst as a scan from any section, fetches and accepts with F8", async () => {
     const api = fakeApi(vi.fn(async () => erika));
-    await act(() => render(<App api={api} />, root));
-    await type("username", "erika");
-    await type("password", "richtig-und-lang");
-    await act(() => {
-      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F3" }));
-    });
+    await loggedIn(<App api={api} />);
+    await press("F3");
     const code = "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxlAAECAwQFBgcICQoLDA0ODw==";
     await act(() => {
       for (const key of [...code, "Enter"]) {
@@ -122,9 +138,7 @@ describe("photo code scanner", () => {
     expect(api.fetchPhoto).toHaveBeenCalledWith(code);
     expect(root.querySelector("#section-content h1")?.textContent).toBe("Kunde/Foto");
     expect(root.querySelector("#photo-verdict")?.textContent).toBe("Alle Prüfungen bestanden");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
-    });
+    await press("F8");
     await flush();
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: null });
     expect(root.querySelector("#photo-status")?.textContent).toBe("Foto übernommen und in der Cloud gelöscht.");
@@ -142,29 +156,17 @@ describe("camera", () => {
       return null;
     });
     const channel = vi.fn(() => ({}) as Channel<ArrayBuffer>);
-    await act(() => render(<App api={api} previewChannel={channel} />, root));
-    await type("username", "erika");
-    await type("password", "richtig-und-lang");
-    await act(() => {
-      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
+    await loggedIn(<App api={api} previewChannel={channel} />);
 
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F6" }));
-    });
+    await press("F6");
     expect(root.querySelector("#camera-status")?.textContent).toContain("Den Code vor die Kamera halten");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape" }));
-    });
+    await press("Escape");
     await flush();
     expect(api.stopCamera).toHaveBeenCalled();
     expect(root.querySelector("#camera-status")).toBeNull();
     expect(api.fetchPhoto).not.toHaveBeenCalled();
 
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F6" }));
-    });
+    await press("F6");
     await act(() => finishScan(code));
     await flush();
     expect(api.fetchPhoto).toHaveBeenCalledWith(code);
@@ -173,32 +175,16 @@ describe("camera", () => {
 
   it("refuses a keep-until date that is not TT.MM.JJJJ and sends ISO otherwise", async () => {
     const api = fakeApi(vi.fn(async () => erika));
-    await act(() => render(<App api={api} />, root));
-    await type("username", "erika");
-    await type("password", "richtig-und-lang");
-    await act(() => {
-      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
-    await type("photo-code-input", "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
-    await act(() => {
-      root.querySelector(".scan-row")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F7" }));
-    });
+    await loggedIn(<App api={api} />);
+    await pasteCode("4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
+    await press("F7");
     await type("photo-keep-until", "31.02.2027");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
-    });
+    await press("F8");
     await flush();
     expect(api.decidePhoto).not.toHaveBeenCalled();
     expect(root.querySelector("#photo-error")?.textContent).toBe("Bitte das Aufbewahrungsdatum als TT.MM.JJJJ eingeben.");
     await type("photo-keep-until", "15.01.2027");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
-    });
+    await press("F8");
     await flush();
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: "2027-01-15" });
   });
@@ -213,27 +199,13 @@ describe("photo with failed checks", () => {
       checks: [{ id: "min_size", passed: false, message: "Auflösung zu klein" }],
       all_passed: false,
     }));
-    await act(() => render(<App api={api} />, root));
-    await type("username", "erika");
-    await type("password", "richtig-und-lang");
-    await act(() => {
-      root.querySelector("form")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
-    await type("photo-code-input", "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
-    await act(() => {
-      root.querySelector(".scan-row")!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
-    });
-    await flush();
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
-    });
+    await loggedIn(<App api={api} />);
+    await pasteCode("4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl");
+    await press("F8");
     await flush();
     expect(api.decidePhoto).not.toHaveBeenCalled();
     expect(root.querySelector("#photo-confirm")?.textContent).toContain("F8 noch einmal drücken");
-    await act(() => {
-      window.dispatchEvent(new KeyboardEvent("keydown", { key: "F8" }));
-    });
+    await press("F8");
     await flush();
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: "0f8fad5b-d9cb-469f-a165-70867728950e", accept: true, keep_until: null });
   });
