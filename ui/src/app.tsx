@@ -77,23 +77,24 @@ export function App({ api, previewChannel }: { api: DeskApi; previewChannel?: Pr
     };
   }, [api, lang]);
 
+  // The key handler is registered once and reads the latest render's values: re-registering in an
+  // effect left a gap after each render (effects run after paint) in which a key pressed right
+  // after login still met the logged-out handler and was lost.
+  const keyContext = useRef({ session, section, photo, toggleLang, logout });
+  keyContext.current = { session, section, photo, toggleLang, logout };
+
   useEffect(() => {
     if (!session) return;
     const timer = setInterval(async () => {
       const current = await api.currentSession().catch(() => null);
       if (!current) {
+        keyContext.current.photo.stopCamera();
         setSession(null);
         setNotice(t(lang, "sessionExpired"));
       }
     }, SESSION_POLL_MS);
     return () => clearInterval(timer);
   }, [api, session, lang]);
-
-  // The key handler is registered once and reads the latest render's values: re-registering in an
-  // effect left a gap after each render (effects run after paint) in which a key pressed right
-  // after login still met the logged-out handler and was lost.
-  const keyContext = useRef({ session, section, photo, toggleLang, logout });
-  keyContext.current = { session, section, photo, toggleLang, logout };
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {

@@ -147,6 +147,7 @@ const errorsEn: Record<string, string> = {
   seal_invalid: "The cloud's seal does not match: the photo may have been altered. Do not use it.",
   decryption_failed: "The photo cannot be decrypted with the key in the code.",
   camera_unavailable: "The camera cannot be used. Please read the code with the hand scanner or from an image file (Ctrl+O).",
+  camera_no_code: "No code seen: the camera was switched off after 60 seconds. Press F6 to start it again.",
   camera_stopped: "The camera stopped delivering images. Please read the code with the hand scanner or from an image file (Ctrl+O).",
 };
 

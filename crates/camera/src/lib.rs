@@ -58,6 +58,8 @@ pub enum CameraError {
     Stopped { source_name: String, detail: String },
     #[error("Ungültiges Kamerabild: {0}")]
     InvalidFrame(String),
+    #[error("Kein Code erkannt: Die Kamera wurde nach {0} Sekunden ausgeschaltet. Mit F6 erneut starten.")]
+    NoCodeInTime(u64),
 }
 
 impl CameraError {
@@ -68,6 +70,7 @@ impl CameraError {
             CameraError::Unavailable { .. } => "camera_unavailable",
             CameraError::Stopped { .. } => "camera_stopped",
             CameraError::InvalidFrame(_) => "camera_invalid_frame",
+            CameraError::NoCodeInTime(_) => "camera_no_code",
         }
     }
 }
@@ -223,16 +226,22 @@ pub enum ScanOutcome {
     Stopped,
 }
 
-/// Reads frames until one holds a Data Matrix or QR code, `stop` is set, or the camera fails. Every
-/// frame is decoded; a preview goes to `on_preview` at most ten times a second.
+/// Reads frames until one holds a Data Matrix or QR code, `stop` is set, `limit` has passed (a camera
+/// pointed at the counter is not left running) or the camera fails. Every frame is decoded; a preview
+/// goes to `on_preview` at most ten times a second.
 pub fn scan_until_code(
     camera: &Camera,
     stop: &AtomicBool,
+    limit: Duration,
     mut on_preview: impl FnMut(&Frame),
 ) -> Result<ScanOutcome, CameraError> {
+    let started = Instant::now();
     let mut last_frame = Instant::now();
     let mut last_preview: Option<Instant> = None;
     while !stop.load(Ordering::Relaxed) {
+        if started.elapsed() > limit {
+            return Err(CameraError::NoCodeInTime(limit.as_secs()));
+        }
         let Some(frame) = camera.next_frame(PULL_TIMEOUT)? else {
             if last_frame.elapsed() > NO_FRAME_LIMIT {
                 return Err(camera.stopped(format!("seit {} s kein Bild", NO_FRAME_LIMIT.as_secs())));

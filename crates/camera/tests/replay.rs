@@ -10,6 +10,7 @@ use image::{GrayImage, Luma};
 use schalter_camera::{scan_until_code, Camera, CameraSource, ScanOutcome, PREVIEW_MAX_WIDTH};
 use schalter_scan::Symbology;
 
+const LIMIT: Duration = Duration::from_secs(60);
 const TEXT: &str = "4gEBAGh0dHBzOi8vZm90by5leGFtcGxlLmRlL3YxL3Bob3Rvcy8xMjM0";
 
 /// A 640×480 "desk" with some texture and, optionally, the code held up at (x, y).
@@ -40,7 +41,7 @@ fn data_matrix_in_the_third_frame_is_found() {
     let pattern = write_sequence(dir.path(), &[frame(None, 0, 0), frame(None, 0, 0), frame(Some(&code), 180, 90)]);
     let camera = Camera::open(&replay(pattern)).unwrap();
     let mut previews = Vec::new();
-    let outcome = scan_until_code(&camera, &AtomicBool::new(false), |p| previews.push(p.clone())).unwrap();
+    let outcome = scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |p| previews.push(p.clone())).unwrap();
     let ScanOutcome::Found(decoded) = outcome else { panic!("no code: {outcome:?}") };
     assert_eq!(decoded.text, TEXT);
     assert_eq!(decoded.symbology, Symbology::DataMatrix);
@@ -58,7 +59,7 @@ fn qr_code_is_found() {
     let code = schalter_photo_cloud::codes::qr_png(TEXT).unwrap();
     let pattern = write_sequence(dir.path(), &[frame(None, 0, 0), frame(Some(&code), 100, 40)]);
     let camera = Camera::open(&replay(pattern)).unwrap();
-    let outcome = scan_until_code(&camera, &AtomicBool::new(false), |_| {}).unwrap();
+    let outcome = scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |_| {}).unwrap();
     assert!(
         matches!(outcome, ScanOutcome::Found(ref d) if d.text == TEXT && d.symbology == Symbology::Qr),
         "{outcome:?}"
@@ -79,7 +80,7 @@ fn stop_request_ends_a_scan_without_code() {
         })
     };
     let mut previews = 0;
-    let outcome = scan_until_code(&camera, &stop, |_| previews += 1).unwrap();
+    let outcome = scan_until_code(&camera, &stop, LIMIT, |_| previews += 1).unwrap();
     stopper.join().unwrap();
     assert_eq!(outcome, ScanOutcome::Stopped);
     assert!(previews >= 2, "the looping sequence kept delivering previews: {previews}");
@@ -88,7 +89,7 @@ fn stop_request_ends_a_scan_without_code() {
 #[test]
 fn missing_camera_device_is_reported_as_unavailable() {
     let error = Camera::open(&CameraSource::Device("/dev/video-schalter-missing".into()))
-        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), |_| {}))
+        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |_| {}))
         .unwrap_err();
     assert_eq!(error.code(), "camera_unavailable", "{error}");
     assert!(error.to_string().contains("/dev/video-schalter-missing"), "{error}");
@@ -98,7 +99,7 @@ fn missing_camera_device_is_reported_as_unavailable() {
 fn missing_replay_files_end_the_scan_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let error = Camera::open(&replay(dir.path().join("frame-%03d.png")))
-        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), |_| {}))
+        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |_| {}))
         .unwrap_err();
     assert!(matches!(error.code(), "camera_unavailable" | "camera_stopped"), "{error}");
 }
@@ -108,7 +109,7 @@ fn broken_frame_file_ends_the_scan_with_an_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("frame-000.png"), b"\x89PNG\r\n\x1a\nnot really a png").unwrap();
     let error = Camera::open(&replay(dir.path().join("frame-%03d.png")))
-        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), |_| {}))
+        .and_then(|camera| scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |_| {}))
         .unwrap_err();
     assert!(matches!(error.code(), "camera_unavailable" | "camera_stopped"), "{error}");
 }
@@ -121,6 +122,16 @@ fn studio_camera_sequence_is_read_through_the_pipeline() {
         std::fs::write(dir.path().join(format!("frame-{index:03}.png")), png).unwrap();
     }
     let camera = Camera::open(&replay(dir.path().join("frame-%03d.png"))).unwrap();
-    let outcome = scan_until_code(&camera, &AtomicBool::new(false), |_| {}).unwrap();
+    let outcome = scan_until_code(&camera, &AtomicBool::new(false), LIMIT, |_| {}).unwrap();
     assert!(matches!(outcome, ScanOutcome::Found(ref d) if d.text == TEXT), "{outcome:?}");
+}
+
+#[test]
+fn camera_is_switched_off_when_no_code_comes_in_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let pattern = write_sequence(dir.path(), &[frame(None, 0, 0)]);
+    let camera = Camera::open(&replay(pattern)).unwrap();
+    let error = scan_until_code(&camera, &AtomicBool::new(false), Duration::from_millis(700), |_| {}).unwrap_err();
+    assert_eq!(error.code(), "camera_no_code");
+    assert!(error.to_string().contains("F6"), "{error}");
 }

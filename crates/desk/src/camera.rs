@@ -1,9 +1,13 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use schalter_camera::{scan_until_code, Camera, CameraSource, Frame, ScanOutcome};
 
 use crate::DeskError;
+
+/// A camera pointed at the counter is switched off when no code shows up for this long.
+const SCAN_LIMIT: Duration = Duration::from_secs(60);
 
 /// The desk's webcam: at most one scan at a time, stoppable from another thread.
 pub(crate) struct CameraScans {
@@ -31,7 +35,7 @@ impl CameraScans {
             if stop.load(Ordering::Relaxed) {
                 Ok(ScanOutcome::Stopped)
             } else {
-                Camera::open(&self.source).and_then(|camera| scan_until_code(&camera, &stop, on_preview))
+                Camera::open(&self.source).and_then(|camera| scan_until_code(&camera, &stop, SCAN_LIMIT, on_preview))
             }
         };
         let mut active = self.active.lock().expect("camera lock");

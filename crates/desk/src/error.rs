@@ -43,8 +43,16 @@ pub enum DeskError {
     /// A Data Matrix / QR image that could not be read.
     #[error("{0}")]
     Scan(#[from] schalter_scan::ScanError),
-    #[error("{0} Bitte den Code mit dem Handscanner oder als Bilddatei (Strg+O) einlesen.")]
+    #[error("{}", camera_message(.0))]
     Camera(#[from] schalter_camera::CameraError),
+}
+
+/// A camera that does not work gets the other ways in named; a scan that simply timed out does not.
+fn camera_message(error: &schalter_camera::CameraError) -> String {
+    match error {
+        schalter_camera::CameraError::NoCodeInTime(_) => error.to_string(),
+        _ => format!("{error} Bitte den Code mit dem Handscanner oder als Bilddatei (Strg+O) einlesen."),
+    }
 }
 
 impl DeskError {
