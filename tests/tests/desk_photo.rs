@@ -102,6 +102,14 @@ async fn camera_reads_the_code_and_the_photo_appears() -> anyhow::Result<()> {
         "the camera stops once the code is read"
     );
     desk.screenshot("camera-photo-verified").await?;
+
+    // F6 by mistake: Esc switches the camera off again and the photo on screen is still there.
+    desk.driver.action_chain().send_keys(Key::F6).perform().await?;
+    desk.wait_text("#camera-status", |t| t.contains("Den Code vor die Kamera halten")).await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    desk.wait_text("#camera-toggle", |t| t.starts_with("Mit der Kamera lesen")).await?;
+    assert!(desk.driver.find_all(By::Css("#camera-status")).await?.is_empty(), "Esc stops the camera");
+    desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
     desk.close().await?;
     Ok(())
 }
