@@ -26,6 +26,9 @@ pub enum PhotoAuditAction {
     FetchFailed,
     Accepted,
     AcceptedKept,
+    /// Accepted although a check failed: the clerk's explicit, audited veto.
+    AcceptedOverride,
+    AcceptedKeptOverride,
     Rejected,
 }
 
@@ -36,6 +39,8 @@ impl PhotoAuditAction {
             PhotoAuditAction::FetchFailed => "photo_fetch_failed",
             PhotoAuditAction::Accepted => "photo_accepted",
             PhotoAuditAction::AcceptedKept => "photo_accepted_kept",
+            PhotoAuditAction::AcceptedOverride => "photo_accepted_override",
+            PhotoAuditAction::AcceptedKeptOverride => "photo_accepted_kept_override",
             PhotoAuditAction::Rejected => "photo_rejected",
         }
     }
@@ -112,6 +117,10 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub absolute_expires_at: OffsetDateTime,
+    /// Seconds of inactivity after which the session lapses; every authenticated call
+    /// starts them anew (up to `absolute_expires_at`).
+    #[schema(example = 1800)]
+    pub idle_timeout_seconds: u32,
     pub clerk: Clerk,
 }
 
@@ -131,6 +140,8 @@ pub struct SessionInfo {
     pub expires_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub absolute_expires_at: OffsetDateTime,
+    #[schema(example = 1800)]
+    pub idle_timeout_seconds: u32,
     pub clerk: Clerk,
 }
 

@@ -30,6 +30,10 @@ fn timestamp(unix: i64) -> Result<OffsetDateTime, CentralError> {
     OffsetDateTime::from_unix_timestamp(unix).map_err(|_| CentralError::Internal("timestamp out of range".into()))
 }
 
+fn idle_timeout_seconds(state: &AppState) -> u32 {
+    u32::try_from(state.policy.idle_seconds).unwrap_or(u32::MAX)
+}
+
 fn clerk_view(clerk: ClerkRecord) -> Clerk {
     Clerk {
         id: clerk.id,
@@ -58,6 +62,7 @@ pub(crate) async fn login(
         token: logged_in.token,
         expires_at: timestamp(logged_in.session.expires_at)?,
         absolute_expires_at: timestamp(logged_in.session.absolute_expires_at)?,
+        idle_timeout_seconds: idle_timeout_seconds(&state),
         clerk: clerk_view(logged_in.clerk),
     }))
 }
@@ -89,6 +94,7 @@ pub(crate) async fn session(
     Ok(Json(SessionInfo {
         expires_at: timestamp(session.expires_at)?,
         absolute_expires_at: timestamp(session.absolute_expires_at)?,
+        idle_timeout_seconds: idle_timeout_seconds(&state),
         clerk: clerk_view(clerk),
     }))
 }
