@@ -40,3 +40,73 @@ describe("scanner detection", () => {
     expect(detector.feed("Enter", at + 5).scan).toBe(code);
   });
 });
+
+/** Keys as a US-layout scanner produces them on a German desk: `=` and `+` are dead keys. */
+type Stroke = string | { key: string; code?: string; shiftKey?: boolean };
+
+function strokes(detector: ScanDetector, keys: Stroke[], start = 1000, gap = 5) {
+  let at = start;
+  let result = detector.feed("Enter", -1000);
+  for (const stroke of keys) {
+    const { key, ...info } = typeof stroke === "string" ? { key: stroke } : stroke;
+    result = detector.feed(key, at, info);
+    at += gap;
+  }
+  return { at, result };
+}
+
+const acute = { key: "Dead", code: "Equal" };
+const grave = { key: "Dead", code: "Equal", shiftKey: true };
+
+describe("scanner detection with dead keys (US layout on a German desk)", () => {
+  const head = [...code];
+
+  it("keeps the burst over a dead key and records it as the spacing accent", () => {
+    const detector = new ScanDetector();
+    const { at, result } = strokes(detector, [...head, acute, "b", grave, "c"]);
+    expect(result.inBurst).toBe(true);
+    expect(detector.feed("Enter", at).scan).toBe(code + "´b`c");
+  });
+
+  it("drops the provisional accent when the next key is the precomposed character", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, "á", grave, "è", acute, "Ý", grave, "Ù"]);
+    expect(detector.feed("Enter", at).scan).toBe(code + "áèÝÙ");
+  });
+
+  it("drops the provisional accent when the next key is the same spacing accent", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, "´", grave, "`"]);
+    expect(detector.feed("Enter", at).scan).toBe(code + "´`");
+  });
+
+  it("keeps the accent before a character of the other accent or a consonant", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, "è", grave, "´"]);
+    expect(detector.feed("Enter", at).scan).toBe(code + "´è`´");
+  });
+
+  it("ends a burst in padding: two dead keys and Enter give both accents", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, acute]);
+    expect(detector.feed("Enter", at).scan).toBe(code + "´´");
+  });
+
+  it("keeps the provisional accent across a Shift the scanner sends for a capital", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, "Shift", "Á"]);
+    expect(detector.feed("Enter", at).scan).toBe(code + "Á");
+  });
+
+  it("a dead key can start a burst", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [grave, ...head]);
+    expect(detector.feed("Enter", at).scan).toBe("`" + code);
+  });
+
+  it("a person typing an accent slowly is no scan", () => {
+    const detector = new ScanDetector();
+    const { at } = strokes(detector, [...head, acute, "e"], 1000, 150);
+    expect(detector.feed("Enter", at).scan).toBeUndefined();
+  });
+});

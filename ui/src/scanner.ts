@@ -2,6 +2,12 @@
  * Recognises a handheld 2D scanner, which "types" the code as a fast burst of keystrokes
  * ending with Enter, wherever the focus is. People type far slower than a scanner:
  * gaps below `maxGapMs` and at least `minLength` characters mean a scan.
+ *
+ * A scanner set to a US layout on a German desk presses the keys of `=` and `+`, which are the dead
+ * accent keys ´ and ` here: the browser reports `key: "Dead"` and composes the accent with the next
+ * character (`=a` arrives as "á"). Such a burst stays a burst: the dead key is recorded as its
+ * spacing accent, provisionally, and dropped again when the next key carries it (a precomposed
+ * character, or the accent itself). The desk core maps these characters back to `=`, `+` and letters.
  */
 export interface ScanDetectorOptions {
   maxGapMs: number;
@@ -17,15 +23,40 @@ export interface FeedResult {
   burstStart: boolean;
 }
 
+/** What a KeyboardEvent says beyond `key`: the physical key and Shift, for dead keys. */
+export interface KeyInfo {
+  code?: string;
+  shiftKey?: boolean;
+}
+
+const ACUTE = "´";
+const GRAVE = "`";
+
+/** The characters a dead accent composes with the vowels (and y) a Base64 code can contain. */
+const COMPOSED: Record<string, string> = {
+  [ACUTE]: "áéíóúýÁÉÍÓÚÝ",
+  [GRAVE]: "àèìòùÀÈÌÒÙ",
+};
+
+/** The dead key on the German key that a US layout calls `=` (Shift: `+`). */
+function deadAccent(info: KeyInfo): string | null {
+  if (info.code !== "Equal") return null;
+  return info.shiftKey ? GRAVE : ACUTE;
+}
+
 export class ScanDetector {
   private buffer = "";
   private last = -Infinity;
+  /** The accent of a dead key just recorded, until the next key shows whether it composed. */
+  private provisional: string | null = null;
 
   constructor(private readonly options: ScanDetectorOptions = { maxGapMs: 40, minLength: 40 }) {}
 
-  feed(key: string, at: number): FeedResult {
+  feed(key: string, at: number, info: KeyInfo = {}): FeedResult {
     const fast = at - this.last <= this.options.maxGapMs;
     this.last = at;
+    const provisional = this.provisional;
+    this.provisional = null;
     if (key === "Enter") {
       const text = this.buffer;
       this.buffer = "";
@@ -34,12 +65,27 @@ export class ScanDetector {
       }
       return { inBurst: false, burstStart: false };
     }
+    if (key === "Dead") {
+      const burstStart = !fast || this.buffer.length === 0;
+      const accent = deadAccent(info);
+      if (burstStart) this.buffer = "";
+      if (accent) {
+        this.buffer += accent;
+        this.provisional = accent;
+      }
+      return { inBurst: this.buffer.length >= 4, burstStart };
+    }
     if (key.length !== 1) {
       // Shift is sent by some scanners for upper-case letters: ignore it, keep the burst.
       if (key !== "Shift") this.buffer = "";
+      else this.provisional = provisional;
       return { inBurst: false, burstStart: false };
     }
     const burstStart = !fast || this.buffer.length === 0;
+    if (!burstStart && provisional && (key === provisional || COMPOSED[provisional].includes(key))) {
+      // The composition carries the accent: the dead key is in this character already.
+      this.buffer = this.buffer.slice(0, -provisional.length);
+    }
     this.buffer = burstStart ? key : this.buffer + key;
     return { inBurst: this.buffer.length >= 4, burstStart };
   }
