@@ -1,0 +1,105 @@
+/** The frame around every screen: who and where, the visit, the connection, the navigation. */
+import { useDesk, useDeskState, type DeskState } from "./desk";
+import { ConnectionBadge } from "./components";
+import { keyLabel } from "./keys";
+import { formatTime, roleLabel, t, type Lang, type MessageKey } from "./messages";
+import { SCREENS } from "./screens/registry";
+
+/** "Foto angenommen · Antrag offen · Abholung offen": one part per step of the visit. */
+export function visitParts(state: Pick<DeskState, "visit" | "photo">): MessageKey[] {
+  const { visit, photo } = state;
+  const photoPart: MessageKey = visit.photo
+    ? visit.photo.accepted
+      ? "visitPhotoAccepted"
+      : "visitPhotoRejected"
+    : photo.photo || photo.busy
+      ? "visitPhotoPending"
+      : "visitPhotoOpen";
+  return [photoPart, "visitApplicationOpen", "visitPickupOpen"];
+}
+
+export function visitSummary(lang: Lang, state: Pick<DeskState, "visit" | "photo">): string {
+  return `${t(lang, "visit")}: ${visitParts(state).map((part) => t(lang, part)).join(" · ")}`;
+}
+
+export function Header() {
+  const desk = useDesk();
+  const lang = useDeskState((s) => s.lang);
+  const session = useDeskState((s) => s.session)!;
+  const connection = useDeskState((s) => s.connection);
+  const visit = useDeskState((s) => s.visit);
+  const photo = useDeskState((s) => s.photo);
+  return (
+    <header class="topbar">
+      <div class="brand">{t(lang, "appName")}</div>
+      <div class="who">
+        <span id="clerk-name" class="clerk">
+          {session.display_name}
+        </span>
+        <span class="role">{roleLabel(lang, session.role)}</span>
+        <span id="office-name" class="office">
+          {session.office_name} ({session.office_id})
+        </span>
+      </div>
+      <div class="visit" role="group" aria-label={t(lang, "visitLabel")}>
+        <span id="visit-summary" aria-live="polite">
+          {visitSummary(lang, { visit, photo })}
+        </span>
+        <button id="visit-finish" type="button" class="secondary-blue" onClick={() => desk.finishVisit()}>
+          {t(lang, "visitFinish")} <kbd>F10</kbd>
+        </button>
+      </div>
+      <div class="status">
+        <ConnectionBadge lang={lang} connection={connection} />
+        <span>
+          {t(lang, "lastContact")}: <span id="last-contact">{formatTime(lang, connection?.last_contact ?? null)}</span>
+        </span>
+        <span>
+          {t(lang, "lastSync")}: <span id="last-sync">{formatTime(lang, connection?.last_sync ?? null)}</span>
+        </span>
+      </div>
+      <div class="actions">
+        <button type="button" class="link" onClick={() => desk.toggleLang()} lang={lang === "de" ? "en" : "de"} aria-label={t(lang, "languageSwitch")}>
+          {t(lang, "language")} <kbd>Alt+S</kbd>
+        </button>
+        <button id="logout" type="button" onClick={() => void desk.logout()}>
+          {t(lang, "logout")} <kbd>{keyLabel(lang, "Ctrl+Q")}</kbd>
+        </button>
+      </div>
+    </header>
+  );
+}
+
+export function Navigation() {
+  const desk = useDesk();
+  const lang = useDeskState((s) => s.lang);
+  const screen = useDeskState((s) => s.screen);
+  return (
+    <nav class="sections" aria-label={t(lang, "navLabel")}>
+      {SCREENS.map((s) => (
+        <button
+          type="button"
+          id={`nav-${s.id}`}
+          class={s.id === screen ? "active" : ""}
+          aria-current={s.id === screen ? "page" : undefined}
+          onClick={() => desk.navigate(s.id)}
+        >
+          {t(lang, s.label)} <kbd>{s.key}</kbd>
+        </button>
+      ))}
+    </nav>
+  );
+}
+
+export function StatusBar() {
+  const lang = useDeskState((s) => s.lang);
+  const expires = useDeskState((s) => s.session?.expires_at ?? null);
+  return (
+    <footer class="statusbar">
+      <span>
+        {t(lang, "sessionUntil")} <span id="session-until">{formatTime(lang, expires)}</span>
+      </span>
+      <span>{t(lang, "shortcutsHint")}</span>
+    </footer>
+  );
+}

@@ -1,0 +1,164 @@
+/** Shared by the Vitest files: a fake desk core, the window's events, and key/typing helpers. */
+import { render, type VNode } from "preact";
+import { act } from "preact/test-utils";
+import { vi } from "vitest";
+import type { Channel } from "@tauri-apps/api/core";
+import type { ConnectionView, PhotoView, SessionView } from "./bindings";
+import type { DeskApi } from "./desk";
+import { ManualEvents } from "./events";
+
+export const erika: SessionView = {
+  display_name: "Erika Mustermann",
+  username: "erika",
+  role: "clerk",
+  office_id: "05111000_01",
+  office_name: "Bürgerbüro Dienstleistungszentrum",
+  expires_at: "2026-11-28T12:00:00Z",
+  absolute_expires_at: "2026-11-28T20:00:00Z",
+  idle_timeout_seconds: 1800,
+};
+
+export const online: ConnectionView = { online: true, central_url: "https://localhost", last_contact: "2026-11-28T09:05:07Z", last_sync: null };
+
+export const PHOTO_ID = "0f8fad5b-d9cb-469f-a165-70867728950e";
+export const CODE = "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxlAAECAwQFBgcICQoLDA0ODw==";
+
+export function photoView(code: string, patch: Partial<PhotoView> = {}): PhotoView {
+  return {
+    photo_id: PHOTO_ID,
+    cloud_url: "https://cloud.example",
+    algorithm: "AES-256-GCM",
+    user_identifier: code.slice(0, 5),
+    width: 1244,
+    height: 1600,
+    checks: [{ id: "min_size", passed: true, message: "Auflösung 1244 × 1600 Pixel (mindestens 1244 × 1600).", reason: "ok", params: { width: "1244", height: "1600", min_width: "1244", min_height: "1600" } }],
+    all_passed: true,
+    image_data_url: "data:image/jpeg;base64,AAAA",
+    keyboard_layout_corrected: false,
+    ...patch,
+  };
+}
+
+export function failedPhoto(code: string): PhotoView {
+  return photoView(code, {
+    width: 622,
+    height: 800,
+    checks: [{ id: "min_size", passed: false, message: "Auflösung zu klein", reason: "too_small", params: { width: "622", height: "800", min_width: "1244", min_height: "1600" } }],
+    all_passed: false,
+  });
+}
+
+export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): DeskApi {
+  return {
+    login,
+    logout: vi.fn(async () => null),
+    currentSession: vi.fn(async () => null),
+    connectionStatus: vi.fn(async () => online),
+    checkConnection: vi.fn(async () => online),
+    fetchPhoto: vi.fn(async (code: string) => photoView(code)),
+    readCodeImage: vi.fn(async () => "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl"),
+    scanCamera: vi.fn(async () => null),
+    stopCamera: vi.fn(async () => null),
+    decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until })),
+    touchSession: vi.fn(async () => erika),
+    clearPhoto: vi.fn(async () => null),
+  };
+}
+
+export const noChannel = () => ({}) as Channel<ArrayBuffer>;
+
+/** A promise and the functions that settle it, for answers the test releases by hand. */
+export function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  return { promise, resolve, reject };
+}
+
+export class Harness {
+  readonly root: HTMLElement;
+  readonly events = new ManualEvents();
+
+  constructor() {
+    this.root = document.createElement("div");
+    document.body.appendChild(this.root);
+  }
+
+  $(selector: string): HTMLElement | null {
+    return this.root.querySelector(selector);
+  }
+
+  text(selector: string): string | null | undefined {
+    return this.$(selector)?.textContent;
+  }
+
+  async render(app: VNode) {
+    await act(() => render(app, this.root));
+    await flush();
+  }
+
+  /** Renders the app and logs Erika in through the login form. */
+  async loggedIn(app: VNode) {
+    await this.render(app);
+    await this.type("username", "erika");
+    await this.type("password", "richtig-und-lang");
+    await this.submit("form");
+  }
+
+  async submit(selector: string) {
+    await act(() => {
+      this.$(selector)!.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
+    });
+    await flush();
+  }
+
+  /** Pastes a code into the scan field and submits it with Enter. */
+  async pasteCode(code: string) {
+    await this.type("photo-code-input", code);
+    await this.submit(".scan-row");
+  }
+
+  async type(id: string, value: string) {
+    const input = this.root.querySelector<HTMLInputElement>(`#${id}`)!;
+    await act(() => {
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  async press(key: string, init: KeyboardEventInit = {}) {
+    await act(() => {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key, cancelable: true, ...init }));
+    });
+    await flush();
+  }
+
+  /** A handheld scanner: every character of `code`, then Enter, as one fast burst. */
+  async scan(code: string) {
+    await act(() => {
+      for (const key of [...code, "Enter"]) window.dispatchEvent(new KeyboardEvent("keydown", { key, cancelable: true }));
+    });
+    await flush();
+  }
+
+  async click(selector: string) {
+    await act(() => {
+      const element = this.$(selector)!;
+      element.dispatchEvent(new PointerEvent("pointerdown", { bubbles: true }));
+      element.click();
+    });
+    await flush();
+  }
+
+  async act(fn: () => void) {
+    await act(fn);
+    await flush();
+  }
+
+  unmount() {
+    render(null, this.root);
+    this.root.remove();
+  }
+}
+
+export const flush = () => act(async () => await new Promise((resolve) => setTimeout(resolve, 0)));
