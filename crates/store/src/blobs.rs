@@ -1,0 +1,155 @@
+//! Content-addressed blobs (photos) inside the encrypted database, and the purge of acknowledged data.
+
+use sha2::{Digest as _, Sha256};
+use sqlx::{Sqlite, Transaction};
+use time::{Duration, OffsetDateTime};
+
+use crate::time_ms::{duration_ms, to_ms};
+use crate::{DeskStore, StoreError};
+
+/// Largest blob the store takes (photos are a few hundred kilobytes).
+pub const MAX_BLOB_BYTES: usize = 32 * 1024 * 1024;
+
+/// The SHA-256 of a blob as lower-case hex: its name in the store and on the wire (`/v1/blobs/{sha256}`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BlobHash(String);
+
+impl BlobHash {
+    pub fn of(bytes: &[u8]) -> Self {
+        let digest = Sha256::digest(bytes);
+        Self(digest.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Accepts 64 hex digits (either case).
+    pub fn parse(hex: &str) -> Result<Self, StoreError> {
+        if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self(hex.to_ascii_lowercase()))
+        } else {
+            Err(StoreError::InvalidInput("SHA-256"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What [`DeskStore::purge_acknowledged`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub records: u64,
+    pub blobs: u64,
+    pub mutations: u64,
+    pub jobs: u64,
+}
+
+pub(crate) async fn insert_blob(
+    tx: &mut Transaction<'static, Sqlite>,
+    bytes: &[u8],
+    now: OffsetDateTime,
+) -> Result<BlobHash, StoreError> {
+    if bytes.len() > MAX_BLOB_BYTES {
+        return Err(StoreError::InvalidInput("Datei zu groß"));
+    }
+    let hash = BlobHash::of(bytes);
+    sqlx::query(
+        "INSERT INTO blobs (sha256, bytes, size, created_at, acknowledged_at) VALUES (?, ?, ?, ?, NULL) \
+         ON CONFLICT (sha256) DO NOTHING",
+    )
+    .bind(hash.as_str())
+    .bind(bytes)
+    .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
+    .bind(to_ms(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(hash)
+}
+
+impl DeskStore {
+    /// Stores a blob (idempotent: the same bytes give the same hash and one row).
+    pub async fn put_blob(&self, bytes: &[u8], now: OffsetDateTime) -> Result<BlobHash, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let hash = insert_blob(&mut tx, bytes, now).await?;
+        tx.commit().await?;
+        Ok(hash)
+    }
+
+    /// The blob's bytes, or `None` if not (or no longer) in the store. Checked against the hash.
+    pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, StoreError> {
+        let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM blobs WHERE sha256 = ?")
+            .bind(hash.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        match bytes {
+            Some(bytes) if BlobHash::of(&bytes) != *hash => Err(StoreError::Internal("Blob beschädigt")),
+            other => Ok(other),
+        }
+    }
+
+    /// The server holds the complete blob (its upload finished and the hash checked out).
+    pub async fn mark_blob_acknowledged(&self, hash: &BlobHash, now: OffsetDateTime) -> Result<bool, StoreError> {
+        let updated = sqlx::query("UPDATE blobs SET acknowledged_at = ? WHERE sha256 = ? AND acknowledged_at IS NULL")
+            .bind(to_ms(now))
+            .bind(hash.as_str())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(updated == 1)
+    }
+
+    /// Blobs the server does not have yet, oldest first: the uploader's work list.
+    pub async fn unacknowledged_blobs(&self) -> Result<Vec<BlobHash>, StoreError> {
+        let hashes: Vec<String> =
+            sqlx::query_scalar("SELECT sha256 FROM blobs WHERE acknowledged_at IS NULL ORDER BY created_at, sha256")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(hashes.into_iter().map(BlobHash).collect())
+    }
+
+    /// Deletes personal data the server has acknowledged at least `grace` before `now`: records whose last
+    /// mutation was applied/replayed, those settled mutations (their payloads), blobs the server holds that no
+    /// remaining record refers to, and finished jobs. Never touches anything unacknowledged: pending or
+    /// rejected mutations, records written without or after an acknowledged mutation, blobs not yet uploaded.
+    /// Deleted pages are overwritten (`secure_delete`) and the WAL is checkpointed afterwards.
+    pub async fn purge_acknowledged(&self, now: OffsetDateTime, grace: Duration) -> Result<PurgeReport, StoreError> {
+        let cutoff = to_ms(now).saturating_sub(duration_ms(grace));
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let records = sqlx::query(
+            "DELETE FROM records WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= ? AND pending_seq IS NOT NULL",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let blobs = sqlx::query(
+            "DELETE FROM blobs WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= ? \
+             AND NOT EXISTS (SELECT 1 FROM record_blobs rb WHERE rb.sha256 = blobs.sha256)",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let mutations = sqlx::query(
+            "DELETE FROM mutations WHERE state IN ('applied', 'replayed') AND settled_at IS NOT NULL AND settled_at <= ?",
+        )
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let jobs =
+            sqlx::query("DELETE FROM jobs WHERE state = 'done' AND finished_at IS NOT NULL AND finished_at <= ?")
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        tx.commit().await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
+        Ok(PurgeReport { records, blobs, mutations, jobs })
+    }
+}

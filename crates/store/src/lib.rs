@@ -1,0 +1,18 @@
+//! The desk's local store (placeholder doc, see README.md).
+
+mod blobs;
+mod error;
+mod jobs;
+mod key;
+mod keyring;
+mod outbox;
+mod store;
+mod time_ms;
+
+pub use blobs::{BlobHash, PurgeReport, MAX_BLOB_BYTES};
+pub use error::StoreError;
+pub use jobs::{Job, JobState, RetryPolicy};
+pub use key::DataKey;
+pub use keyring::{ClerkProfile, KdfParams, Keyring};
+pub use outbox::{AckResult, Mutation, MutationRef, MutationState, NewMutation, StoreTx};
+pub use store::{DeskStore, NewStore, StoreOptions, DATABASE_FILE};
