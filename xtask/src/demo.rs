@@ -1,7 +1,16 @@
-//! `cargo xtask demo`: development PKI, central API with demo data, the desk window.
-//! Ctrl-C stops every process it started.
+//! `cargo xtask demo [--smoke]`: development PKI, central API with demo data, photo cloud with a
+//! studio's sample code, the desk window. Ctrl-C stops every process it started.
+//!
+//! `--smoke` does the same set-up, then instead of opening the window for a person runs
+//! `demo-smoke` (tests/src/bin), which drives the desk window on its own virtual display through
+//! WebDriver: log in as the demo clerk, scan the demo code, photo with its checks, screenshot to
+//! `.demo/smoke.png`. It exits 0 or fails with the step that failed.
+//!
+//! What the demo starts is listed once, in [`DEMO_BINARIES`]; the one `cargo build` builds exactly
+//! that list, and every process is started through [`DemoBinary::command`].
 
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -15,36 +24,104 @@ use rand::distributions::{Alphanumeric, DistString};
 use crate::{cargo, project_root, run_command, setup};
 
 const DEMO_USER: &str = "demo";
+const DEMO_NAME: &str = "Erika Mustermann";
 const DEMO_OFFICE: &str = "05111000_01";
 /// The webcam the demo desk uses when one is attached.
 const WEBCAM: &str = "/dev/video0";
+/// How long the smoke may take once everything is built.
+const SMOKE_TIMEOUT: Duration = Duration::from_secs(240);
 
-pub fn run() -> anyhow::Result<()> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The desk window for a person, until Ctrl-C.
+    Interactive,
+    /// The whole demo driven through the window by `demo-smoke`, then exit.
+    Smoke,
+}
+
+/// A binary of the workspace that the demo starts, and the package that builds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DemoBinary {
+    pub package: &'static str,
+    pub name: &'static str,
+    /// Only `--smoke` starts it.
+    pub smoke_only: bool,
+}
+
+pub const CENTRAL: DemoBinary = DemoBinary { package: "schalter-central", name: "schalter-central", smoke_only: false };
+pub const PHOTO_CLOUD: DemoBinary =
+    DemoBinary { package: "schalter-photo-cloud", name: "schalter-photo-cloud", smoke_only: false };
+/// Started by xtask (interactive) or by tauri-driver for `demo-smoke` (smoke).
+pub const DESK: DemoBinary = DemoBinary { package: "schalter-desk", name: "schalter-desk", smoke_only: false };
+pub const SMOKE: DemoBinary = DemoBinary { package: "schalter-system-tests", name: "demo-smoke", smoke_only: true };
+
+/// Every binary the demo starts: the single source of truth for what it builds.
+pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, DESK, SMOKE];
+
+/// The binaries `mode` starts.
+pub fn binaries(mode: Mode) -> impl Iterator<Item = &'static DemoBinary> {
+    DEMO_BINARIES.iter().filter(move |b| mode == Mode::Smoke || !b.smoke_only)
+}
+
+/// The packages whose binaries `mode` starts, each once.
+pub fn packages(mode: Mode) -> Vec<&'static str> {
+    let mut packages: Vec<&str> = binaries(mode).map(|b| b.package).collect();
+    packages.dedup();
+    packages.sort_unstable();
+    packages.dedup();
+    packages
+}
+
+/// `cargo build` arguments building exactly the binaries `mode` starts, in one invocation.
+pub fn build_args(mode: Mode) -> Vec<String> {
+    let mut args = vec!["build".to_owned(), "--quiet".to_owned(), "--locked".to_owned()];
+    for package in packages(mode) {
+        args.extend(["-p".to_owned(), package.to_owned()]);
+    }
+    for binary in binaries(mode) {
+        args.extend(["--bin".to_owned(), binary.name.to_owned()]);
+    }
+    args
+}
+
+impl DemoBinary {
+    fn path(&self) -> PathBuf {
+        project_root().join("target/debug").join(self.name)
+    }
+
+    /// The one way the demo starts a workspace binary; refuses one its build did not include.
+    fn command(&self, mode: Mode) -> anyhow::Result<Command> {
+        if !binaries(mode).any(|b| b == self) {
+            bail!("{} is not in DEMO_BINARIES for {mode:?}, so the demo did not build it", self.name);
+        }
+        let path = self.path();
+        if !path.is_file() {
+            bail!("{} fehlt, obwohl `cargo {}` lief", path.display(), build_args(mode).join(" "));
+        }
+        Ok(Command::new(path))
+    }
+}
+
+pub fn run(mode: Mode) -> anyhow::Result<()> {
     let root = project_root();
     setup::system_packages()?;
+    if mode == Mode::Smoke {
+        setup::tauri_driver()?;
+    }
     setup::ui()?;
-    run_command(cargo().current_dir(&root).args([
-        "build",
-        "--quiet",
-        "--locked",
-        "-p",
-        "schalter-central",
-        "-p",
-        "schalter-desk",
-    ]))?;
+    run_command(cargo().current_dir(&root).args(build_args(mode)))?;
 
     let demo = root.join(".demo");
     let pki = schalter_pki::DevPkiPaths::new(demo.join("pki"));
     if pki.ensure("desk-05111000_01-1")? {
         println!("xtask: Entwicklungs-PKI angelegt in {}", pki.dir.display());
     }
-    let bin = root.join("target/debug");
-    let central = |args: &[&str]| {
-        let mut command = Command::new(bin.join("schalter-central"));
+    let central = |args: &[&str]| -> anyhow::Result<Command> {
+        let mut command = CENTRAL.command(mode)?;
         command.args(args).env("SCHALTER_DATABASE_URL", format!("sqlite://{}", demo.join("central.db").display()));
-        command
+        Ok(command)
     };
-    run_command(central(&["seed-offices"]).stdout(Stdio::null()))?;
+    run_command(central(&["seed-offices"])?.stdout(Stdio::null()))?;
     let password = demo_password(&demo)?;
     let mut upsert = central(&[
         "clerk",
@@ -52,12 +129,12 @@ pub fn run() -> anyhow::Result<()> {
         "--username",
         DEMO_USER,
         "--display-name",
-        "Erika Mustermann",
+        DEMO_NAME,
         "--role",
         "supervisor",
         "--office",
         DEMO_OFFICE,
-    ])
+    ])?
     .stdin(Stdio::piped())
     .stdout(Stdio::null())
     .spawn()?;
@@ -71,17 +148,17 @@ pub fn run() -> anyhow::Result<()> {
     ctrlc::set_handler(move || stop_flag.store(true, Ordering::SeqCst)).context("Ctrl-C handler")?;
 
     let mut processes = Processes::default();
-    let result = run_processes(&mut processes, &central, &pki, &demo, &bin, &password, &stop);
+    let result = run_processes(mode, &mut processes, &central, &pki, &demo, &password, &stop);
     processes.stop_all();
     result
 }
 
 fn run_processes(
+    mode: Mode,
     processes: &mut Processes,
-    central: &dyn Fn(&[&str]) -> Command,
+    central: &dyn Fn(&[&str]) -> anyhow::Result<Command>,
     pki: &schalter_pki::DevPkiPaths,
     demo: &Path,
-    bin: &Path,
     password: &str,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
@@ -96,7 +173,7 @@ fn run_processes(
         &path(pki.central_key()),
         "--client-ca",
         &path(pki.ca_cert()),
-    ])
+    ])?
     .stdout(Stdio::piped())
     .process_group(0)
     .die_with_parent()
@@ -104,9 +181,9 @@ fn run_processes(
     .context("starting schalter-central")?;
     let stdout = server.stdout.take().expect("piped");
     processes.push("zentrale API", server);
-    let url = announced_url(stdout)?;
+    let url = announced_url(CENTRAL.name, stdout)?;
 
-    let mut cloud = Command::new(bin.join("schalter-photo-cloud"));
+    let mut cloud = PHOTO_CLOUD.command(mode)?;
     cloud
         .args([
             "serve",
@@ -132,12 +209,13 @@ fn run_processes(
     let mut cloud = cloud.spawn().context("starting schalter-photo-cloud")?;
     let cloud_stdout = cloud.stdout.take().expect("piped");
     processes.push("Foto-Cloud", cloud);
-    let cloud_url = announced_url(cloud_stdout)?;
+    let cloud_url = announced_url(PHOTO_CLOUD.name, cloud_stdout)?;
 
     // A photo studio uploads a synthetic sample photo and prints the code.
     let studio_dir = demo.join("studio");
     run_command(
-        Command::new(bin.join("schalter-photo-cloud"))
+        PHOTO_CLOUD
+            .command(mode)?
             .args(["studio", "--cloud-url", &cloud_url, "--cloud-ca", &path(pki.ca_cert()), "--studio-cert"])
             .arg(pki.studio_cert())
             .arg("--studio-key")
@@ -156,13 +234,18 @@ fn run_processes(
     } else {
         "\n[camera]\nreplay = \"studio/camera/frame-%03d.png\"\n".to_owned()
     };
+    let desk_toml = demo.join("desk.toml");
     std::fs::write(
-        demo.join("desk.toml"),
+        &desk_toml,
         format!(
             "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n\
              organisation_key = \"psb:05111000_00\"\n\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n{camera}"
         ),
     )?;
+
+    if mode == Mode::Smoke {
+        return run_smoke(processes, demo, &desk_toml, &studio_dir, stop);
+    }
 
     let virtual_display = if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
         let (display, xvfb) = start_xvfb()?;
@@ -171,8 +254,8 @@ fn run_processes(
     } else {
         None
     };
-    let mut desk = Command::new(bin.join("schalter-desk"));
-    desk.arg("--config").arg(demo.join("desk.toml")).process_group(0).die_with_parent();
+    let mut desk = DESK.command(mode)?;
+    desk.arg("--config").arg(&desk_toml).process_group(0).die_with_parent();
     if let Some(display) = &virtual_display {
         desk.env("DISPLAY", display);
     }
@@ -208,6 +291,64 @@ fn run_processes(
     Ok(())
 }
 
+/// Runs `demo-smoke` against the running demo and waits for it (or Ctrl-C, or the deadline).
+fn run_smoke(
+    processes: &mut Processes,
+    demo: &Path,
+    desk_toml: &Path,
+    studio_dir: &Path,
+    stop: &AtomicBool,
+) -> anyhow::Result<()> {
+    let screenshot = demo.join("smoke.png");
+    let _ = std::fs::remove_file(&screenshot);
+    let mut smoke = SMOKE.command(Mode::Smoke)?;
+    smoke
+        .arg("--config")
+        .arg(desk_toml)
+        .args(["--username", DEMO_USER, "--display-name", DEMO_NAME])
+        .arg("--password-file")
+        .arg(demo.join("demo-password"))
+        .arg("--code-file")
+        .arg(studio_dir.join("code.txt"))
+        .arg("--screenshot")
+        .arg(&screenshot)
+        .args(["--timeout-seconds", &SMOKE_TIMEOUT.as_secs().to_string()])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .process_group(0)
+        .die_with_parent();
+    println!("xtask: Demo-Smoke: Anmeldung als {DEMO_USER}, Foto-Code scannen, Prüfungen, Bildschirmfoto");
+    let mut child = smoke.spawn().context("starting demo-smoke")?;
+    // demo-smoke has its own deadline; this one only catches a hang in its teardown.
+    let deadline = Instant::now() + SMOKE_TIMEOUT + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if stop.load(Ordering::SeqCst) || Instant::now() > deadline {
+            // SIGTERM: demo-smoke stops the desk, tauri-driver (never SIGKILL) and its Xvfb.
+            processes.push("Demo-Smoke", child);
+            bail!(
+                "Demo-Smoke abgebrochen ({})",
+                if stop.load(Ordering::SeqCst) { "Strg+C" } else { "Zeit überschritten" }
+            );
+        }
+        if let Some(name) = processes.exited() {
+            processes.push("Demo-Smoke", child);
+            bail!("Demo-Smoke abgebrochen: {name} wurde beendet");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    if !status.success() {
+        bail!("Demo-Smoke fehlgeschlagen ({status}); Meldung von demo-smoke siehe oben");
+    }
+    if !screenshot.is_file() {
+        bail!("Demo-Smoke meldet Erfolg, aber {} fehlt", screenshot.display());
+    }
+    println!("xtask: Demo-Smoke bestanden, Bildschirmfoto: {}", screenshot.display());
+    Ok(())
+}
+
 /// The demo clerk's password: made once, kept in `.demo/demo-password` (only the owner
 /// may read it) so the same credentials work on the next run.
 fn demo_password(demo: &Path) -> anyhow::Result<String> {
@@ -219,12 +360,30 @@ fn demo_password(demo: &Path) -> anyhow::Result<String> {
     }
     let password = format!("demo-{}", Alphanumeric.sample_string(&mut rand::thread_rng(), 12).to_lowercase());
     std::fs::create_dir_all(demo)?;
-    std::fs::write(&file, &password)?;
-    std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    write_private(&file, password.as_bytes())?;
     Ok(password)
 }
 
-fn announced_url(stdout: std::process::ChildStdout) -> anyhow::Result<String> {
+/// Writes a secret to a new file that only the owner may read, from the first byte on (mode 0600
+/// at creation, never a world-readable moment); an existing file is replaced.
+fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+fn announced_url(name: &str, stdout: std::process::ChildStdout) -> anyhow::Result<String> {
     let mut lines = BufReader::new(stdout).lines();
     while let Some(line) = lines.next().transpose()? {
         if let Some(url) = line.split("listening on ").nth(1) {
@@ -234,20 +393,26 @@ fn announced_url(stdout: std::process::ChildStdout) -> anyhow::Result<String> {
             return Ok(url);
         }
     }
-    bail!("schalter-central endete, bevor es bereit war (siehe Meldungen oben)")
+    bail!("{name} endete, bevor es bereit war (siehe Meldungen oben)")
 }
 
+/// An X server on a display number it picks itself (`-displayfd`), for a machine without a screen.
 fn start_xvfb() -> anyhow::Result<(String, Child)> {
-    let number =
-        (90..200).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()).context("no free X display")?;
-    let display = format!(":{number}");
-    let child = Command::new("Xvfb")
-        .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .process_group(0)
         .die_with_parent()
         .spawn()
         .context("starting Xvfb")?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line)?;
+    let Ok(number) = line.trim().parse::<u32>() else {
+        let _ = child.kill();
+        let _ = child.wait();
+        bail!("Xvfb did not start");
+    };
     let socket = format!("/tmp/.X11-unix/X{number}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !Path::new(&socket).exists() {
@@ -256,7 +421,7 @@ fn start_xvfb() -> anyhow::Result<(String, Child)> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok((display, child))
+    Ok((format!(":{number}"), child))
 }
 
 trait DieWithParent {
@@ -300,7 +465,10 @@ impl Processes {
             }
         }
         for (name, child) in self.0.iter_mut().rev() {
-            let deadline = Instant::now() + Duration::from_secs(8);
+            // demo-smoke stops tauri-driver, WebKitWebDriver, the desk and Xvfb in turn: give it
+            // time, as a hard kill would orphan them.
+            let grace = if *name == "Demo-Smoke" { Duration::from_secs(40) } else { Duration::from_secs(8) };
+            let deadline = Instant::now() + grace;
             while child.try_wait().ok().flatten().is_none() {
                 if Instant::now() > deadline {
                     eprintln!("xtask: {name} reagiert nicht, wird hart beendet");
@@ -312,5 +480,233 @@ impl Processes {
             }
         }
         println!("xtask: alle Demo-Prozesse beendet.");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// demo.rs without this test module.
+    fn source() -> &'static str {
+        let all = include_str!("demo.rs");
+        &all[..all.find("#[cfg(test)]").expect("test module")]
+    }
+
+    /// Programs from Debian packages (setup.rs) the demo may start by name.
+    const SYSTEM_TOOLS: &[&str] = &["\"Xvfb\"", "\"import\""];
+
+    /// (package, binary) of every bin target in the workspace, from `cargo metadata`.
+    fn workspace_binaries() -> Vec<(String, String)> {
+        let out = cargo()
+            .current_dir(project_root())
+            .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
+            .output()
+            .expect("cargo metadata");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        let metadata = json::parse(&text);
+        let mut bins = Vec::new();
+        for package in metadata.get("packages").array() {
+            for target in package.get("targets").array() {
+                if target.get("kind").array().iter().any(|k| k.str() == "bin") {
+                    bins.push((package.get("name").str().to_owned(), target.get("name").str().to_owned()));
+                }
+            }
+        }
+        assert!(!bins.is_empty(), "cargo metadata lists no binaries");
+        bins
+    }
+
+    /// Just enough JSON for `cargo metadata` (xtask stays free of serde).
+    mod json {
+        #[derive(Debug)]
+        pub enum Value {
+            Null,
+            /// A number, `true` or `false`: never needed here.
+            Scalar,
+            Str(String),
+            Array(Vec<Value>),
+            Object(Vec<(String, Value)>),
+        }
+
+        impl Value {
+            pub fn get(&self, key: &str) -> &Value {
+                match self {
+                    Value::Object(fields) => fields.iter().find(|(k, _)| k == key).map_or(&Value::Null, |(_, v)| v),
+                    _ => &Value::Null,
+                }
+            }
+            pub fn array(&self) -> &[Value] {
+                match self {
+                    Value::Array(items) => items,
+                    _ => &[],
+                }
+            }
+            pub fn str(&self) -> &str {
+                match self {
+                    Value::Str(s) => s,
+                    _ => "",
+                }
+            }
+        }
+
+        pub fn parse(text: &str) -> Value {
+            parse_value(&mut text.chars().peekable())
+        }
+
+        type Chars<'a> = std::iter::Peekable<std::str::Chars<'a>>;
+
+        fn skip_ws(chars: &mut Chars) {
+            while chars.peek().is_some_and(|c| c.is_whitespace()) {
+                chars.next();
+            }
+        }
+
+        fn parse_value(chars: &mut Chars) -> Value {
+            skip_ws(chars);
+            match chars.peek().copied().expect("JSON value") {
+                '{' => {
+                    chars.next();
+                    let mut fields = Vec::new();
+                    loop {
+                        skip_ws(chars);
+                        match chars.next().expect("JSON object") {
+                            '}' => return Value::Object(fields),
+                            ',' => continue,
+                            '"' => {
+                                let key = parse_string(chars);
+                                skip_ws(chars);
+                                assert_eq!(chars.next(), Some(':'));
+                                fields.push((key, parse_value(chars)));
+                            }
+                            other => panic!("unexpected {other:?} in JSON object"),
+                        }
+                    }
+                }
+                '[' => {
+                    chars.next();
+                    let mut items = Vec::new();
+                    loop {
+                        skip_ws(chars);
+                        match chars.peek().copied().expect("JSON array") {
+                            ']' => {
+                                chars.next();
+                                return Value::Array(items);
+                            }
+                            ',' => {
+                                chars.next();
+                            }
+                            _ => items.push(parse_value(chars)),
+                        }
+                    }
+                }
+                '"' => {
+                    chars.next();
+                    Value::Str(parse_string(chars))
+                }
+                _ => {
+                    let mut word = String::new();
+                    while chars.peek().is_some_and(|c| !matches!(c, ',' | ']' | '}') && !c.is_whitespace()) {
+                        word.push(chars.next().unwrap());
+                    }
+                    if word == "null" {
+                        Value::Null
+                    } else {
+                        Value::Scalar
+                    }
+                }
+            }
+        }
+
+        fn parse_string(chars: &mut Chars) -> String {
+            let mut out = String::new();
+            loop {
+                match chars.next().expect("end of JSON string") {
+                    '"' => return out,
+                    '\\' => match chars.next().expect("escape") {
+                        'u' => {
+                            let hex: String = (0..4).filter_map(|_| chars.next()).collect();
+                            out.push(
+                                char::from_u32(u32::from_str_radix(&hex, 16).unwrap_or(0xfffd)).unwrap_or('\u{fffd}'),
+                            );
+                        }
+                        'n' => out.push('\n'),
+                        't' => out.push('\t'),
+                        'r' => out.push('\r'),
+                        'b' | 'f' => {}
+                        other => out.push(other),
+                    },
+                    c => out.push(c),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_binary_the_demo_spawns_is_built() {
+        let source = source();
+        // Every process is started either as a system tool or through DemoBinary::command,
+        // never from a path of its own (`Command::new(bin.join("schalter-photo-cloud"))`).
+        for (offset, _) in source.match_indices("Command::new(") {
+            let argument = &source[offset + "Command::new(".len()..];
+            let argument = &argument[..argument.find(')').unwrap_or(argument.len())];
+            assert!(
+                argument == "path" || SYSTEM_TOOLS.contains(&argument),
+                "demo.rs starts Command::new({argument}): start workspace binaries with DemoBinary::command"
+            );
+        }
+        assert_eq!(source.matches("Command::new(path)").count(), 1, "only DemoBinary::command builds a path");
+
+        // No workspace binary is named anywhere in demo.rs but in DEMO_BINARIES.
+        let workspace = workspace_binaries();
+        for (_, name) in &workspace {
+            for line in
+                source.lines().filter(|l| l.contains(&format!("\"{name}\"")) || l.contains(&format!("/{name}\"")))
+            {
+                assert!(line.contains("DemoBinary {"), "demo.rs names the binary {name} outside DEMO_BINARIES: {line}");
+            }
+        }
+
+        for mode in [Mode::Interactive, Mode::Smoke] {
+            let args = build_args(mode);
+            assert_eq!(args.iter().filter(|a| *a == "build").count(), 1);
+            for binary in binaries(mode) {
+                // The binary exists in that package of the workspace ...
+                assert!(
+                    workspace.contains(&(binary.package.to_owned(), binary.name.to_owned())),
+                    "{} is no bin target of package {}",
+                    binary.name,
+                    binary.package
+                );
+                // ... and the one `cargo build` builds it.
+                let has = |flag: &str, value: &str| args.windows(2).any(|w| w[0] == flag && w[1] == value);
+                assert!(
+                    has("-p", binary.package) && has("--bin", binary.name),
+                    "{mode:?} does not build {binary:?}: {args:?}"
+                );
+                assert!(binary.command(mode).is_ok() || !binary.path().is_file(), "{binary:?} refused in {mode:?}");
+            }
+        }
+        // The smoke starts the desk through tauri-driver, so it builds it too; the interactive
+        // demo does not build the smoke driver.
+        assert!(binaries(Mode::Smoke).any(|b| *b == DESK));
+        assert!(!binaries(Mode::Interactive).any(|b| *b == SMOKE));
+        assert!(SMOKE.command(Mode::Interactive).is_err(), "the interactive demo does not build demo-smoke");
+    }
+
+    #[test]
+    fn demo_password_file_is_private_from_the_start() {
+        let dir = std::env::temp_dir().join(format!("xtask-demo-password-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("demo-password");
+        std::fs::write(&file, "short").unwrap();
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        let password = demo_password(&dir).unwrap();
+        let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&file).unwrap().permissions());
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), password);
+        assert!(!source().contains("set_permissions"), "secrets are created 0600, not chmod-ed afterwards");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

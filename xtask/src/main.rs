@@ -15,7 +15,8 @@ use anyhow::{bail, Context};
 const USAGE: &str = "cargo xtask <command>
 
   demo   Entwicklungs-PKI, zentrale API mit Demodaten und das Arbeitsplatz-Fenster starten
-  test   Formatierung, Clippy, alle Rust-Tests, UI-Tests und WebDriver-Tests unter Xvfb
+         --smoke: dasselbe, dann per WebDriver anmelden, Foto-Code scannen, Bildschirmfoto, Ende
+  test   Formatierung, Clippy, alle Rust-Tests, UI-Tests, WebDriver-Tests (eigenes Xvfb je Fenster), Demo-Smoke
   pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
   bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf
   fuzz   [Sekunden]: die Fuzz-Ziele des Foto-Codes und der Bildprüfung laufen lassen (Standard 60 s je Ziel)";
@@ -30,7 +31,11 @@ fn main() {
 fn run() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("demo") => demo::run(),
+        Some("demo") => match args.get(1).map(String::as_str) {
+            None => demo::run(demo::Mode::Interactive),
+            Some("--smoke") => demo::run(demo::Mode::Smoke),
+            Some(other) => bail!("cargo xtask demo [--smoke]: unbekannt {other:?}"),
+        },
         Some("test") => test::run(),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz::run(args.get(1).map(String::as_str)),
