@@ -31,15 +31,32 @@ export function Header() {
   const photo = useDeskState((s) => s.photo);
   return (
     <header class="topbar">
-      <div class="brand">{t(lang, "appName")}</div>
-      <div class="who">
-        <span id="clerk-name" class="clerk">
-          {session.display_name}
-        </span>
-        <span class="role">{roleLabel(lang, session.role)}</span>
-        <span id="office-name" class="office">
-          {session.office_name} ({session.office_id})
-        </span>
+      <div class="topbar-row">
+        <div class="brand">{t(lang, "appName")}</div>
+        <div class="who">
+          <span id="clerk-name" class="clerk">
+            {session.display_name}
+          </span>
+          <span class="role">{roleLabel(lang, session.role)}</span>
+          <span id="office-name" class="office">
+            {session.office_name} ({session.office_id})
+          </span>
+        </div>
+        <div class="status">
+          <ConnectionBadge lang={lang} connection={connection} />
+          <span>
+            {t(lang, "lastContact")}: <span id="last-contact">{formatTime(lang, connection?.last_contact ?? null)}</span>
+          </span>
+          <span>
+            {t(lang, "lastSync")}: <span id="last-sync">{formatTime(lang, connection?.last_sync ?? null)}</span>
+          </span>
+        </div>
+        <div class="actions">
+          <LanguageButton />
+          <button id="logout" type="button" onClick={() => void desk.logout()}>
+            {t(lang, "logout")} <kbd>{keyLabel(lang, "Ctrl+Q")}</kbd>
+          </button>
+        </div>
       </div>
       <div class="visit" role="group" aria-label={t(lang, "visitLabel")}>
         <span id="visit-summary" aria-live="polite">
@@ -47,23 +64,6 @@ export function Header() {
         </span>
         <button id="visit-finish" type="button" class="secondary-blue" onClick={() => desk.finishVisit()}>
           {t(lang, "visitFinish")} <kbd>F10</kbd>
-        </button>
-      </div>
-      <div class="status">
-        <ConnectionBadge lang={lang} connection={connection} />
-        <span>
-          {t(lang, "lastContact")}: <span id="last-contact">{formatTime(lang, connection?.last_contact ?? null)}</span>
-        </span>
-        <span>
-          {t(lang, "lastSync")}: <span id="last-sync">{formatTime(lang, connection?.last_sync ?? null)}</span>
-        </span>
-      </div>
-      <div class="actions">
-        <button type="button" class="link" onClick={() => desk.toggleLang()} lang={lang === "de" ? "en" : "de"} aria-label={t(lang, "languageSwitch")}>
-          {t(lang, "language")} <kbd>Alt+S</kbd>
-        </button>
-        <button id="logout" type="button" onClick={() => void desk.logout()}>
-          {t(lang, "logout")} <kbd>{keyLabel(lang, "Ctrl+Q")}</kbd>
         </button>
       </div>
     </header>
@@ -101,5 +101,16 @@ export function StatusBar() {
       </span>
       <span>{t(lang, "shortcutsHint")}</span>
     </footer>
+  );
+}
+
+/** Names the other language in that language (lang attribute), with what it does as a tooltip. */
+export function LanguageButton() {
+  const desk = useDesk();
+  const lang = useDeskState((s) => s.lang);
+  return (
+    <button type="button" class="link" onClick={() => desk.toggleLang()} title={t(lang, "languageSwitch")}>
+      <span lang={lang === "de" ? "en" : "de"}>{t(lang, "language")}</span> <kbd>Alt+S</kbd>
+    </button>
   );
 }

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import type { UiError } from "./bindings";
 import { ConnectionBadge, ErrorText } from "./components";
 import { useDesk, useDeskState } from "./desk";
+import { LanguageButton } from "./header";
 import { asUiError, t } from "./messages";
 
 export function LoginScreen() {
@@ -69,9 +70,7 @@ export function LoginScreen() {
           <span>
             <ConnectionBadge lang={lang} connection={connection} /> {connection?.online ? t(lang, "centralReachable") : t(lang, "centralUnreachable")}
           </span>
-          <button type="button" class="link" onClick={() => desk.toggleLang()} lang={lang === "de" ? "en" : "de"} aria-label={t(lang, "languageSwitch")}>
-            {t(lang, "language")} <kbd>Alt+S</kbd>
-          </button>
+          <LanguageButton />
         </footer>
       </form>
     </main>

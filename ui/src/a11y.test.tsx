@@ -1,0 +1,68 @@
+/**
+ * axe-core on the rendered login and main screens. happy-dom has no layout, so rules that need
+ * rendering (colour contrast, element visibility by geometry) cannot judge here; those run in the
+ * real window through WebDriver (ui/node_modules/axe-core/axe.min.js).
+ */
+import axe from "axe-core";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "./app";
+import { CODE, Harness, failedPhoto, fakeApi } from "./test-support";
+
+let h: Harness;
+beforeEach(() => {
+  // As in index.html.
+  document.title = "Schalter – Bürgerbüro";
+  h = new Harness();
+});
+afterEach(() => h.unmount());
+
+async function violations(): Promise<string[]> {
+  const result = await axe.run(document.documentElement, {
+    resultTypes: ["violations"],
+    rules: {
+      // No layout in happy-dom: contrast is measured in the real window.
+      "color-contrast": { enabled: false },
+    },
+  });
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+describe("accessibility (axe-core)", () => {
+  it("works in happy-dom: it finds a field without a label", async () => {
+    h.root.innerHTML = '<main><h1>Test</h1><input id="unlabelled"></main>';
+    expect((await violations()).join()).toContain("label");
+    h.root.innerHTML = "";
+  });
+
+  it("login screen", async () => {
+    await h.render(<App api={fakeApi()} events={h.events} />);
+    expect(await violations()).toEqual([]);
+  });
+
+  it("login screen with an error and a notice", async () => {
+    const api = fakeApi(vi.fn(async () => {
+      throw { code: "invalid_credentials", message: "Benutzername oder Passwort ist falsch." };
+    }));
+    await h.render(<App api={api} events={h.events} />);
+    await h.submit("form");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("main screen with a photo, the help and the scanner notice", async () => {
+    const api = fakeApi();
+    api.fetchPhoto = vi.fn(async (code: string) => ({ ...failedPhoto(code), keyboard_layout_corrected: true }));
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.pasteCode(CODE);
+    await h.press("F8");
+    await h.press("F1");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("every other screen", async () => {
+    await h.loggedIn(<App api={fakeApi()} events={h.events} />);
+    for (const key of ["F3", "F4", "F5"]) {
+      await h.press(key);
+      expect(await violations(), key).toEqual([]);
+    }
+  });
+});
