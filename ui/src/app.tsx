@@ -84,7 +84,6 @@ function MainFrame() {
   const desk = useDesk();
   const lang = useDeskState((s) => s.lang);
   const screen = screenById(useDeskState((s) => s.screen));
-  const confirmFinish = useDeskState((s) => s.visit.confirmFinish);
   const scannerNotice = useDeskState((s) => s.scannerLayout.shown);
   const Screen = screen.component;
   return (
@@ -93,14 +92,9 @@ function MainFrame() {
       <Navigation />
       <main class="content" id="section-content" aria-labelledby="section-title">
         <h1 id="section-title">{t(lang, screen.label)}</h1>
-        {confirmFinish && (
-          <p id="visit-confirm" class="notice" role="alert">
-            {t(lang, "visitConfirmFinish")}
-          </p>
-        )}
         {scannerNotice && (
-          <div id="scanner-layout-notice" class="notice" role="status">
-            {t(lang, "scannerLayoutNotice")}{" "}
+          <div id="scanner-layout-notice" class="notice compact" role="status">
+            <span>{t(lang, "scannerLayoutNotice")}</span>
             <button type="button" class="link" onClick={() => desk.dismissScannerNotice()}>
               {t(lang, "close")}
             </button>

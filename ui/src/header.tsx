@@ -65,6 +65,11 @@ export function Header() {
         <button id="visit-finish" type="button" class="secondary-blue" onClick={() => desk.finishVisit()}>
           {t(lang, "visitFinish")} <kbd>F10</kbd>
         </button>
+        {visit.confirmFinish && (
+          <span id="visit-confirm" class="visit-confirm" role="alert">
+            {t(lang, "visitConfirmFinish")}
+          </span>
+        )}
       </div>
     </header>
   );

@@ -74,7 +74,7 @@ const de = {
   visitApplicationOpen: "Antrag offen",
   visitPickupOpen: "Abholung offen",
   visitFinish: "Vorgang abschließen",
-  visitConfirmFinish: "Das Foto ist noch nicht angenommen oder abgelehnt. F10 noch einmal drücken, um den Vorgang trotzdem abzuschließen.",
+  visitConfirmFinish: "Foto noch nicht entschieden: F10 noch einmal drücken, um trotzdem abzuschließen.",
   visitFinished: "Vorgang abgeschlossen. Bereit für die nächste Kundin oder den nächsten Kunden.",
   scannerLayoutNotice:
     "Der Handscanner ist auf eine US-Tastaturbelegung eingestellt; der Code wurde automatisch korrigiert. Bitte die IT bitten, den Scanner auf Deutsch umzustellen.",
@@ -270,7 +270,7 @@ const en: Record<MessageKey, string> = {
   visitApplicationOpen: "Application open",
   visitPickupOpen: "Pickup open",
   visitFinish: "Finish visit",
-  visitConfirmFinish: "The photo has been neither accepted nor rejected. Press F10 again to finish the visit anyway.",
+  visitConfirmFinish: "Photo not decided yet: press F10 again to finish anyway.",
   visitFinished: "Visit finished. Ready for the next customer.",
   scannerLayoutNotice:
     "The hand scanner is set to a US keyboard layout; the code was corrected automatically. Please ask IT to switch the scanner to German.",

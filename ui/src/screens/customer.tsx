@@ -153,16 +153,6 @@ export function CustomerScreen() {
                 </li>
               ))}
             </ul>
-            <dl class="facts">
-              <dt>{t(lang, "photoStudio")}</dt>
-              <dd id="photo-user-identifier">{state.photo.user_identifier}</dd>
-              <dt>{t(lang, "photoId")}</dt>
-              <dd>{state.photo.photo_id}</dd>
-              <dt>{t(lang, "photoCloud")}</dt>
-              <dd>
-                {state.photo.cloud_url} · {state.photo.algorithm} · {state.photo.width}×{state.photo.height}
-              </dd>
-            </dl>
             <div class="keep">
               <input id="photo-keep" type="checkbox" checked={state.keep} onChange={() => photo.toggleKeep()} />
               <label for="photo-keep">{t(lang, "photoKeep")}</label>
@@ -192,6 +182,16 @@ export function CustomerScreen() {
                 {t(lang, "photoConfirmAccept")}
               </p>
             )}
+            <dl class="facts">
+              <dt>{t(lang, "photoStudio")}</dt>
+              <dd id="photo-user-identifier">{state.photo.user_identifier}</dd>
+              <dt>{t(lang, "photoId")}</dt>
+              <dd>{state.photo.photo_id}</dd>
+              <dt>{t(lang, "photoCloud")}</dt>
+              <dd>
+                {state.photo.cloud_url} · {state.photo.algorithm} · {state.photo.width}×{state.photo.height}
+              </dd>
+            </dl>
           </div>
         </div>
       )}
