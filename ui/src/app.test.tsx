@@ -80,6 +80,18 @@ describe("photo code scanner", () => {
     expect(h.text("#photo-status")).toBe("Foto übernommen und in der Cloud gelöscht.");
   });
 
+  it("hands a US-layout scanner's dead keys to the desk core as accents", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    const body = CODE.slice(0, -2);
+    await h.act(() => {
+      const keys: KeyboardEventInit[] = [...body].map((key) => ({ key }));
+      keys.push({ key: "Dead", code: "Equal" }, { key: "Dead", code: "Equal", shiftKey: true }, { key: "è", code: "KeyE" }, { key: "Enter" });
+      for (const init of keys) window.dispatchEvent(new KeyboardEvent("keydown", { cancelable: true, ...init }));
+    });
+    expect(api.fetchPhoto).toHaveBeenCalledWith(body + "´è");
+  });
+
   it("takes the scanner's keystrokes back out of the focused field", async () => {
     await h.loggedIn(<App api={fakeApi()} events={h.events} />);
     const input = h.$("#photo-code-input") as HTMLInputElement;

@@ -111,7 +111,7 @@ export function initialState(lang: Lang = storedLang()): DeskState {
 }
 
 /** Error codes after which the desk core has no session any more. */
-const SESSION_GONE = new Set(["session_expired", "unauthenticated", "not_logged_in", "session_ended"]);
+const SESSION_GONE = new Set(["session_expired", "unauthenticated", "not_logged_in"]);
 
 export interface DeskOptions {
   previewChannel?: PreviewChannelFactory;
@@ -288,7 +288,7 @@ export class Desk {
   /** An error from any command: one that says the session is gone returns to the login screen. */
   failed(error: unknown): boolean {
     if (SESSION_GONE.has(asUiError(error).code)) {
-      this.sessionEnded(asUiError(error).code === "session_ended" ? "ended_by_central" : "expired");
+      this.sessionEnded("expired");
       return true;
     }
     return false;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES, PHOTO_CHECK_MESSAGES } from "./bindings";
-import { CATALOGUE, checkText, errorDetail, errorText, fill, formatTime, placeholders, roleLabel, t, type Lang } from "./messages";
+import { CATALOGUE, checkText, errorDetail, errorText, fill, formatTime, localNumber, placeholders, roleLabel, t, type Lang } from "./messages";
 
 const LANGS: Lang[] = ["de", "en"];
 const sorted = (values: Iterable<string>) => [...values].sort();
@@ -87,6 +87,14 @@ describe("photo checks", () => {
 
   it("shows the desk's German text for a check it does not know", () => {
     expect(checkText("en", { ...check, id: "face_found", reason: "none" })).toBe("deutscher Text");
+  });
+
+  it("writes numbers the way the clerk's language does", () => {
+    const upscaled = { id: "no_upscaling", passed: false, reason: "upscaled", message: "", params: { db: "-8.2" } };
+    expect(checkText("de", upscaled)).toContain("(−8,2 dB)");
+    expect(checkText("en", upscaled)).toContain("(−8.2 dB)");
+    expect(localNumber("de", "1244")).toBe("1244");
+    expect(localNumber("de", "sRGB IEC61966-2.1")).toBe("sRGB IEC61966-2.1");
   });
 
   it("leaves a missing param visible instead of inventing a value", () => {

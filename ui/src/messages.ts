@@ -116,7 +116,6 @@ const de = {
   "error.account_locked": "Das Konto ist nach mehreren Fehlversuchen für einige Minuten gesperrt. Bitte später erneut versuchen oder die Leitung ansprechen.",
   "error.unauthenticated": "Bitte anmelden.",
   "error.session_expired": "Die Sitzung ist abgelaufen. Bitte erneut anmelden.",
-  "error.session_ended": "Die Zentrale hat die Sitzung beendet. Bitte erneut anmelden.",
   "error.forbidden": "Für diese Aktion fehlt die Berechtigung.",
   "error.bad_request": "Die Anfrage ist ungültig. Bitte erneut versuchen oder die IT verständigen.",
   "error.unknown_office": "Die Dienststelle dieses Arbeitsplatzes ist der Zentrale unbekannt. Bitte die IT verständigen.",
@@ -185,7 +184,6 @@ const de = {
   "error.camera_stopped": "Die Kamera liefert keine Bilder mehr. Bitte den Code mit dem Handscanner oder als Bilddatei (Strg+O) einlesen.",
   "error.camera_invalid_frame": "Ungültiges Kamerabild. Bitte den Code mit dem Handscanner oder als Bilddatei (Strg+O) einlesen.",
   "error.camera_no_code": "Kein Code erkannt: Die Kamera wurde nach 60 Sekunden ausgeschaltet. Mit F6 erneut starten.",
-  "error.camera_busy": "Die Kamera liest bereits.",
   "error.unexpected": "Unerwarteter Fehler. Bitte erneut versuchen.",
 
   // Photo checks (TR-03121), `check.<id>.<reason>`.
@@ -310,7 +308,6 @@ const en: Record<MessageKey, string> = {
   "error.account_locked": "The account is locked for a few minutes after several failed attempts. Please try again later or ask your supervisor.",
   "error.unauthenticated": "Please sign in.",
   "error.session_expired": "Your session has expired. Please sign in again.",
-  "error.session_ended": "The central office ended your session. Please sign in again.",
   "error.forbidden": "You are not allowed to do this.",
   "error.bad_request": "The request is invalid. Please try again or call IT.",
   "error.unknown_office": "The central office does not know this workstation's office. Please call IT.",
@@ -376,7 +373,6 @@ const en: Record<MessageKey, string> = {
   "error.camera_stopped": "The camera stopped delivering images. Please read the code with the hand scanner or from an image file (Ctrl+O).",
   "error.camera_invalid_frame": "Invalid camera image. Please read the code with the hand scanner or from an image file (Ctrl+O).",
   "error.camera_no_code": "No code seen: the camera was switched off after 60 seconds. Press F6 to start it again.",
-  "error.camera_busy": "The camera is already reading.",
   "error.unexpected": "Unexpected error. Please try again.",
 
   "check.min_size.ok": "Resolution {width} × {height} pixels (at least {min_width} × {min_height}).",
@@ -445,11 +441,19 @@ export function errorDetail(error: unknown): string | null {
   return DETAIL_CODES.has(uiError.code) && uiError.message ? uiError.message : null;
 }
 
+/** A number as the desk core sends it ("-8.2", "1244") as the clerk's language writes it. */
+export function localNumber(lang: Lang, value: string): string {
+  if (!/^-?\d+(\.\d+)?$/.test(value)) return value;
+  return lang === "de" ? value.replace(".", ",").replace("-", "−") : value.replace("-", "−");
+}
+
 /** A photo check's line in the clerk's language; the desk's German text for an unknown key. */
 export function checkText(lang: Lang, check: Pick<PhotoCheckView, "id" | "reason" | "params" | "message">): string {
   const key = `check.${check.id}.${check.reason}`;
   if (!hasMessage(key)) return check.message;
-  return fill(CATALOGUE[lang][key], check.params ?? {});
+  const params: { [key: string]: string } = {};
+  for (const [name, value] of Object.entries(check.params ?? {})) if (value !== undefined) params[name] = localNumber(lang, value);
+  return fill(CATALOGUE[lang][key], params);
 }
 
 export function roleLabel(lang: Lang, role: Role): string {

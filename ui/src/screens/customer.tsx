@@ -1,5 +1,5 @@
 /** Kunde/Foto: read the customer's photo code, look at the photo and its checks, accept or reject. */
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { isoToGerman } from "../dates";
 import { useDesk, useDeskState } from "../desk";
 import { ProblemText } from "../components";
@@ -49,6 +49,12 @@ export function CustomerScreen() {
   const visitFinished = useDeskState((s) => s.visitFinished);
   const [code, setCode] = useState("");
   const photo = desk.photo;
+  const input = useRef<HTMLInputElement>(null);
+
+  // Keyboard first: a pasted or typed code goes straight into the field, unless the clerk is elsewhere.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) input.current?.focus();
+  }, []);
 
   return (
     <section class="photo" aria-labelledby="section-title">
@@ -64,6 +70,7 @@ export function CustomerScreen() {
         <div class="scan-input">
           <input
             id="photo-code-input"
+            ref={input}
             autocomplete="off"
             spellcheck={false}
             value={code}
