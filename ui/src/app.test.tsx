@@ -177,6 +177,7 @@ describe("photo with failed checks", () => {
     expect(h.text("#photo-confirm")).toContain("F8 noch einmal drücken");
     await h.press("F8");
     expect(api.decidePhoto).toHaveBeenCalledWith({ photo_id: PHOTO_ID, accept: true, keep_until: null, override_failed_checks: true });
+    expect(h.text("#visit-summary")).toContain("Foto trotz Mängeln angenommen");
   });
 
   it("rejects with F9 without an override", async () => {
@@ -280,6 +281,16 @@ describe("activity keeps the session alive", () => {
     now += 1;
     await h.click("#nav-customer");
     expect(api.touchSession).toHaveBeenCalledTimes(2);
+  });
+
+  it("the desk core's event corrects the reason when the touch answered first", async () => {
+    const api = fakeApi();
+    api.touchSession = vi.fn(async () => null);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("x");
+    expect(h.text("#login-notice")).toBe("Die Sitzung ist abgelaufen. Bitte erneut anmelden.");
+    await h.act(() => h.events.emitSession({ session: null, reason: "ended_by_central" }));
+    expect(h.text("#login-notice")).toContain("Die Zentrale hat die Sitzung beendet");
   });
 
   it("a session the desk core no longer has ends like an expired one", async () => {

@@ -129,6 +129,9 @@ export class Desk {
   /** An event or a login came before the first read: that read is older and must not win. */
   private sessionKnown = false;
   private connectionKnown = false;
+  /** The window ended the session on its own inference (touch answered null, a command said
+   * session_expired): the desk core's event, when it comes, knows the true reason. */
+  private endInferred = false;
 
   constructor(
     readonly api: DeskApi,
@@ -203,6 +206,7 @@ export class Desk {
   }
 
   loggedIn(session: SessionView): void {
+    this.endInferred = false;
     this.sessionGeneration += 1;
     this.sessionKnown = true;
     this.lastTouch = -Infinity;
@@ -229,17 +233,20 @@ export class Desk {
   }
 
   /** The session is gone (expired, ended by the central API, logged out elsewhere). */
-  sessionEnded(reason: SessionEndReason): void {
+  sessionEnded(reason: SessionEndReason, inferred = false): void {
     if (!this.state.session) return;
-    const notice: Record<SessionEndReason, MessageKey | null> = {
-      expired: "sessionExpired",
-      ended_by_central: "sessionEndedByCentral",
-      logged_out: null,
-    };
-    this.endSession(notice[reason]);
+    this.endSession(Desk.NOTICES[reason]);
+    this.endInferred = inferred;
   }
 
+  private static readonly NOTICES: Record<SessionEndReason, MessageKey | null> = {
+    expired: "sessionExpired",
+    ended_by_central: "sessionEndedByCentral",
+    logged_out: null,
+  };
+
   private endSession(notice: MessageKey | null): void {
+    this.endInferred = false;
     this.sessionGeneration += 1;
     this.sessionKnown = true;
     this.photo.reset();
@@ -264,6 +271,11 @@ export class Desk {
       return;
     }
     if (current) this.sessionEnded(event.reason ?? "expired");
+    else if (this.endInferred && event.reason) {
+      // The answer to a touch came before the event: the event says why the session really ended.
+      this.endInferred = false;
+      this.store.set({ loginNotice: Desk.NOTICES[event.reason] });
+    }
   }
 
   /** The clerk did something: keep the session alive, at most once per `TOUCH_EVERY_MS`. */
@@ -277,7 +289,7 @@ export class Desk {
       (session) => {
         if (generation !== this.sessionGeneration) return;
         if (session) this.store.set({ session });
-        else this.sessionEnded("expired");
+        else this.sessionEnded("expired", true);
       },
       (error) => {
         if (generation === this.sessionGeneration) this.failed(error);
@@ -288,7 +300,7 @@ export class Desk {
   /** An error from any command: one that says the session is gone returns to the login screen. */
   failed(error: unknown): boolean {
     if (SESSION_GONE.has(asUiError(error).code)) {
-      this.sessionEnded("expired");
+      this.sessionEnded("expired", true);
       return true;
     }
     return false;

@@ -9,9 +9,11 @@ import { SCREENS } from "./screens/registry";
 export function visitParts(state: Pick<DeskState, "visit" | "photo">): MessageKey[] {
   const { visit, photo } = state;
   const photoPart: MessageKey = visit.photo
-    ? visit.photo.accepted
-      ? "visitPhotoAccepted"
-      : "visitPhotoRejected"
+    ? !visit.photo.accepted
+      ? "visitPhotoRejected"
+      : visit.photo.checks_overridden
+        ? "visitPhotoAcceptedOverride"
+        : "visitPhotoAccepted"
     : photo.photo || photo.busy
       ? "visitPhotoPending"
       : "visitPhotoOpen";

@@ -59,7 +59,7 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     readCodeImage: vi.fn(async () => "4gEkaHR0cHM6Ly9jbG91ZC5leGFtcGxl"),
     scanCamera: vi.fn(async () => null),
     stopCamera: vi.fn(async () => null),
-    decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until })),
+    decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until, checks_overridden: args.override_failed_checks })),
     touchSession: vi.fn(async () => erika),
     clearPhoto: vi.fn(async () => null),
   };
