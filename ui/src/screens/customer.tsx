@@ -54,7 +54,7 @@ export function CustomerScreen() {
   // Keyboard first: a pasted or typed code goes straight into the field, unless the clerk is elsewhere.
   useEffect(() => {
     if (!document.activeElement || document.activeElement === document.body) input.current?.focus();
-  }, []);
+  }, [visitFinished]);
 
   return (
     <section class="photo" aria-labelledby="section-title">
