@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand, ValueEnum};
 use schalter_central::{app, db::NewClerk, seed, AppState, Db};
-use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
+use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
 
 #[derive(Parser)]
 #[command(version, about = "Schalter central API")]
@@ -43,6 +43,14 @@ enum Command {
         /// CA whose certificates identify desks and box terminals.
         #[arg(long, env = "SCHALTER_CLIENT_CA")]
         client_ca: PathBuf,
+        /// Seconds without a call after which a clerk's session lapses.
+        #[arg(long, env = "SCHALTER_SESSION_IDLE_SECONDS", default_value_t = SessionPolicy::default().idle_seconds,
+              value_parser = clap::value_parser!(i64).range(1..))]
+        session_idle_seconds: i64,
+        /// Seconds after login at which a session ends however busy it is.
+        #[arg(long, env = "SCHALTER_SESSION_ABSOLUTE_SECONDS",
+              default_value_t = SessionPolicy::default().absolute_seconds, value_parser = clap::value_parser!(i64).range(1..))]
+        session_absolute_seconds: i64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -79,8 +87,10 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect(&cli.database_url).await.context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, client_ca } => {
-            serve(db, listen, tls_cert, tls_key, client_ca).await
+        Command::Serve { listen, tls_cert, tls_key, client_ca, session_idle_seconds, session_absolute_seconds } => {
+            let policy =
+                SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
+            serve(db, policy, listen, tls_cert, tls_key, client_ca).await
         }
         Command::Migrate => Ok(()),
         Command::SeedOffices => {
@@ -130,6 +140,7 @@ async fn upsert_clerk(db: &Db, username: &str, display_name: &str, role: &str, o
 
 async fn serve(
     db: Db,
+    policy: SessionPolicy,
     listen: SocketAddr,
     tls_cert: PathBuf,
     tls_key: PathBuf,
@@ -140,7 +151,8 @@ async fn serve(
     let tls = schalter_pki::mtls_server_config(&identity, &client_ca)?;
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
 
-    let state = AppState::new(db.clone());
+    let mut state = AppState::new(db.clone());
+    state.policy = policy;
     spawn_session_purge(state.clone());
     let handle = axum_server::Handle::new();
     tokio::spawn(shutdown_on_signal(handle.clone()));
@@ -193,4 +205,28 @@ async fn shutdown_on_signal(handle: axum_server::Handle) {
     }
     tracing::info!("shutting down");
     handle.graceful_shutdown(Some(Duration::from_secs(5)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_policy(args: &[&str]) -> (i64, i64) {
+        let base = ["schalter-central", "serve", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--client-ca", "ca.pem"];
+        let cli = Cli::try_parse_from(base.iter().chain(args)).unwrap();
+        match cli.command {
+            Command::Serve { session_idle_seconds, session_absolute_seconds, .. } => {
+                (session_idle_seconds, session_absolute_seconds)
+            }
+            _ => unreachable!("parsed as serve"),
+        }
+    }
+
+    #[test]
+    fn session_limits_default_to_the_policy_and_can_be_set() {
+        assert_eq!(serve_policy(&[]), (1800, 36000));
+        assert_eq!(serve_policy(&["--session-idle-seconds", "60", "--session-absolute-seconds", "600"]), (60, 600));
+        let base = ["schalter-central", "serve", "--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"];
+        assert!(Cli::try_parse_from(base.iter().chain(&["--session-idle-seconds", "0"])).is_err());
+    }
 }
