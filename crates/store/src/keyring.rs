@@ -190,8 +190,8 @@ impl Keyring {
         data_key: &DataKey,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        if password.is_empty() {
-            return Err(StoreError::InvalidInput("leeres Passwort"));
+        if password.is_empty() || clerk.username.trim().is_empty() {
+            return Err(StoreError::InvalidInput("leerer Benutzername oder leeres Passwort"));
         }
         if B64.encode(data_key.check_value()) != self.file.key_check {
             return Err(StoreError::WrongDataKey);

@@ -1,4 +1,4 @@
-//! The desk's local store (placeholder doc, see README.md).
+#![doc = include_str!("../README.md")]
 
 mod blobs;
 mod error;
@@ -15,4 +15,4 @@ pub use jobs::{Job, JobState, RetryPolicy};
 pub use key::DataKey;
 pub use keyring::{ClerkProfile, KdfParams, Keyring};
 pub use outbox::{AckResult, Mutation, MutationRef, MutationState, NewMutation, StoreTx};
-pub use store::{DeskStore, NewStore, StoreOptions, DATABASE_FILE};
+pub use store::{DeskStore, EncryptionInfo, NewStore, StoreOptions, DATABASE_FILE};

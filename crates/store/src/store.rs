@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row as _, SqlitePool};
+use sqlx::{ConnectOptions as _, Row as _, SqlitePool};
 use time::OffsetDateTime;
 
 use crate::jobs::RetryPolicy;
@@ -22,8 +22,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// How long a writer waits for another's transaction before giving up.
     pub busy_timeout: std::time::Duration,
-    /// SQLCipher's `cipher_memory_security`: wipe and lock all memory SQLCipher allocates. Costs speed;
-    /// protects decrypted pages in RAM (swap, hibernation file) — see the crate docs for the measurement.
+    /// SQLCipher's `cipher_memory_security`: wipe every allocation on free and `mlock` it (no swapping), so
+    /// decrypted pages do not linger in RAM or swap. On by default: it costs a few milliseconds per transaction
+    /// (measured in the README), nothing a clerk notices.
     pub memory_security: bool,
     /// Backoff of the side jobs.
     pub retry: RetryPolicy,
@@ -34,7 +35,7 @@ impl Default for StoreOptions {
         Self {
             max_connections: 4,
             busy_timeout: std::time::Duration::from_secs(10),
-            memory_security: false,
+            memory_security: true,
             retry: RetryPolicy::default(),
         }
     }
@@ -56,6 +57,15 @@ impl std::fmt::Debug for DeskStore {
     }
 }
 
+/// See [`DeskStore::encryption_info`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncryptionInfo {
+    /// E.g. `4.5.7 community`.
+    pub cipher_version: String,
+    /// Whether SQLCipher's `cipher_memory_security` is in effect.
+    pub memory_security: bool,
+}
+
 /// What [`DeskStore::create`] hands back: the open store, its (still empty) keyring and the new data key.
 /// Wrap the key for the clerk who just logged in online with [`Keyring::add_clerk`], then drop it.
 #[derive(Debug)]
@@ -67,7 +77,8 @@ pub struct NewStore {
 
 impl DeskStore {
     /// First online login on this desk: makes a new random data key, an encrypted database and an empty
-    /// keyring in `dir`. Refuses if a store is there already.
+    /// keyring in `dir` (made owner-only). Refuses if a store that a clerk can unlock is there already;
+    /// leftovers of a first login that broke off before [`Keyring::add_clerk`] are replaced.
     pub async fn create(dir: &Path, device_id: &str) -> Result<NewStore, StoreError> {
         Self::create_with(dir, device_id, StoreOptions::default()).await
     }
@@ -78,8 +89,14 @@ impl DeskStore {
             return Err(StoreError::InvalidInput("Geräte-ID"));
         }
         std::fs::create_dir_all(dir)?;
-        if dir.join(DATABASE_FILE).exists() || dir.join(KEYRING_FILE).exists() {
-            return Err(StoreError::StoreExists);
+        #[cfg(unix)]
+        std::fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        match Keyring::load(dir) {
+            Ok(keyring) if keyring.clerk_count() > 0 => return Err(StoreError::StoreExists),
+            // No keyring, or one without a clerk (a first login that broke off before `add_clerk`): nobody can
+            // ever open what is there, so it is leftovers, not data. Start over.
+            Ok(_) | Err(StoreError::StoreMissing) => remove_store_files(dir),
+            Err(e) => return Err(e),
         }
         let data_key = DataKey::generate();
         let result = async {
@@ -110,9 +127,7 @@ impl DeskStore {
             }
             Err(e) => {
                 // Leave no half store behind: a database without a keyring could never be opened.
-                for name in [DATABASE_FILE, "desk.db-wal", "desk.db-shm", KEYRING_FILE] {
-                    let _ = std::fs::remove_file(dir.join(name));
-                }
+                remove_store_files(dir);
                 Err(e)
             }
         }
@@ -149,15 +164,25 @@ impl DeskStore {
         &self.dir
     }
 
-    /// The SQLCipher version encrypting this store, e.g. `4.5.7 community` (for the desk's about page).
-    pub async fn cipher_version(&self) -> Result<String, StoreError> {
-        Ok(sqlx::query_scalar("PRAGMA cipher_version").fetch_one(&self.pool).await?)
+    /// How this store is encrypted, for the desk's about page and for tests.
+    pub async fn encryption_info(&self) -> Result<EncryptionInfo, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let cipher_version: String = sqlx::query_scalar("PRAGMA cipher_version").fetch_one(&mut *conn).await?;
+        let memory_security: Option<String> =
+            sqlx::query_scalar("PRAGMA cipher_memory_security").fetch_optional(&mut *conn).await?;
+        Ok(EncryptionInfo { cipher_version, memory_security: memory_security.is_some_and(|v| v.trim() == "1") })
     }
 
     /// Closes all connections and checkpoints the WAL into the database file.
     pub async fn close(self) {
         let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
         self.pool.close().await;
+    }
+}
+
+fn remove_store_files(dir: &Path) {
+    for name in [DATABASE_FILE, "desk.db-wal", "desk.db-shm", "desk.db-journal", KEYRING_FILE] {
+        let _ = std::fs::remove_file(dir.join(name));
     }
 }
 
@@ -182,7 +207,9 @@ async fn connect(
         .busy_timeout(options.busy_timeout)
         // Sorts and temporary tables stay in RAM; purged rows are overwritten, not just unlinked.
         .pragma("temp_store", "MEMORY")
-        .pragma("secure_delete", "ON");
+        .pragma("secure_delete", "ON")
+        // sqlx logs every statement it runs at DEBUG, the connection's `PRAGMA key = "x'…'"` included.
+        .disable_statement_logging();
     let pool = SqlitePoolOptions::new()
         .max_connections(options.max_connections.max(1))
         .connect_with(connect_options)

@@ -75,7 +75,9 @@ async fn write_application(store: &DeskStore, id: &str, blobs: &[BlobHash]) -> i
 async fn round_trip_create_unlock_open_write_and_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _, _) = new_store(dir.path()).await;
-    assert!(store.cipher_version().await.unwrap().starts_with('4'), "SQLCipher 4 must encrypt the store");
+    let encryption = store.encryption_info().await.unwrap();
+    assert!(encryption.cipher_version.starts_with('4'), "SQLCipher 4 must encrypt the store");
+    assert!(encryption.memory_security, "cipher_memory_security is on by default");
     drop(store);
 
     // Offline login later: the keyring alone gives back the profile and the data key.
@@ -226,12 +228,22 @@ async fn a_second_clerk_unlocks_the_same_data_key_and_a_foreign_key_is_refused()
 }
 
 #[tokio::test]
-async fn create_refuses_an_existing_store() {
+async fn create_refuses_an_existing_store_but_replaces_leftovers() {
     let dir = tempfile::tempdir().unwrap();
-    let (_store, _, _) = new_store(dir.path()).await;
+    let (store, _, data_key) = new_store(dir.path()).await;
+    write_application(&store, "a1", &[]).await;
+    store.close().await;
     assert_eq!(DeskStore::create(dir.path(), DEVICE).await.unwrap_err().code(), "store_exists");
+    assert_eq!(DeskStore::open(dir.path(), &data_key).await.unwrap().pending_count().await.unwrap(), 1, "untouched");
+
+    // A first login that broke off before a clerk was added left a store nobody can open: start over.
     let other = tempfile::tempdir().unwrap();
-    assert!(DeskStore::create(other.path(), DEVICE).await.is_ok());
+    let NewStore { store, .. } = DeskStore::create(other.path(), DEVICE).await.unwrap();
+    store.close().await;
+    let NewStore { store, mut keyring, data_key } = DeskStore::create(other.path(), DEVICE).await.unwrap();
+    keyring.add_clerk(&erika(), PASSWORD, &data_key, OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(store.pending_count().await.unwrap(), 0);
+    assert_eq!(DeskStore::create(other.path(), DEVICE).await.unwrap_err().code(), "store_exists");
 }
 
 #[tokio::test]
