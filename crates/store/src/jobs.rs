@@ -193,3 +193,20 @@ fn job_from_row(row: &SqliteRow) -> Result<Job, StoreError> {
         last_error: row.try_get("last_error")?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_the_first_delay_and_never_exceeds_the_cap() {
+        let policy = RetryPolicy::default();
+        assert_eq!(policy.delay_after(1), Duration::seconds(30));
+        assert_eq!(policy.delay_after(2), Duration::seconds(60));
+        assert_eq!(policy.delay_after(7), Duration::minutes(32));
+        assert_eq!(policy.delay_after(8), Duration::hours(1), "64 min capped at 1 h");
+        // Far past any exponent that fits: still the cap, no overflow.
+        assert_eq!(policy.delay_after(u32::MAX), Duration::hours(1));
+        assert_eq!(policy.delay_after(0), Duration::seconds(30));
+    }
+}

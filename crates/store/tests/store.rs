@@ -162,6 +162,7 @@ async fn tampered_login_time_in_the_keyring_is_refused() {
     let NewStore { mut keyring, data_key, .. } = DeskStore::create(dir.path(), DEVICE).await.unwrap();
     let online = datetime!(2026-11-02 08:15:00 UTC);
     keyring.add_clerk(&erika(), PASSWORD, &data_key, online).unwrap();
+    assert!(keyring.unlock("erika.mustermann", PASSWORD, online + Duration::days(1), Duration::days(7)).is_ok());
     let now = online + Duration::days(10);
     assert_eq!(
         keyring.unlock("erika.mustermann", PASSWORD, now, Duration::days(7)).unwrap_err().code(),
