@@ -105,6 +105,8 @@ pub enum PhotoError {
     SealAlgorithmUnknown { algorithm: String },
     #[error("Das Siegelzertifikat der Foto-Cloud ist unlesbar oder passt nicht zum Siegelverfahren. Bitte die IT verständigen.")]
     SealCertificateInvalid,
+    #[error("Unbekannte Siegelform „{form}“; erlaubt sind „digest_as_message“ und „plain“.")]
+    SealFormUnknown { form: String },
     #[error("Der Siegelschlüssel ist kein lesbarer PKCS#8-Schlüssel für ECDSA P-256.")]
     SealKeyInvalid,
 
@@ -139,6 +141,7 @@ impl PhotoError {
             PhotoError::SealInvalid => "seal_invalid",
             PhotoError::SealAlgorithmUnknown { .. } => "seal_algorithm_unknown",
             PhotoError::SealCertificateInvalid => "seal_certificate_invalid",
+            PhotoError::SealFormUnknown { .. } => "seal_form_unknown",
             PhotoError::SealKeyInvalid => "seal_key_invalid",
             PhotoError::PhotoTooLarge { .. } => "photo_too_large",
             PhotoError::NotJpeg => "not_jpeg",
