@@ -9,9 +9,11 @@ pub mod check;
 mod code;
 pub mod crypto;
 mod error;
+mod scanned;
 pub mod seal;
 mod user_id;
 
 pub use code::{Algorithm, CodeSummary, PhotoCode, KEY_LEN, MAX_URL_LEN};
 pub use error::{CodeField, PhotoError};
+pub use scanned::{ScannedCode, ScannedLayout};
 pub use user_id::UserIdentifier;
