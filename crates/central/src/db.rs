@@ -1,11 +1,7 @@
 //! All SQL of the central API. Queries are written in the subset SQLite and PostgreSQL
 //! share, so the PostgreSQL backend can reuse them.
 
-use std::str::FromStr;
-use std::time::Duration;
-
 use schalter_domain::{DisplayName, OfficeId, Role, Username};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
@@ -33,8 +29,6 @@ pub struct ClerkRecord {
     pub office: OfficeRecord,
     pub password_hash: String,
     pub active: bool,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
 }
 
 impl std::fmt::Debug for ClerkRecord {
@@ -49,6 +43,8 @@ pub struct SessionRecord {
     pub created_at: i64,
     pub expires_at: i64,
     pub absolute_expires_at: i64,
+    /// SHA-256 (hex) of the client certificate of the desk that opened the session.
+    pub desk_fingerprint: Option<String>,
 }
 
 /// A clerk account as City IT or the demo creates it.
@@ -61,23 +57,13 @@ pub struct NewClerk {
 }
 
 const CLERK_COLUMNS: &str = "c.id, c.username, c.display_name, c.role, c.office_id, o.name AS office_name, \
-     c.password_hash, c.active, c.failed_logins, c.locked_until";
+     c.password_hash, c.active";
 
 impl Db {
     /// Opens (and creates, if missing) the database at `url`, e.g.
     /// `sqlite:///var/lib/schalter/central.db` or `sqlite::memory:`.
     pub async fn connect(url: &str) -> Result<Self, CentralError> {
-        let in_memory = url.contains(":memory:");
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
-            .synchronous(SqliteSynchronous::Normal);
-        // Every connection to ":memory:" is its own database: keep exactly one.
-        let max_connections = if in_memory { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
-        Ok(Self { pool })
+        Ok(Self { pool: schalter_server_kit::sqlite::connect(url, |options| options).await? })
     }
 
     pub async fn migrate(&self) -> Result<(), CentralError> {
@@ -105,27 +91,105 @@ impl Db {
     }
 
     /// Creates the clerk, or replaces name, role, office and password of an existing one
-    /// with the same username (and lifts any lock). Returns the clerk's id.
+    /// with the same username (and lifts any lock on the name). A change of password, role,
+    /// office or active flag ends the clerk's sessions: they were opened under the old rights.
+    /// Returns the clerk's id.
     pub async fn upsert_clerk(&self, clerk: &NewClerk, now: i64) -> Result<Uuid, CentralError> {
-        let id = Uuid::now_v7();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM sessions WHERE clerk_id IN (SELECT id FROM clerks WHERE username = $1 \
+               AND (password_hash <> $2 OR role <> $3 OR office_id <> $4 OR NOT active))",
+        )
+        .bind(clerk.username.as_str())
+        .bind(&clerk.password_hash)
+        .bind(clerk.role.as_str())
+        .bind(clerk.office.as_str())
+        .execute(&mut *tx)
+        .await?;
         let row = sqlx::query(
             "INSERT INTO clerks (id, username, display_name, role, office_id, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name, role = excluded.role, \
-               office_id = excluded.office_id, password_hash = excluded.password_hash, active = TRUE, \
-               failed_logins = 0, locked_until = NULL \
+               office_id = excluded.office_id, password_hash = excluded.password_hash, active = TRUE \
              RETURNING id",
         )
-        .bind(id.to_string())
+        .bind(Uuid::now_v7().to_string())
         .bind(clerk.username.as_str())
         .bind(clerk.display_name.as_str())
         .bind(clerk.role.as_str())
         .bind(clerk.office.as_str())
         .bind(&clerk.password_hash)
         .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+            .bind(crate::auth::user_throttle_key(clerk.username.as_str()))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        parse_uuid(row.try_get("id")?)
+    }
+
+    /// Deactivates the clerk and ends all of its sessions. Returns its id, `None` if unknown.
+    pub async fn deactivate_clerk(&self, username: &Username) -> Result<Option<Uuid>, CentralError> {
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query("UPDATE clerks SET active = FALSE WHERE username = $1 RETURNING id")
+            .bind(username.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: String = row.try_get("id")?;
+        sqlx::query("DELETE FROM sessions WHERE clerk_id = $1").bind(&id).execute(&mut *tx).await?;
+        tx.commit().await?;
+        parse_uuid(id).map(Some)
+    }
+
+    /// Counts one more login attempt under `key` and returns the attempt's number, in one
+    /// statement, so concurrent attempts each get their own number and none can act on a stale
+    /// count. When `resets_at` has passed, counting starts again at 1. `resets_at` is set to
+    /// `new_resets_at` by the attempt whose number reaches `set_reset_from` (the lock of a
+    /// user name starts with the attempt that reaches the limit; a desk's window with its first).
+    pub async fn reserve_login_attempt(
+        &self,
+        key: &str,
+        now: i64,
+        set_reset_from: i64,
+        new_resets_at: i64,
+    ) -> Result<i64, CentralError> {
+        let row = sqlx::query(
+            "INSERT INTO login_throttle (throttle_key, attempts, resets_at) \
+             VALUES ($1, 1, CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \
+             ON CONFLICT (throttle_key) DO UPDATE SET \
+               attempts = CASE WHEN login_throttle.resets_at <= $2 THEN 1 ELSE login_throttle.attempts + 1 END, \
+               resets_at = CASE \
+                 WHEN login_throttle.resets_at <= $2 THEN (CASE WHEN 1 >= $3 THEN $4 ELSE NULL END) \
+                 WHEN login_throttle.resets_at IS NOT NULL THEN login_throttle.resets_at \
+                 WHEN login_throttle.attempts + 1 >= $3 THEN $4 \
+                 ELSE NULL END \
+             RETURNING attempts",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(set_reset_from)
+        .bind(new_resets_at)
         .fetch_one(&self.pool)
         .await?;
-        parse_uuid(row.try_get("id")?)
+        Ok(row.try_get("attempts")?)
+    }
+
+    /// Forgets the attempts under `key` (a successful login of that name).
+    pub async fn clear_login_attempts(&self, key: &str) -> Result<(), CentralError> {
+        sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1").bind(key).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Gives back one reserved attempt under `key`: it succeeded, so it was no failure.
+    pub async fn release_login_attempt(&self, key: &str) -> Result<(), CentralError> {
+        sqlx::query("UPDATE login_throttle SET attempts = attempts - 1 WHERE throttle_key = $1 AND attempts > 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn find_clerk_by_username(&self, username: &Username) -> Result<Option<ClerkRecord>, CentralError> {
@@ -141,31 +205,18 @@ impl Db {
         row.map(|row| clerk_from_row(&row)).transpose()
     }
 
-    pub async fn set_login_failures(
-        &self,
-        clerk_id: Uuid,
-        failures: i64,
-        locked_until: Option<i64>,
-    ) -> Result<(), CentralError> {
-        sqlx::query("UPDATE clerks SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-            .bind(failures)
-            .bind(locked_until)
-            .bind(clerk_id.to_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
     pub async fn insert_session(&self, token_hash: &str, session: &SessionRecord) -> Result<(), CentralError> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, clerk_id, created_at, last_used_at, expires_at, absolute_expires_at) \
-             VALUES ($1, $2, $3, $3, $4, $5)",
+            "INSERT INTO sessions \
+               (token_hash, clerk_id, created_at, last_used_at, expires_at, absolute_expires_at, desk_fingerprint) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6)",
         )
         .bind(token_hash)
         .bind(session.clerk_id.to_string())
         .bind(session.created_at)
         .bind(session.expires_at)
         .bind(session.absolute_expires_at)
+        .bind(session.desk_fingerprint.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -173,7 +224,8 @@ impl Db {
 
     pub async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, CentralError> {
         let row = sqlx::query(
-            "SELECT clerk_id, created_at, expires_at, absolute_expires_at FROM sessions WHERE token_hash = $1",
+            "SELECT clerk_id, created_at, expires_at, absolute_expires_at, desk_fingerprint FROM sessions \
+             WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -184,6 +236,7 @@ impl Db {
                 created_at: row.try_get("created_at")?,
                 expires_at: row.try_get("expires_at")?,
                 absolute_expires_at: row.try_get("absolute_expires_at")?,
+                desk_fingerprint: row.try_get("desk_fingerprint")?,
             })
         })
         .transpose()
@@ -205,6 +258,15 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
+    /// How many sessions the clerk has open (for tests and operators).
+    pub async fn session_count(&self, clerk_id: Uuid) -> Result<i64, CentralError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE clerk_id = $1")
+            .bind(clerk_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
     /// Removes sessions that can no longer be used.
     pub async fn purge_expired_sessions(&self, now: i64) -> Result<u64, CentralError> {
         let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
@@ -221,7 +283,7 @@ impl Db {
         self.audit_at_desk(at, clerk_id, None, action, subject).await
     }
 
-    /// An audit row that also names the desk (its certificate, see `peer::PeerCertificate::label`).
+    /// An audit row that also names the desk (its certificate, see `ClientCertificate::label`).
     pub async fn audit_at_desk(
         &self,
         at: i64,
@@ -290,7 +352,5 @@ fn clerk_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ClerkRecord, CentralE
         office: OfficeRecord { id: row.try_get("office_id")?, name: row.try_get("office_name")? },
         password_hash: row.try_get("password_hash")?,
         active: row.try_get("active")?,
-        failed_logins: row.try_get("failed_logins")?,
-        locked_until: row.try_get("locked_until")?,
     })
 }

@@ -1,7 +1,10 @@
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use schalter_domain::DomainError;
+
+/// Seconds a client is told to wait after `server_busy`: a few Argon2 runs' time.
+const BUSY_RETRY_AFTER_SECONDS: u32 = 5;
 
 /// Every way a request can fail. The `Display` text is German and goes to the client;
 /// internal causes are logged (without personal data) and replaced by a generic text.
@@ -11,6 +14,10 @@ pub enum CentralError {
     InvalidCredentials,
     #[error("Das Konto ist nach mehreren Fehlversuchen für einige Minuten gesperrt. Bitte später erneut versuchen oder die Leitung ansprechen.")]
     AccountLocked,
+    #[error("An diesem Arbeitsplatz gab es zu viele fehlgeschlagene Anmeldungen. Bitte einige Minuten warten oder die Leitung ansprechen.")]
+    TooManyAttempts,
+    #[error("Die Zentrale ist gerade ausgelastet. Bitte in einigen Sekunden erneut anmelden.")]
+    ServerBusy,
     #[error("Bitte anmelden.")]
     Unauthenticated,
     #[error("Die Sitzung ist abgelaufen. Bitte erneut anmelden.")]
@@ -19,8 +26,14 @@ pub enum CentralError {
     Forbidden,
     #[error("{0}")]
     Invalid(#[from] DomainError),
-    #[error("Die Anfrage ist ungültig: {0}")]
-    BadRequest(String),
+    /// The body is not the JSON document the endpoint describes. No detail: serde's text
+    /// would quote the offending value, which may be a password.
+    #[error("Die Anfrage ist ungültig: erwartet wird ein JSON-Dokument in der beschriebenen Form.")]
+    InvalidRequest,
+    #[error("Die Anfrage ist zu groß (höchstens {max_bytes} Bytes).")]
+    BodyTooLarge { max_bytes: usize },
+    #[error("Erwartet wird der Inhaltstyp application/json.")]
+    UnsupportedMediaType,
     #[error("Die Dienststelle {0} ist unbekannt.")]
     UnknownOffice(String),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -36,11 +49,15 @@ impl CentralError {
         match self {
             CentralError::InvalidCredentials => "invalid_credentials",
             CentralError::AccountLocked => "account_locked",
+            CentralError::TooManyAttempts => "too_many_attempts",
+            CentralError::ServerBusy => "server_busy",
             CentralError::Unauthenticated => "unauthenticated",
             CentralError::SessionExpired => "session_expired",
             CentralError::Forbidden => "forbidden",
             CentralError::Invalid(inner) => inner.code(),
-            CentralError::BadRequest(_) => "bad_request",
+            CentralError::InvalidRequest => "invalid_request",
+            CentralError::BodyTooLarge { .. } => "body_too_large",
+            CentralError::UnsupportedMediaType => "unsupported_media_type",
             CentralError::UnknownOffice(_) => "unknown_office",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
@@ -51,10 +68,14 @@ impl CentralError {
             CentralError::InvalidCredentials | CentralError::Unauthenticated | CentralError::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
-            CentralError::AccountLocked => StatusCode::TOO_MANY_REQUESTS,
+            CentralError::AccountLocked | CentralError::TooManyAttempts | CentralError::ServerBusy => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             CentralError::Forbidden => StatusCode::FORBIDDEN,
             CentralError::Invalid(_) | CentralError::UnknownOffice(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            CentralError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            CentralError::InvalidRequest => StatusCode::BAD_REQUEST,
+            CentralError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CentralError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -69,7 +90,12 @@ impl IntoResponse for CentralError {
             // sqlx errors carry SQL and constraint names, never bound values.
             tracing::error!(error = ?self, "request failed");
         }
+        let busy = matches!(self, CentralError::ServerBusy);
         let body = schalter_wire::ApiError { code: self.code().to_owned(), message: self.to_string() };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if busy {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS));
+        }
+        response
     }
 }

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use schalter_central::{app, db::NewClerk, seed, AppState, Db};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
+use schalter_server_kit::telemetry::LogFormat;
 
 #[derive(Parser)]
 #[command(version, about = "Schalter central API")]
@@ -22,12 +23,6 @@ struct Cli {
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -78,12 +73,17 @@ enum ClerkCommand {
         #[arg(long)]
         office: String,
     },
+    /// Deactivate a clerk: no more logins, and every open session ends at once.
+    Deactivate {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    schalter_server_kit::telemetry::init(cli.log_format);
     let db = Db::connect(&cli.database_url).await.context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
     match cli.command {
@@ -101,20 +101,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Clerk(ClerkCommand::Upsert { username, display_name, role, office }) => {
             upsert_clerk(&db, &username, &display_name, &role, &office).await
         }
+        Command::Clerk(ClerkCommand::Deactivate { username }) => {
+            let Some(id) = db.deactivate_clerk(&Username::parse(&username)?).await? else {
+                bail!("Ein Konto mit diesem Benutzernamen gibt es nicht.");
+            };
+            db.audit(schalter_central::Clock::System.now(), None, "clerk_deactivated", Some(&id.to_string())).await?;
+            println!("Konto {id} deaktiviert, offene Sitzungen beendet.");
+            Ok(())
+        }
         Command::Openapi => {
             print!("{}", schalter_central::openapi::document_json());
             Ok(())
         }
-    }
-}
-
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHALTER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
     }
 }
 
@@ -155,10 +153,10 @@ async fn serve(
     state.policy = policy;
     spawn_session_purge(state.clone());
     let handle = axum_server::Handle::new();
-    tokio::spawn(shutdown_on_signal(handle.clone()));
+    tokio::spawn(schalter_server_kit::shutdown::on_signal(handle.clone()));
 
     let server = axum_server::bind(listen)
-        .acceptor(schalter_central::peer::PeerCertificateAcceptor::new(tls))
+        .acceptor(schalter_server_kit::ClientCertificateAcceptor::new(tls))
         .handle(handle.clone())
         .serve(app(state).into_make_service());
     let announce = async {
@@ -187,24 +185,6 @@ fn spawn_session_purge(state: AppState) {
             }
         }
     });
-}
-
-async fn shutdown_on_signal(handle: axum_server::Handle) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("shutting down");
-    handle.graceful_shutdown(Some(Duration::from_secs(5)));
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use axum_server::tls_rustls::RustlsConfig;
 use schalter_central::db::NewClerk;
-use schalter_central::peer::PeerCertificateAcceptor;
 use schalter_central::{app, seed, AppState, Db};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
 use schalter_pki::{CertificateAuthority, Validity};
+use schalter_server_kit::ClientCertificateAcceptor;
 use serde_json::{json, Value};
 
 const PASSWORD: &str = "korrekt-pferd-batterie";
@@ -37,7 +37,7 @@ async fn login_and_photo_events_record_the_desk_certificate() {
     let tls = schalter_pki::mtls_server_config(&server, &ca.cert_pem()).unwrap();
     let handle = axum_server::Handle::new();
     let serving = axum_server::bind("127.0.0.1:0".parse().unwrap())
-        .acceptor(PeerCertificateAcceptor::new(RustlsConfig::from_config(Arc::new(tls))))
+        .acceptor(ClientCertificateAcceptor::new(RustlsConfig::from_config(Arc::new(tls))))
         .handle(handle.clone())
         .serve(app(state.clone()).into_make_service());
     tokio::spawn(serving);
@@ -68,6 +68,19 @@ async fn login_and_photo_events_record_the_desk_certificate() {
         .await
         .unwrap();
     assert_eq!(recorded.status(), 204);
+
+    // The same token from another desk's certificate (same CA, so TLS lets it in) is refused.
+    let other_desk = ca.issue_client("Arbeitsplatz 8 Dienstleistungszentrum", Validity::days(1)).unwrap();
+    let other = reqwest::Client::builder()
+        .use_preconfigured_tls(schalter_pki::client_config(&ca.cert_pem(), Some(&other_desk)).unwrap())
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .unwrap();
+    let refused = other.get(format!("{base}/v1/auth/session")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(refused.json::<Value>().await.unwrap()["code"], "unauthenticated");
+    let own = client.get(format!("{base}/v1/auth/session")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(own.status(), 200, "the desk that logged in keeps its session");
     handle.shutdown();
 
     let rows = state.db.audit_rows().await.unwrap();

@@ -44,4 +44,4 @@ impl DomainError {
 }
 
 mod session;
-pub use session::{LoginThrottle, SessionPolicy};
+pub use session::{AttemptVerdict, DeskThrottle, LoginThrottle, SessionPolicy};

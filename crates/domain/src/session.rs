@@ -58,18 +58,52 @@ impl Default for LoginThrottle {
 }
 
 impl LoginThrottle {
-    /// The failure count and lock after one more failure.
-    pub fn after_failure(&self, failures_before: i64, now: i64) -> (i64, Option<i64>) {
-        let failures = failures_before + 1;
-        if failures >= self.max_failures {
-            (0, Some(now + self.lock_seconds))
+    /// What to do with an attempt that has already been counted: `reserved` is the attempt's
+    /// number since the last success or lapsed lock, counted atomically *before* the password
+    /// is checked, so parallel attempts cannot all see the same old count. Only the first
+    /// `max_failures` are checked; the one that reaches the limit locks if it fails.
+    pub fn verdict(&self, reserved: i64) -> AttemptVerdict {
+        if reserved > self.max_failures {
+            AttemptVerdict::Refuse
         } else {
-            (failures, None)
+            AttemptVerdict::Evaluate { locks_on_failure: reserved >= self.max_failures }
         }
     }
+}
 
-    pub fn is_locked(&self, locked_until: Option<i64>, now: i64) -> bool {
-        locked_until.is_some_and(|until| now < until)
+/// The answer to a counted login attempt, see [`LoginThrottle::verdict`] and [`DeskThrottle::verdict`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptVerdict {
+    /// Check the password; if it is wrong and `locks_on_failure`, the answer is "locked".
+    Evaluate { locks_on_failure: bool },
+    /// Do not check the password at all: the limit is already spent.
+    Refuse,
+}
+
+/// How many failed logins one desk (one client certificate) may make, across all user
+/// names, before it has to wait: stops a desk from spraying guesses over many accounts,
+/// which the per-account lock alone cannot see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeskThrottle {
+    pub max_failures: i64,
+    /// Length of the window that starts with a desk's first failure.
+    pub window_seconds: i64,
+}
+
+impl Default for DeskThrottle {
+    fn default() -> Self {
+        Self { max_failures: 20, window_seconds: 5 * 60 }
+    }
+}
+
+impl DeskThrottle {
+    /// `reserved`: the attempt's number in the current window, counted before the check.
+    pub fn verdict(&self, reserved: i64) -> AttemptVerdict {
+        if reserved > self.max_failures {
+            AttemptVerdict::Refuse
+        } else {
+            AttemptVerdict::Evaluate { locks_on_failure: false }
+        }
     }
 }
 
@@ -78,17 +112,20 @@ mod throttle_tests {
     use super::*;
 
     #[test]
-    fn the_fifth_failure_locks_and_the_lock_lapses() {
+    fn only_the_first_reserved_attempts_are_checked_and_the_last_of_them_locks() {
         let throttle = LoginThrottle { max_failures: 5, lock_seconds: 60 };
-        let mut failures = 0;
-        for _ in 0..4 {
-            let (next, lock) = throttle.after_failure(failures, 1000);
-            assert_eq!(lock, None);
-            failures = next;
+        for reserved in 1..5 {
+            assert_eq!(throttle.verdict(reserved), AttemptVerdict::Evaluate { locks_on_failure: false });
         }
-        let (after, lock) = throttle.after_failure(failures, 1000);
-        assert_eq!((after, lock), (0, Some(1060)));
-        assert!(throttle.is_locked(lock, 1059));
-        assert!(!throttle.is_locked(lock, 1060));
+        assert_eq!(throttle.verdict(5), AttemptVerdict::Evaluate { locks_on_failure: true });
+        assert_eq!(throttle.verdict(6), AttemptVerdict::Refuse);
+        assert_eq!(throttle.verdict(40), AttemptVerdict::Refuse);
+    }
+
+    #[test]
+    fn a_desk_gets_twenty_failures_per_window() {
+        let desk = DeskThrottle::default();
+        assert_eq!(desk.verdict(20), AttemptVerdict::Evaluate { locks_on_failure: false });
+        assert_eq!(desk.verdict(21), AttemptVerdict::Refuse);
     }
 }

@@ -1,5 +1,6 @@
 mod audit;
 mod auth;
+mod extract;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
@@ -11,7 +12,7 @@ use crate::AppState;
 
 /// Request bodies of this API are small JSON documents; anything larger is refused
 /// before it is read.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The whole HTTP API. Transport (TLS, client certificates) is the caller's business.
 pub fn app(state: AppState) -> Router {
@@ -41,4 +42,4 @@ pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 }
 
 pub(crate) use audit::__path_photo_event;
-pub(crate) use auth::{__path_login, __path_logout, __path_session, BearerToken};
+pub(crate) use auth::{__path_login, __path_logout, __path_session};
