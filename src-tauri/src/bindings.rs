@@ -15,6 +15,8 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("scan_camera", "preview: Channel<ArrayBuffer>", "{ preview }", "string | null"),
     ("stop_camera", "", "", "null"),
     ("decide_photo", "args: PhotoDecisionArgs", "{ args }", "PhotoDecisionView"),
+    ("touch_session", "", "", "SessionView | null"),
+    ("clear_photo", "", "", "null"),
 ];
 
 pub fn typescript() -> String {
@@ -29,6 +31,28 @@ pub fn typescript() -> String {
         out.push_str(&declaration);
         out.push_str("\n\n");
     }
+    out.push_str(&format!(
+        "/** The events the desk core pushes, by name. */\nexport const EVENTS = {{ connection: {:?}, session: {:?} }} as const;\n\n",
+        schalter_desk_core::events::CONNECTION,
+        schalter_desk_core::events::SESSION
+    ));
+    out.push_str(
+        "/** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */\n",
+    );
+    out.push_str("export const ERROR_CODES: readonly string[] = [\n");
+    for code in schalter_desk_core::ERROR_CODES {
+        out.push_str(&format!("  {code:?},\n"));
+    }
+    out.push_str("];\n\n");
+    out.push_str(
+        "/** Every photo check message key `${id}.${reason}` the desk can produce, with its params' names. */\n",
+    );
+    out.push_str("export const PHOTO_CHECK_MESSAGES: readonly { key: string; params: readonly string[] }[] = [\n");
+    for (key, params) in schalter_desk_core::photo_check_messages() {
+        let params: Vec<String> = params.iter().map(|p| format!("{p:?}")).collect();
+        out.push_str(&format!("  {{ key: {key:?}, params: [{}] }},\n", params.join(", ")));
+    }
+    out.push_str("];\n\n");
     out.push_str("export const commands = {\n");
     for (name, params, payload, result) in COMMANDS {
         let camel = camel_case(name);

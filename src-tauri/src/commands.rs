@@ -20,7 +20,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         read_code_image,
         scan_camera,
         stop_camera,
-        decide_photo
+        decide_photo,
+        touch_session,
+        clear_photo
     ]
 }
 
@@ -56,7 +58,20 @@ async fn fetch_photo(state: State<'_, DeskState>, code: String) -> Result<PhotoV
 
 #[tauri::command]
 async fn decide_photo(state: State<'_, DeskState>, args: PhotoDecisionArgs) -> Result<PhotoDecisionView, UiError> {
-    Ok(state.desk()?.decide_photo(&args.photo_id, args.accept, args.keep_until).await?)
+    let desk = state.desk()?;
+    Ok(desk.decide_photo(&args.photo_id, args.accept, args.keep_until, args.override_failed_checks).await?)
+}
+
+/// The clerk did something: restarts the session's idle time. `null` when the session is gone.
+#[tauri::command]
+async fn touch_session(state: State<'_, DeskState>) -> Result<Option<SessionView>, UiError> {
+    Ok(state.desk()?.touch_session().await)
+}
+
+#[tauri::command]
+fn clear_photo(state: State<'_, DeskState>) -> Result<(), UiError> {
+    state.desk()?.clear_photo();
+    Ok(())
 }
 
 /// The image file's bytes arrive as the raw request body, not as JSON numbers.

@@ -8,10 +8,13 @@ mod startup;
 use std::sync::Arc;
 use std::time::Duration;
 
-use schalter_desk_core::{Desk, DeskConfig, UiError};
+use schalter_desk_core::{events, Desk, DeskConfig, UiError};
+use tauri::Emitter;
 
 /// How often the desk asks the central API whether it is there.
 const CONNECTION_CHECK_EVERY: Duration = Duration::from_secs(5);
+/// How often the desk looks whether the clerk's session has run out.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
 
 /// The desk, or why it could not start: a broken configuration still opens the window,
 /// so the clerk sees what to tell IT instead of a program that does not start.
@@ -48,13 +51,33 @@ pub fn run() {
 
     tauri::Builder::default()
         .manage(DeskState(desk.clone()))
-        .setup(move |_app| {
+        .setup(move |app| {
             if let Ok(desk) = desk {
-                tauri::async_runtime::spawn(async move { desk.monitor_connection(CONNECTION_CHECK_EVERY).await });
+                forward(app.handle().clone(), events::CONNECTION, desk.connection_updates());
+                forward(app.handle().clone(), events::SESSION, desk.session_updates());
+                let monitor = desk.clone();
+                tauri::async_runtime::spawn(async move { monitor.monitor_connection(CONNECTION_CHECK_EVERY).await });
+                tauri::async_runtime::spawn(async move { desk.watch_session(SESSION_CHECK_EVERY).await });
             }
             Ok(())
         })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .expect("the desk window could not be opened");
+}
+
+/// Pushes every new value of `updates` to the front end as the event `name`: the UI listens
+/// instead of polling.
+fn forward<T>(app: tauri::AppHandle, name: &'static str, mut updates: tokio::sync::watch::Receiver<T>)
+where
+    T: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    tauri::async_runtime::spawn(async move {
+        while updates.changed().await.is_ok() {
+            let value = updates.borrow_and_update().clone();
+            if let Err(error) = app.emit(name, value) {
+                tracing::warn!(event = name, %error, "event not delivered to the window");
+            }
+        }
+    });
 }

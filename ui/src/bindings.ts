@@ -12,9 +12,21 @@ export type LoginArgs = { username: string, password: string, };
 
 export type SessionView = { display_name: string, username: string, role: Role, office_id: string, office_name: string, 
 /**
- * RFC 3339.
+ * RFC 3339: when the session lapses unless the clerk does something before.
  */
-expires_at: string, };
+expires_at: string, 
+/**
+ * RFC 3339: when it ends however busy the clerk is.
+ */
+absolute_expires_at: string, 
+/**
+ * Inactivity after which the session lapses.
+ */
+idle_timeout_seconds: number, };
+
+export type SessionEndReason = "expired" | "logged_out" | "ended_by_central";
+
+export type SessionEvent = { session: SessionView | null, reason: SessionEndReason | null, };
 
 export type ConnectionView = { online: boolean, central_url: string, 
 /**
@@ -36,7 +48,11 @@ user_identifier: string, width: number, height: number, checks: Array<PhotoCheck
 /**
  * `data:image/jpeg;base64,…`, shown in the window; never logged.
  */
-image_data_url: string, };
+image_data_url: string, 
+/**
+ * The scanner typed the code with a US keyboard layout and the desk undid it.
+ */
+keyboard_layout_corrected: boolean, };
 
 export type PhotoDecisionView = { photo_id: string, accepted: boolean, 
 /**
@@ -46,13 +62,99 @@ deleted_in_cloud: boolean,
 /**
  * `YYYY-MM-DD` if the cloud keeps it for reuse.
  */
-kept_until: string | null, };
+kept_until: string | null, 
+/**
+ * Accepted although a check failed, on the clerk's explicit confirmation.
+ */
+checks_overridden: boolean, };
 
 export type PhotoDecisionArgs = { photo_id: string, accept: boolean, 
 /**
  * `YYYY-MM-DD`: keep in the cloud for reuse until then instead of deleting.
  */
-keep_until: string | null, };
+keep_until: string | null, 
+/**
+ * The clerk confirmed accepting a photo that failed a check (operator veto); audited.
+ */
+override_failed_checks: boolean, };
+
+/** The events the desk core pushes, by name. */
+export const EVENTS = { connection: "desk://connection", session: "desk://session" } as const;
+
+/** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */
+export const ERROR_CODES: readonly string[] = [
+  "config_invalid",
+  "certificate_invalid",
+  "central_unreachable",
+  "tls_rejected",
+  "missing_credentials",
+  "not_logged_in",
+  "unexpected_answer",
+  "cloud_unreachable",
+  "cloud_tls_rejected",
+  "cloud_unexpected_answer",
+  "photo_not_found",
+  "wrong_category",
+  "retention_too_long",
+  "no_photo",
+  "override_required",
+  "answer_too_large",
+  "not_base64",
+  "wrong_magic",
+  "unknown_version",
+  "length_overrun",
+  "trailing_bytes",
+  "unknown_algorithm",
+  "wrong_iv_length",
+  "wrong_key_length",
+  "url_not_https",
+  "url_too_long",
+  "invalid_c40",
+  "untrusted_cloud",
+  "invalid_user_identifier",
+  "decryption_failed",
+  "seal_invalid",
+  "seal_algorithm_unknown",
+  "seal_certificate_invalid",
+  "seal_key_invalid",
+  "seal_form_unknown",
+  "photo_too_large",
+  "not_jpeg",
+  "corrupt_jpeg",
+  "decompression_bomb",
+  "image_unreadable",
+  "image_too_large",
+  "no_code_found",
+  "invalid_frame",
+  "camera_gstreamer_missing",
+  "camera_unavailable",
+  "camera_stopped",
+  "camera_invalid_frame",
+  "camera_no_code",
+  "invalid_credentials",
+  "account_locked",
+  "unauthenticated",
+  "session_expired",
+  "forbidden",
+  "invalid_request",
+  "body_too_large",
+  "unsupported_media_type",
+  "server_busy",
+  "too_many_attempts",
+  "unknown_office",
+  "internal",
+  "invalid_username",
+  "invalid_password",
+  "invalid_display_name",
+  "invalid_office_id",
+  "invalid_role",
+  "invalid_organisation_key",
+  "unexpected",
+];
+
+/** Every photo check message key `${id}.${reason}` the desk can produce, with its params' names. */
+export const PHOTO_CHECK_MESSAGES: readonly { key: string; params: readonly string[] }[] = [
+];
 
 export const commands = {
   login: (args: LoginArgs): Promise<SessionView> => invoke("login", { args }),
@@ -65,4 +167,6 @@ export const commands = {
   scanCamera: (preview: Channel<ArrayBuffer>): Promise<string | null> => invoke("scan_camera", { preview }),
   stopCamera: (): Promise<null> => invoke("stop_camera"),
   decidePhoto: (args: PhotoDecisionArgs): Promise<PhotoDecisionView> => invoke("decide_photo", { args }),
+  touchSession: (): Promise<SessionView | null> => invoke("touch_session"),
+  clearPhoto: (): Promise<null> => invoke("clear_photo"),
 };

@@ -25,6 +25,11 @@ const tauriChannel: PreviewChannelFactory = (onFrame) => new Channel<ArrayBuffer
 /** Activity keeps the session alive, but one call per this many milliseconds is enough. */
 export const TOUCH_EVERY_MS = 15_000;
 
+/** At most every `TOUCH_EVERY_MS`, and often enough for a short idle time (a quarter of it). */
+export function touchEvery(idleTimeoutSeconds: number): number {
+  return Math.max(1_000, Math.min(TOUCH_EVERY_MS, (idleTimeoutSeconds * 1000) / 4));
+}
+
 /** Something to tell the clerk: an error from the desk (shown by its code) or a message of ours. */
 export type Problem = { error: UiError } | { message: MessageKey };
 
@@ -278,11 +283,12 @@ export class Desk {
     }
   }
 
-  /** The clerk did something: keep the session alive, at most once per `TOUCH_EVERY_MS`. */
+  /** The clerk did something: keep the session alive, at most once per `touchEvery(idle)`. */
   activity(): void {
-    if (!this.state.session) return;
+    const current = this.state.session;
+    if (!current) return;
     const now = this.now();
-    if (now - this.lastTouch < TOUCH_EVERY_MS) return;
+    if (now - this.lastTouch < touchEvery(current.idle_timeout_seconds)) return;
     this.lastTouch = now;
     const generation = this.sessionGeneration;
     this.api.touchSession().then(

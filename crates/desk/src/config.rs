@@ -24,6 +24,8 @@ use crate::DeskError;
 /// base_url = "https://image-download.example"
 /// ca = "pki/photo-cloud-ca.pem"          # the only CA trusted for this cloud's TLS
 /// seal_cert = "pki/photo-cloud-seal.pem" # pinned seal certificate
+/// # What the seal signs: "digest_as_message" (default) or "plain" (see schalter_photo::seal)
+/// seal_form = "digest_as_message"
 ///
 /// # The webcam that reads photo codes (F6). Default: /dev/video0.
 /// [camera]
@@ -79,6 +81,10 @@ pub struct TrustedCloud {
     pub base_url: String,
     pub ca: PathBuf,
     pub seal_cert: PathBuf,
+    /// The unpublished interface specification leaves the seal's exact form open; each cloud's
+    /// is configured, and a seal in any other form is refused.
+    #[serde(default)]
+    pub seal_form: schalter_photo::seal::SealForm,
 }
 
 impl DeskConfig {
@@ -129,6 +135,23 @@ mod tests {
         assert_eq!(config.central_ca, dir.path().join("pki/ca.pem"));
         assert_eq!(config.desk_cert, PathBuf::from("/etc/desk.pem"));
         assert!(!config.disable_dmabuf_renderer);
+    }
+
+    #[test]
+    fn each_cloud_names_its_seal_form_and_an_unknown_form_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.toml");
+        let desk = "central_url = \"https://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\n";
+        let cloud =
+            |form: &str| format!("[[photo_clouds]]\nbase_url = \"https://c\"\nca = \"a\"\nseal_cert = \"s\"\n{form}");
+        std::fs::write(&path, format!("{desk}{}{}", cloud(""), cloud("seal_form = \"plain\"\n"))).unwrap();
+        let config = DeskConfig::load(&path).unwrap();
+        let forms: Vec<_> = config.photo_clouds.iter().map(|c| c.seal_form).collect();
+        assert_eq!(forms, [schalter_photo::seal::SealForm::DigestAsMessage, schalter_photo::seal::SealForm::Plain]);
+        std::fs::write(&path, format!("{desk}{}", cloud("seal_form = \"ecdsa-raw\"\n"))).unwrap();
+        assert!(
+            matches!(DeskConfig::load(&path), Err(DeskError::Config(message)) if message.contains("digest_as_message"))
+        );
     }
 
     #[test]

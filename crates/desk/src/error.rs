@@ -40,6 +40,10 @@ pub enum DeskError {
     RetentionTooLong,
     #[error("Es ist kein Foto geöffnet. Bitte zuerst den Code scannen.")]
     NoPhoto,
+    #[error("Das Foto hat nicht alle Prüfungen bestanden. Es kann nur mit ausdrücklicher Bestätigung trotzdem angenommen werden.")]
+    OverrideRequired,
+    #[error("{} hat eine zu große Antwort geschickt (mehr als {} KiB); sie wurde nicht gelesen. Bitte die IT verständigen.", .from.name(), .max / 1024)]
+    AnswerTooLarge { from: crate::client::Server, max: usize },
     /// A Data Matrix / QR image that could not be read.
     #[error("{0}")]
     Scan(#[from] schalter_scan::ScanError),
@@ -74,6 +78,8 @@ impl DeskError {
             DeskError::WrongOrganisationCategory => "wrong_category",
             DeskError::RetentionTooLong => "retention_too_long",
             DeskError::NoPhoto => "no_photo",
+            DeskError::OverrideRequired => "override_required",
+            DeskError::AnswerTooLarge { .. } => "answer_too_large",
             DeskError::Scan(inner) => inner.code(),
             DeskError::Camera(inner) => inner.code(),
         }
@@ -84,6 +90,87 @@ impl DeskError {
         matches!(self.code(), "session_expired" | "unauthenticated" | "not_logged_in")
     }
 }
+
+/// Every error code a desk command can reject with: the desk's own, those of the photo, scan and
+/// camera crates it passes through, and the central API's (passed through from its answers). The
+/// front end's message catalogue must have a German and an English text for each; a test here
+/// keeps this list equal to the codes in the sources.
+pub const ERROR_CODES: &[&str] = &[
+    // desk
+    "config_invalid",
+    "certificate_invalid",
+    "central_unreachable",
+    "tls_rejected",
+    "missing_credentials",
+    "not_logged_in",
+    "unexpected_answer",
+    "cloud_unreachable",
+    "cloud_tls_rejected",
+    "cloud_unexpected_answer",
+    "photo_not_found",
+    "wrong_category",
+    "retention_too_long",
+    "no_photo",
+    "override_required",
+    "answer_too_large",
+    // photo code, seal, decryption, image
+    "not_base64",
+    "wrong_magic",
+    "unknown_version",
+    "length_overrun",
+    "trailing_bytes",
+    "unknown_algorithm",
+    "wrong_iv_length",
+    "wrong_key_length",
+    "url_not_https",
+    "url_too_long",
+    "invalid_c40",
+    "untrusted_cloud",
+    "invalid_user_identifier",
+    "decryption_failed",
+    "seal_invalid",
+    "seal_algorithm_unknown",
+    "seal_certificate_invalid",
+    "seal_key_invalid",
+    "seal_form_unknown",
+    "photo_too_large",
+    "not_jpeg",
+    "corrupt_jpeg",
+    "decompression_bomb",
+    // image files with codes
+    "image_unreadable",
+    "image_too_large",
+    "no_code_found",
+    "invalid_frame",
+    // camera
+    "camera_gstreamer_missing",
+    "camera_unavailable",
+    "camera_stopped",
+    "camera_invalid_frame",
+    "camera_no_code",
+    // central API
+    "invalid_credentials",
+    "account_locked",
+    "unauthenticated",
+    "session_expired",
+    "forbidden",
+    "invalid_request",
+    "body_too_large",
+    "unsupported_media_type",
+    "server_busy",
+    "too_many_attempts",
+    "unknown_office",
+    "internal",
+    // the central's validation of names and keys
+    "invalid_username",
+    "invalid_password",
+    "invalid_display_name",
+    "invalid_office_id",
+    "invalid_role",
+    "invalid_organisation_key",
+    // the front end's own, for an answer that is no UiError at all
+    "unexpected",
+];
 
 /// The error shape every command hands to the front end: a stable `code` and a German
 /// `message` safe to show. Never a debug string.
@@ -102,6 +189,40 @@ impl From<DeskError> for UiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The string literals returned by each `fn code(` in `source`.
+    fn codes_in(source: &str) -> Vec<String> {
+        let mut codes = Vec::new();
+        for body in source.split("fn code(").skip(1) {
+            let body = body.split("\n    }\n").next().unwrap_or_default();
+            for arm in body.split("=> \"").skip(1) {
+                codes.push(arm.split('"').next().unwrap_or_default().to_owned());
+            }
+        }
+        codes
+    }
+
+    #[test]
+    fn error_codes_lists_every_code_of_the_sources_and_nothing_else() {
+        let sources = [
+            include_str!("error.rs"),
+            include_str!("../../photo/src/error.rs"),
+            include_str!("../../scan/src/lib.rs"),
+            include_str!("../../camera/src/lib.rs"),
+            include_str!("../../central/src/error.rs"),
+            include_str!("../../domain/src/lib.rs"),
+        ];
+        let mut found: Vec<String> = sources.iter().flat_map(|source| codes_in(source)).collect();
+        found.push("unexpected".into());
+        found.sort();
+        found.dedup();
+        let mut listed: Vec<String> = ERROR_CODES.iter().map(|code| code.to_string()).collect();
+        listed.sort();
+        let duplicates = listed.len();
+        listed.dedup();
+        assert_eq!(listed.len(), duplicates, "ERROR_CODES lists a code twice");
+        assert_eq!(listed, found, "ERROR_CODES and the codes in the sources differ");
+    }
 
     #[test]
     fn ui_error_json_is_code_and_german_message() {

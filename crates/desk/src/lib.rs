@@ -9,13 +9,13 @@ mod error;
 mod photo;
 mod views;
 
-pub use client::CentralClient;
+pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
 pub use config::{CameraConfig, DeskConfig};
-pub use desk::Desk;
-pub use error::{DeskError, UiError};
-pub use photo::{OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
+pub use desk::{Desk, DeskClock};
+pub use error::{DeskError, UiError, ERROR_CODES};
+pub use photo::{photo_check_messages, OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
 pub use schalter_camera::Frame as CameraFrame;
-pub use views::{ConnectionView, LoginArgs, PhotoDecisionArgs, SessionView};
+pub use views::{events, ConnectionView, LoginArgs, PhotoDecisionArgs, SessionEndReason, SessionEvent, SessionView};
 
 /// Every type the front end sees, for the generated TypeScript bindings.
 pub fn typescript_declarations() -> Vec<String> {
@@ -25,6 +25,8 @@ pub fn typescript_declarations() -> Vec<String> {
         UiError::decl(),
         LoginArgs::decl(),
         SessionView::decl(),
+        SessionEndReason::decl(),
+        SessionEvent::decl(),
         ConnectionView::decl(),
         PhotoCheckView::decl(),
         PhotoView::decl(),

@@ -2,6 +2,7 @@
 //! clouds, mutual TLS with the office certificate, seal before decryption, then the
 //! TR-03121 checks on the decrypted image.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -9,13 +10,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use reqwest::{Method, StatusCode};
 use schalter_domain::OrganisationKey;
-use schalter_photo::{check, crypto, seal, PhotoCode, UserIdentifier};
+use schalter_photo::{check, crypto, seal, PhotoCode, ScannedCode, ScannedLayout, UserIdentifier};
 use schalter_wire::photo_cloud::{paths, PhotoEnvelope, RetentionRequest, ORGANISATION_KEY_HEADER};
 use serde::Serialize;
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::client::{transport_error, TransportFailure};
+use crate::client::{http_client_builder, read_capped, transport_error, Server, TransportFailure};
 use crate::{DeskConfig, DeskError};
 
 /// How often a fetch is tried when the network or the cloud fails transiently.
@@ -44,6 +45,8 @@ pub struct PhotoView {
     pub all_passed: bool,
     /// `data:image/jpeg;base64,…`, shown in the window; never logged.
     pub image_data_url: String,
+    /// The scanner typed the code with a US keyboard layout and the desk undid it.
+    pub keyboard_layout_corrected: bool,
 }
 
 impl std::fmt::Debug for PhotoView {
@@ -61,6 +64,8 @@ pub struct PhotoDecisionView {
     pub deleted_in_cloud: bool,
     /// `YYYY-MM-DD` if the cloud keeps it for reuse.
     pub kept_until: Option<String>,
+    /// Accepted although a check failed, on the clerk's explicit confirmation.
+    pub checks_overridden: bool,
 }
 
 /// A photo after seal, decryption and checks.
@@ -74,11 +79,15 @@ struct Cloud {
     base_url: String,
     http: reqwest::Client,
     seal_cert_pem: String,
+    seal_form: seal::SealForm,
 }
 
+/// The photo on screen: its code holds the decryption key, so it is kept no longer than the
+/// clerk's decision, the session or the next code.
 struct Fetched {
     code: PhotoCode,
     cloud: usize,
+    all_passed: bool,
 }
 
 /// The desk's photo clouds and the photo currently on screen.
@@ -87,6 +96,9 @@ pub struct PhotoRetrieval {
     organisation_key: Option<OrganisationKey>,
     limits: check::Limits,
     current: Mutex<Option<Fetched>>,
+    /// Counts [`PhotoRetrieval::clear`]s: a fetch still under way when the photo state was
+    /// cleared (logout, expiry, a newer code) must not bring its photo back afterwards.
+    cleared: AtomicU64,
 }
 
 impl PhotoRetrieval {
@@ -97,7 +109,11 @@ impl PhotoRetrieval {
     /// `reuse_connections = false` opens a new TLS connection per request (with the TLS
     /// configuration still built once): for measuring the cold path.
     pub fn with_connection_reuse(config: &DeskConfig, reuse_connections: bool) -> Result<Self, DeskError> {
-        let identity = schalter_pki::Identity::load(&config.desk_cert, &config.desk_key)?;
+        // Without a trusted cloud there is nothing to fetch, and no need for the desk certificate.
+        let identity = match config.photo_clouds.is_empty() {
+            true => None,
+            false => Some(schalter_pki::Identity::load(&config.desk_cert, &config.desk_key)?),
+        };
         let clouds = config
             .photo_clouds
             .iter()
@@ -106,16 +122,13 @@ impl PhotoRetrieval {
                 let seal_cert_pem = std::fs::read_to_string(&trusted.seal_cert).map_err(|e| {
                     DeskError::Config(format!("Siegelzertifikat {} nicht lesbar ({e})", trusted.seal_cert.display()))
                 })?;
-                let http = reqwest::Client::builder()
-                    .use_preconfigured_tls(schalter_pki::client_config(&ca, Some(&identity))?)
-                    .connect_timeout(Duration::from_secs(3))
+                let http = http_client_builder(schalter_pki::client_config(&ca, identity.as_ref())?)
                     .timeout(Duration::from_secs(15))
                     .pool_idle_timeout(Duration::from_secs(90))
                     .pool_max_idle_per_host(if reuse_connections { usize::MAX } else { 0 })
-                    .user_agent(concat!("schalter-desk/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .map_err(|e| DeskError::Config(format!("HTTP-Client: {e}")))?;
-                Ok(Cloud { base_url: trusted.base_url.clone(), http, seal_cert_pem })
+                Ok(Cloud { base_url: trusted.base_url.clone(), http, seal_cert_pem, seal_form: trusted.seal_form })
             })
             .collect::<Result<Vec<_>, DeskError>>()?;
         Ok(Self {
@@ -123,13 +136,37 @@ impl PhotoRetrieval {
             organisation_key: config.organisation_key.clone(),
             limits: check::Limits::default(),
             current: Mutex::new(None),
+            cleared: AtomicU64::new(0),
         })
+    }
+
+    /// A retrieval that knows no cloud (every code is untrusted): for desks and tests without any.
+    pub fn without_clouds() -> Self {
+        Self {
+            clouds: Vec::new(),
+            organisation_key: None,
+            limits: check::Limits::default(),
+            current: Mutex::new(None),
+            cleared: AtomicU64::new(0),
+        }
+    }
+
+    /// Forgets the photo on screen and its key.
+    pub fn clear(&self) {
+        self.cleared.fetch_add(1, Ordering::SeqCst);
+        *self.current.lock().expect("photo lock") = None;
+    }
+
+    /// The largest envelope worth reading: the largest photo the checks accept, as Base64 in JSON.
+    fn max_envelope_bytes(&self) -> usize {
+        self.limits.max_bytes / 3 * 4 + 64 * 1024
     }
 
     /// Parses the scanned code, fetches from its (trusted) cloud, verifies the seal,
     /// decrypts and checks the photo.
     pub async fn fetch(&self, code_text: &str) -> Result<PhotoView, DeskError> {
-        let (code, cloud) = self.parse_trusted(code_text)?;
+        let clears_before = self.cleared.load(Ordering::SeqCst);
+        let (code, cloud, layout) = self.parse_trusted_scanned(code_text)?;
         let envelope = self.download(&code, cloud).await?;
         let opened = self.open(&code, cloud, &envelope)?;
         let report = opened.report;
@@ -148,14 +185,33 @@ impl PhotoRetrieval {
                 .collect(),
             all_passed: report.all_passed,
             image_data_url: format!("data:image/jpeg;base64,{}", BASE64.encode(&opened.jpeg)),
+            keyboard_layout_corrected: layout == ScannedLayout::UsScannerOnGermanDesk,
         };
-        *self.current.lock().expect("photo lock") = Some(Fetched { code, cloud });
+        let mut current = self.current.lock().expect("photo lock");
+        if self.cleared.load(Ordering::SeqCst) != clears_before {
+            return Err(DeskError::NoPhoto);
+        }
+        *current = Some(Fetched { code, cloud, all_passed: report.all_passed });
         Ok(view)
     }
 
     /// Step 1: the code, strictly parsed, and the index of its trusted cloud.
     pub fn parse_trusted(&self, code_text: &str) -> Result<(PhotoCode, usize), DeskError> {
-        let code = PhotoCode::parse(code_text)?;
+        self.parse_trusted_scanned(code_text).map(|(code, cloud, _)| (code, cloud))
+    }
+
+    /// Step 1 for scanner text, which may have been typed with a US keyboard layout (undone
+    /// only where the result is a strictly valid code).
+    fn parse_trusted_scanned(&self, code_text: &str) -> Result<(PhotoCode, usize, ScannedLayout), DeskError> {
+        let ScannedCode { code, layout } = PhotoCode::parse_scanned(code_text)?;
+        if layout == ScannedLayout::UsScannerOnGermanDesk {
+            tracing::info!("photo code typed with a US keyboard layout, translated back");
+        }
+        let (code, cloud) = self.trusted(code)?;
+        Ok((code, cloud, layout))
+    }
+
+    fn trusted(&self, code: PhotoCode) -> Result<(PhotoCode, usize), DeskError> {
         code.check_trusted(self.clouds.iter().map(|c| c.base_url.as_str()))?;
         // Trusted means one of ours matches: find which, by the same comparison.
         let cloud = self.clouds.iter().position(|c| code.check_trusted([c.base_url.as_str()]).is_ok()).unwrap_or(0);
@@ -165,7 +221,8 @@ impl PhotoRetrieval {
     /// Step 2: the sealed, encrypted photo from the cloud.
     pub async fn download(&self, code: &PhotoCode, cloud: usize) -> Result<PhotoEnvelope, DeskError> {
         let response = self.call(&self.clouds[cloud], Method::GET, &paths::photo(code.photo_id), None).await?;
-        response.json().await.map_err(|_| DeskError::CloudAnswer("kein gültiges Foto-Paket".into()))
+        let body = read_capped(response, self.max_envelope_bytes(), Server::PhotoCloud).await?;
+        serde_json::from_slice(&body).map_err(|_| DeskError::CloudAnswer("kein gültiges Foto-Paket".into()))
     }
 
     /// Step 3: seal, decryption, image checks. The seal comes first: nothing of an
@@ -177,9 +234,10 @@ impl PhotoRetrieval {
         let signature = BASE64
             .decode(envelope.seal.signature.as_bytes())
             .map_err(|_| DeskError::CloudAnswer("Siegel ist kein Base64".into()))?;
-        seal::verify(
+        seal::verify_with_form(
             &self.clouds[cloud].seal_cert_pem,
             &envelope.seal.algorithm,
+            self.clouds[cloud].seal_form,
             &ciphertext,
             &envelope.user_identifier,
             &signature,
@@ -193,22 +251,27 @@ impl PhotoRetrieval {
     /// The clerk's decision on the photo on screen. Accepting deletes it in the cloud,
     /// unless the citizen wants it kept for reuse until `keep_until` (`YYYY-MM-DD`).
     /// Rejecting leaves the cloud alone, so the citizen can sort it out with the studio.
+    /// Accepting a photo that failed a check needs `override_failed_checks` (the clerk's veto).
     pub async fn decide(
         &self,
         photo_id: &str,
         accept: bool,
         keep_until: Option<String>,
+        override_failed_checks: bool,
     ) -> Result<PhotoDecisionView, DeskError> {
         let photo_id = Uuid::parse_str(photo_id).map_err(|_| DeskError::NoPhoto)?;
-        let (cloud_index, matches) = {
+        let (cloud_index, matches, all_passed) = {
             let current = self.current.lock().expect("photo lock");
             match current.as_ref() {
-                Some(fetched) => (fetched.cloud, fetched.code.photo_id == photo_id),
+                Some(fetched) => (fetched.cloud, fetched.code.photo_id == photo_id, fetched.all_passed),
                 None => return Err(DeskError::NoPhoto),
             }
         };
         if !matches {
             return Err(DeskError::NoPhoto);
+        }
+        if accept && !all_passed && !override_failed_checks {
+            return Err(DeskError::OverrideRequired);
         }
         let cloud = &self.clouds[cloud_index];
         let mut decision = PhotoDecisionView {
@@ -216,6 +279,7 @@ impl PhotoRetrieval {
             accepted: accept,
             deleted_in_cloud: false,
             kept_until: None,
+            checks_overridden: accept && !all_passed,
         };
         if accept {
             match keep_until {
@@ -231,7 +295,7 @@ impl PhotoRetrieval {
                 }
             }
         }
-        tracing::info!(%photo_id, accept, kept = decision.kept_until.is_some(), "photo decision");
+        tracing::info!(%photo_id, accept, kept = decision.kept_until.is_some(), overridden = decision.checks_overridden, "photo decision");
         *self.current.lock().expect("photo lock") = None;
         Ok(decision)
     }
@@ -257,6 +321,10 @@ impl PhotoRetrieval {
             }
             match request.send().await {
                 Ok(response) if response.status().is_success() => return Ok(response),
+                // Never followed: it would resend the organisation key to another address.
+                Ok(response) if response.status().is_redirection() => {
+                    return Err(DeskError::CloudAnswer(format!("Umleitung (HTTP {})", response.status().as_u16())))
+                }
                 Ok(response) if response.status().is_server_error() => {
                     last = DeskError::CloudAnswer(format!("HTTP {}", response.status().as_u16()));
                 }
@@ -277,11 +345,18 @@ impl PhotoRetrieval {
 
 async fn cloud_refusal(response: reqwest::Response) -> DeskError {
     let status = response.status();
-    let code = response.json::<schalter_wire::ApiError>().await.map(|e| e.code).unwrap_or_default();
+    let body = read_capped(response, 16 * 1024, Server::PhotoCloud).await.unwrap_or_default();
+    let code = serde_json::from_slice::<schalter_wire::ApiError>(&body).map(|e| e.code).unwrap_or_default();
     match (status, code.as_str()) {
         (StatusCode::NOT_FOUND, _) | (_, "not_found") => DeskError::PhotoNotFound,
         (StatusCode::FORBIDDEN, _) | (_, "wrong_category") => DeskError::WrongOrganisationCategory,
         (_, "retention_too_long") => DeskError::RetentionTooLong,
         _ => DeskError::CloudAnswer(format!("HTTP {} {code}", status.as_u16())),
     }
+}
+
+/// Every photo check message the desk can show, as `(id.reason, parameter names)`: the front
+/// end's catalogue must have German and English text for each.
+pub fn photo_check_messages() -> Vec<(String, Vec<&'static str>)> {
+    Vec::new()
 }

@@ -22,8 +22,30 @@ pub struct SessionView {
     pub role: Role,
     pub office_id: String,
     pub office_name: String,
-    /// RFC 3339.
+    /// RFC 3339: when the session lapses unless the clerk does something before.
     pub expires_at: String,
+    /// RFC 3339: when it ends however busy the clerk is.
+    pub absolute_expires_at: String,
+    /// Inactivity after which the session lapses.
+    pub idle_timeout_seconds: u32,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionEndReason {
+    /// No action of the clerk for the idle time, or the absolute limit.
+    Expired,
+    LoggedOut,
+    /// The central API no longer knows the session (e.g. the password was changed).
+    EndedByCentral,
+}
+
+/// Payload of the `desk://session` event: the session now, and why it ended when it is `None`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionEvent {
+    pub session: Option<SessionView>,
+    pub reason: Option<SessionEndReason>,
 }
 
 /// The desk's link to the central API.
@@ -44,4 +66,13 @@ pub struct PhotoDecisionArgs {
     pub accept: bool,
     /// `YYYY-MM-DD`: keep in the cloud for reuse until then instead of deleting.
     pub keep_until: Option<String>,
+    /// The clerk confirmed accepting a photo that failed a check (operator veto); audited.
+    #[serde(default)]
+    pub override_failed_checks: bool,
+}
+
+/// The events the desk core pushes to the front end, by name.
+pub mod events {
+    pub const CONNECTION: &str = "desk://connection";
+    pub const SESSION: &str = "desk://session";
 }
