@@ -1,9 +1,5 @@
 //! All SQL of the photo cloud, in the subset SQLite and PostgreSQL share.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 use uuid::Uuid;
 
@@ -63,18 +59,8 @@ impl Db {
     /// Opens (and creates, if missing) the database at `url`, e.g.
     /// `sqlite:///var/lib/schalter/photo-cloud.db` or `sqlite::memory:`.
     pub async fn connect(url: &str) -> Result<Self, CloudError> {
-        let in_memory = url.contains(":memory:");
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
-            .journal_mode(if in_memory { SqliteJournalMode::Memory } else { SqliteJournalMode::Wal })
-            .synchronous(SqliteSynchronous::Normal)
-            // Freed pages (deleted ciphertexts) are overwritten with zeros, not left in the file.
-            .pragma("secure_delete", "ON");
-        // Every connection to ":memory:" is its own database: keep exactly one.
-        let max_connections = if in_memory { 1 } else { 8 };
-        let pool = SqlitePoolOptions::new().max_connections(max_connections).connect_with(options).await?;
+        // Freed pages (deleted ciphertexts) are overwritten with zeros, not left in the file.
+        let pool = schalter_server_kit::sqlite::connect(url, |options| options.pragma("secure_delete", "ON")).await?;
         Ok(Self { pool })
     }
 

@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 
-use crate::api::ApiError;
+use schalter_wire::ApiError;
 
 /// Every way a request to the cloud can fail. The `Display` text is German and goes to the
 /// client; internal causes are logged (without bytes or personal data) and replaced by a

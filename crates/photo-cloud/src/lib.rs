@@ -5,13 +5,10 @@
 //! [`app()`] builds the router; [`server::start`] runs it on an mTLS socket; the binary
 //! `schalter-photo-cloud` is a thin shell over both and over [`studio`].
 
-pub mod api;
-pub mod clock;
 pub mod codes;
 pub mod db;
 pub mod dev_pki;
 pub mod error;
-pub mod paths;
 pub mod peer;
 pub mod retention;
 mod routes;
@@ -24,10 +21,10 @@ use std::sync::Arc;
 
 use uuid::Uuid;
 
-pub use clock::Clock;
 pub use db::Db;
 pub use error::CloudError;
 pub use routes::app;
+pub use schalter_server_kit::Clock;
 pub use seal::SealKey;
 
 /// Largest ciphertext a studio may upload. A TR-03121 JPEG at 1244×1600 and highest quality

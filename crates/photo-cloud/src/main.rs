@@ -11,6 +11,7 @@ use schalter_photo::Algorithm;
 use schalter_photo_cloud::server::{self, TlsSettings};
 use schalter_photo_cloud::studio::{self, SlipDetails, StudioClient};
 use schalter_photo_cloud::{service, AppState, Clock, Db, SealKey};
+use schalter_server_kit::telemetry::LogFormat;
 
 #[derive(Parser)]
 #[command(version, about = "Schalter Foto-Cloud (TR-03170-Referenz) und Fotostudio-Werkzeug")]
@@ -23,12 +24,6 @@ struct Cli {
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -102,7 +97,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_tracing(cli.log_format);
+    schalter_server_kit::telemetry::init(cli.log_format);
     match cli.command {
         Command::Serve { listen, tls_cert, tls_key, authority_ca, studio_ca, seal_key, seal_cert, purge_every } => {
             let tls = TlsSettings::load(&tls_cert, &tls_key, &authority_ca, &studio_ca)?;
@@ -148,16 +143,6 @@ async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHALTER_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
-
 async fn serve(state: AppState, listen: SocketAddr, tls: &TlsSettings, purge_every: Duration) -> anyhow::Result<()> {
     let purge = service::spawn_purge(state.db.clone(), state.clock.clone(), purge_every);
     let running = server::start(state, listen, tls).await?;
@@ -165,27 +150,9 @@ async fn serve(state: AppState, listen: SocketAddr, tls: &TlsSettings, purge_eve
     println!("schalter-photo-cloud listening on {}", running.url());
     let _ = std::io::stdout().flush();
     tracing::info!(address = %running.address(), "listening");
-    tokio::spawn(shutdown_on_signal(running.handle()));
+    tokio::spawn(schalter_server_kit::shutdown::on_signal(running.handle()));
     running.wait().await?;
     purge.abort();
     tracing::info!("stopped");
     Ok(())
-}
-
-async fn shutdown_on_signal(handle: axum_server::Handle) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            signal.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
-    tracing::info!("shutting down");
-    handle.graceful_shutdown(Some(Duration::from_secs(5)));
 }

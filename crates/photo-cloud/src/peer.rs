@@ -1,28 +1,20 @@
 //! Who is on the other end of the TLS connection.
 //!
 //! One listener serves authorities and studios. Its TLS layer demands a client certificate
-//! issued by either the authority CA or the studio CA. After the handshake, [`PeerAcceptor`]
-//! checks the presented chain against each CA separately and puts the result, a
-//! [`ClientPeer`], into every request of that connection; handlers authorise by its
-//! [`PeerRole`]. A certificate that chains to both CAs is refused at start-up (the two CAs
-//! must be distinct) and would get no role at run time.
+//! issued by either the authority CA or the studio CA; the shared acceptor
+//! (`schalter_server_kit::ClientCertificateAcceptor`) hands the verified chain to every request.
+//! The [`PeerClassifier`] (a request extension set by [`crate::server`]) then checks that chain
+//! against each CA separately; handlers authorise by the resulting [`PeerRole`]. A certificate
+//! that chains to both CAs is refused at start-up (the two CAs must be distinct) and would get
+//! no role at run time.
 
-use std::future::Future;
-use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use axum::middleware::AddExtension;
-use axum::Extension;
-use axum_server::accept::Accept;
-use axum_server::tls_rustls::RustlsAcceptor;
-use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::pki_types::UnixTime;
 use rustls::server::danger::ClientCertVerifier;
 use rustls::server::WebPkiClientVerifier;
-use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_rustls::server::TlsStream;
-use tower::Layer;
+use schalter_server_kit::peer::hex_sha256;
+use schalter_server_kit::ClientCertificate;
 
 use crate::CloudError;
 
@@ -43,11 +35,6 @@ pub struct Peer {
     /// Hex SHA-256 of the leaf's subject name (DER): the studio's provider account.
     pub subject_sha256: String,
 }
-
-/// Request extension set by [`PeerAcceptor`] on every request. `None`: no certificate
-/// that one of the CAs alone vouches for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientPeer(pub Option<Peer>);
 
 /// Tells authority certificates from studio certificates.
 #[derive(Debug)]
@@ -72,9 +59,9 @@ impl PeerClassifier {
         Ok(Self { authority: verifier(authority_roots)?, studio: verifier(studio_roots)? })
     }
 
-    /// The role of a presented chain (leaf first), if exactly one CA vouches for it.
-    pub fn classify(&self, chain: &[CertificateDer<'_>]) -> Option<Peer> {
-        let (leaf, intermediates) = chain.split_first()?;
+    /// The role of a connection's client certificate, if exactly one CA vouches for it.
+    pub fn classify(&self, client: &ClientCertificate) -> Option<Peer> {
+        let (leaf, intermediates) = client.chain.split_first()?;
         let now = UnixTime::now();
         let by_authority = self.authority.verify_client_cert(leaf, intermediates, now).is_ok();
         let by_studio = self.studio.verify_client_cert(leaf, intermediates, now).is_ok();
@@ -84,47 +71,10 @@ impl PeerClassifier {
             _ => return None,
         };
         let subject = webpki::EndEntityCert::try_from(leaf).ok()?.subject().to_vec();
-        Some(Peer { role, cert_sha256: hex_sha256(leaf.as_ref()), subject_sha256: hex_sha256(&subject) })
+        Some(Peer { role, cert_sha256: client.fingerprint.clone(), subject_sha256: hex_sha256(&subject) })
     }
 }
 
 fn tls_error(error: schalter_pki::PkiError) -> CloudError {
     CloudError::Internal(format!("TLS configuration: {error}"))
-}
-
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// axum-server's rustls acceptor plus [`ClientPeer`] in every request of the connection.
-#[derive(Clone)]
-pub struct PeerAcceptor {
-    inner: RustlsAcceptor,
-    classifier: Arc<PeerClassifier>,
-}
-
-impl PeerAcceptor {
-    pub fn new(inner: RustlsAcceptor, classifier: Arc<PeerClassifier>) -> Self {
-        Self { inner, classifier }
-    }
-}
-
-impl<I, S> Accept<I, S> for PeerAcceptor
-where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    S: Send + 'static,
-{
-    type Stream = TlsStream<I>;
-    type Service = AddExtension<S, ClientPeer>;
-    type Future = Pin<Box<dyn Future<Output = io::Result<(Self::Stream, Self::Service)>> + Send>>;
-
-    fn accept(&self, stream: I, service: S) -> Self::Future {
-        let inner = self.inner.clone();
-        let classifier = self.classifier.clone();
-        Box::pin(async move {
-            let (stream, service) = inner.accept(stream, service).await?;
-            let peer = stream.get_ref().1.peer_certificates().and_then(|chain| classifier.classify(chain));
-            Ok((stream, Extension(ClientPeer(peer)).layer(service)))
-        })
-    }
 }

@@ -13,25 +13,27 @@ use serde_json::json;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
-use crate::api::{FetchedPhoto, RetentionRequest, UploadedPhoto};
-use crate::paths;
-use crate::peer::{ClientPeer, Peer, PeerRole};
+use schalter_server_kit::ConnectedClient;
+use schalter_wire::photo_cloud::{paths, PhotoEnvelope, RetentionRequest, UploadReceipt, ORGANISATION_KEY_HEADER};
+
+use crate::peer::{Peer, PeerClassifier, PeerRole};
 use crate::service::{self, Authority};
 use crate::{AppState, CloudError};
 
 /// JSON bodies other than uploads are tiny.
 const MAX_JSON_BYTES: usize = 16 * 1024;
 
-/// The whole HTTP API. Transport (TLS, client certificates) is the caller's business: every
-/// request must carry a [`ClientPeer`] extension, which [`crate::peer::PeerAcceptor`] sets.
+/// The whole HTTP API. Transport (TLS, client certificates) is the caller's business: a request
+/// is authorised by its [`ConnectedClient`] extension (set by the TLS acceptor) as classified by
+/// the [`PeerClassifier`] extension (set by [`crate::server::start`]).
 pub fn app(state: AppState) -> Router {
     let upload_limit = state.max_upload_bytes;
     Router::new()
         .route(paths::HEALTH, get(health))
         .route(paths::SEAL_CERTIFICATE, get(seal_certificate))
-        .route(paths::PHOTO, get(fetch).delete(delete))
-        .route(paths::PHOTO_RETENTION, put(retention).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
-        .route(paths::STUDIO_PHOTOS, post(upload).layer(DefaultBodyLimit::max(upload_limit)))
+        .route(paths::PHOTO_ROUTE, get(fetch).delete(delete))
+        .route(paths::RETENTION_ROUTE, put(retention).layer(DefaultBodyLimit::max(MAX_JSON_BYTES)))
+        .route(paths::STUDIO_UPLOAD, post(upload).layer(DefaultBodyLimit::max(upload_limit)))
         .fallback(unknown_path)
         // Logs method, path and status: no bodies, no headers, so no bytes and no keys.
         .layer(TraceLayer::new_for_http())
@@ -56,7 +58,7 @@ async fn fetch(
     State(state): State<AppState>,
     AuthorityCaller(authority): AuthorityCaller,
     Path(photo_id): Path<String>,
-) -> Result<Json<FetchedPhoto>, CloudError> {
+) -> Result<Json<PhotoEnvelope>, CloudError> {
     Ok(Json(service::fetch(&state, &authority, parse_photo_id(&photo_id)?).await?))
 }
 
@@ -87,7 +89,7 @@ async fn upload(
     StudioCaller(studio): StudioCaller,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<UploadedPhoto>), CloudError> {
+) -> Result<(StatusCode, Json<UploadReceipt>), CloudError> {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
     if !content_type.trim().eq_ignore_ascii_case("application/octet-stream") {
         return Err(CloudError::UnsupportedMediaType);
@@ -107,8 +109,10 @@ fn parse_photo_id(raw: &str) -> Result<Uuid, CloudError> {
     Uuid::try_parse(raw).map_err(|_| CloudError::InvalidPhotoId)
 }
 
-fn peer(parts: &Parts) -> Option<&Peer> {
-    parts.extensions.get::<ClientPeer>().and_then(|peer| peer.0.as_ref())
+/// The caller's role: its certificate, checked against the authority and the studio CA.
+fn peer(parts: &Parts) -> Option<Peer> {
+    let client = parts.extensions.get::<ConnectedClient>()?.0.as_ref()?;
+    parts.extensions.get::<std::sync::Arc<PeerClassifier>>()?.classify(client)
 }
 
 /// A desk with an authority certificate and an organisation key of category pab, psb or azr.
@@ -123,7 +127,7 @@ impl FromRequestParts<AppState> for AuthorityCaller {
             .ok_or(CloudError::AuthorityCertificateRequired)?;
         let organisation_key = parts
             .headers
-            .get(paths::ORGANISATION_KEY_HEADER)
+            .get(ORGANISATION_KEY_HEADER)
             .and_then(|value| value.to_str().ok())
             .and_then(|raw| OrganisationKey::parse(raw).ok())
             .ok_or(CloudError::InvalidOrganisationKey)?;
@@ -144,10 +148,6 @@ impl FromRequestParts<AppState> for StudioCaller {
     type Rejection = CloudError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Self, Self::Rejection> {
-        peer(parts)
-            .filter(|peer| peer.role == PeerRole::Studio)
-            .cloned()
-            .map(Self)
-            .ok_or(CloudError::StudioCertificateRequired)
+        peer(parts).filter(|peer| peer.role == PeerRole::Studio).map(Self).ok_or(CloudError::StudioCertificateRequired)
     }
 }

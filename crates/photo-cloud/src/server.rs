@@ -4,13 +4,14 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use axum::Extension;
+use axum_server::tls_rustls::RustlsConfig;
 use axum_server::Handle;
 use schalter_pki::Identity;
+use schalter_server_kit::ClientCertificateAcceptor;
 
-use crate::peer::{PeerAcceptor, PeerClassifier};
+use crate::peer::PeerClassifier;
 use crate::{app, AppState, CloudError};
 
 /// The cloud's TLS identity and the two CAs whose client certificates it accepts.
@@ -60,11 +61,11 @@ impl std::fmt::Debug for RunningServer {
 /// Binds `listen` (port 0 picks a free port) and serves until shut down.
 pub async fn start(state: AppState, listen: SocketAddr, tls: &TlsSettings) -> Result<RunningServer, CloudError> {
     let (config, classifier) = tls.build()?;
-    let acceptor =
-        PeerAcceptor::new(RustlsAcceptor::new(RustlsConfig::from_config(Arc::new(config))), Arc::new(classifier));
+    let acceptor = ClientCertificateAcceptor::new(RustlsConfig::from_config(Arc::new(config)));
     let handle = Handle::new();
     let server = axum_server::bind(listen).acceptor(acceptor).handle(handle.clone());
-    let task = tokio::spawn(server.serve(app(state).into_make_service()));
+    let router = app(state).layer(Extension(Arc::new(classifier)));
+    let task = tokio::spawn(server.serve(router.into_make_service()));
     match handle.listening().await {
         Some(address) => Ok(RunningServer { address, handle, task }),
         None => {
@@ -94,7 +95,7 @@ impl RunningServer {
 
     /// Stops accepting, lets running requests finish (at most five seconds) and waits.
     pub async fn shutdown(self) -> Result<(), CloudError> {
-        self.handle.graceful_shutdown(Some(Duration::from_secs(5)));
+        self.handle.graceful_shutdown(Some(schalter_server_kit::shutdown::GRACE));
         self.wait().await
     }
 

@@ -9,10 +9,10 @@ use schalter_domain::OrganisationKey;
 use schalter_photo::UserIdentifier;
 use uuid::Uuid;
 
-use crate::api::{FetchedPhoto, Seal, UploadedPhoto};
 use crate::db::NewPhoto;
 use crate::peer::Peer;
 use crate::{retention, AppState, Clock, CloudError, Db};
+use schalter_wire::photo_cloud::{PhotoEnvelope, Seal, UploadReceipt};
 
 /// An authority allowed to fetch photos: a desk with an authority certificate whose
 /// organisation key has category pab, psb or azr.
@@ -25,7 +25,7 @@ pub struct Authority {
 
 /// Stores a studio's ciphertext under a fresh photo id and hands out the Nutzerkennung
 /// `cloud-service:::provider-account:::user` (TR-03170 Teil 1 §2.5).
-pub async fn upload(state: &AppState, studio: &Peer, ciphertext: &[u8]) -> Result<UploadedPhoto, CloudError> {
+pub async fn upload(state: &AppState, studio: &Peer, ciphertext: &[u8]) -> Result<UploadReceipt, CloudError> {
     if ciphertext.is_empty() {
         return Err(CloudError::EmptyBody);
     }
@@ -45,11 +45,11 @@ pub async fn upload(state: &AppState, studio: &Peer, ciphertext: &[u8]) -> Resul
         .await?;
     state.db.audit(now, &format!("studio:{account}"), Some(&studio.cert_sha256), "uploaded", Some(photo_id)).await?;
     tracing::info!(%photo_id, size = ciphertext.len(), "photo uploaded");
-    Ok(UploadedPhoto { photo_id, user_identifier })
+    Ok(UploadReceipt { photo_id, user_identifier })
 }
 
 /// The ciphertext, the uploader's Nutzerkennung and the cloud's seal over both.
-pub async fn fetch(state: &AppState, authority: &Authority, photo_id: Uuid) -> Result<FetchedPhoto, CloudError> {
+pub async fn fetch(state: &AppState, authority: &Authority, photo_id: Uuid) -> Result<PhotoEnvelope, CloudError> {
     let now = state.clock.now();
     let Some(photo) = state.db.fetch_photo(photo_id, now).await? else {
         audit(state, authority, now, "fetch_not_found", photo_id).await?;
@@ -58,7 +58,7 @@ pub async fn fetch(state: &AppState, authority: &Authority, photo_id: Uuid) -> R
     let signature = state.seal.sign(&photo.ciphertext, &photo.user_identifier);
     audit(state, authority, now, "fetched", photo_id).await?;
     tracing::info!(%photo_id, authority = %authority.organisation_key, "photo fetched");
-    Ok(FetchedPhoto {
+    Ok(PhotoEnvelope {
         ciphertext: BASE64.encode(&photo.ciphertext),
         user_identifier: photo.user_identifier,
         seal: Seal { algorithm: state.seal.algorithm().to_owned(), signature: BASE64.encode(signature) },

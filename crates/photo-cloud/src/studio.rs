@@ -10,9 +10,9 @@ use serde::Serialize;
 use time::Date;
 use uuid::Uuid;
 
-use crate::api::{ApiError, UploadedPhoto};
 use crate::codes::{self, CodeError};
-use crate::paths;
+use schalter_wire::photo_cloud::{paths, UploadReceipt};
+use schalter_wire::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StudioError {
@@ -61,10 +61,10 @@ impl StudioClient {
     }
 
     /// Uploads a ciphertext as-is; the cloud answers with the photo id and Nutzerkennung.
-    pub async fn upload_ciphertext(&self, ciphertext: Vec<u8>) -> Result<UploadedPhoto, StudioError> {
+    pub async fn upload_ciphertext(&self, ciphertext: Vec<u8>) -> Result<UploadReceipt, StudioError> {
         let response = self
             .http
-            .post(format!("{}{}", self.cloud_url, paths::STUDIO_PHOTOS))
+            .post(format!("{}{}", self.cloud_url, paths::STUDIO_UPLOAD))
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(ciphertext)
             .send()
@@ -173,12 +173,5 @@ pub fn write_outputs(upload: &StudioUpload, dir: &Path, slip: &SlipDetails) -> R
 }
 
 fn write_private(path: &Path, contents: &[u8]) -> Result<(), StudioError> {
-    let error = |source| StudioError::Io { path: path.to_owned(), source };
-    std::fs::write(path, contents).map_err(error)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(error)?;
-    }
-    Ok(())
+    schalter_pki::write_private_file(path, contents).map_err(|source| StudioError::Io { path: path.to_owned(), source })
 }

@@ -232,6 +232,17 @@ async fn studio_certificate_cannot_fetch_delete_or_retain() {
     assert_eq!(cloud.fetch(photo_id).await.0, StatusCode::OK, "the photo is untouched");
 }
 
+/// Every cause in a failed request's error chain, `Debug` form: where rustls names the alert.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut chain = format!("{error:?}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain.push_str(&format!(" <- {cause:?}"));
+        source = cause.source();
+    }
+    chain
+}
+
 #[tokio::test]
 async fn certificates_of_other_cas_or_none_fail_the_handshake() {
     let cloud = spawn_cloud().await;
@@ -240,12 +251,19 @@ async fn certificates_of_other_cas_or_none_fail_the_handshake() {
     let expired = cloud.pki.authority_ca.issue_client("desk-abgelaufen", Validity::expired()).unwrap();
     // The cloud's own CA issues no client certificates the cloud accepts either.
     let cloud_issued = cloud.pki.cloud_ca.issue_client("desk-cloud-ca", Validity::days(30)).unwrap();
-    for identity in [Some(&stranger), Some(&expired), Some(&cloud_issued), None] {
-        let client = cloud.client(identity);
-        let result = client.get(cloud.url("/health")).send().await;
-        assert!(result.is_err(), "handshake must fail, got {:?}", result.map(|r| r.status()));
+    let cases = [
+        ("a certificate of another CA", Some(&stranger), "AlertReceived(UnknownCA)"),
+        ("an expired certificate", Some(&expired), "AlertReceived(CertificateExpired)"),
+        ("a certificate of the cloud's own CA", Some(&cloud_issued), "AlertReceived(UnknownCA)"),
+        ("no certificate", None, "AlertReceived(CertificateRequired)"),
+    ];
+    for (case, identity, alert) in cases {
+        let error = cloud.client(identity).get(cloud.url("/health")).send().await.expect_err(case);
+        let chain = error_chain(&error);
+        assert!(chain.contains(alert), "{case}: expected the server's TLS alert {alert}, got {chain}");
+        // The same running server still serves a valid desk.
+        assert_eq!(cloud.desk().get(cloud.url("/health")).send().await.unwrap().status(), StatusCode::OK, "{case}");
     }
-    assert_eq!(cloud.desk().get(cloud.url("/health")).send().await.unwrap().status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -259,15 +259,47 @@ fn write(path: &Path, contents: &str, secret: bool) -> Result<(), PkiError> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(err)?;
     }
-    fs::write(path, contents).map_err(err)?;
-    #[cfg(unix)]
     if secret {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(err)?;
+        write_private_file(path, contents.as_bytes()).map_err(err)
+    } else {
+        fs::write(path, contents).map_err(err)
     }
-    #[cfg(not(unix))]
-    let _ = secret;
-    Ok(())
+}
+
+/// Writes a secret (a private key, a code that unlocks a photo) so that no one but the owner
+/// can ever read it: the bytes go into a fresh file in the same directory, created with mode
+/// 0600 from the start (never written first and restricted afterwards), which then replaces
+/// `path` by rename. A file already at `path`, whatever its mode, is replaced rather than
+/// rewritten in place, so whoever could open the old file cannot read the new secret.
+pub fn write_private_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+
+    let name = path.file_name().ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "no file name"))?;
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temporary = std::ffi::OsString::from(".");
+    temporary.push(name);
+    temporary.push(format!(".{}-{}.tmp", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed)));
+    let temporary = dir.join(temporary);
+
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // The umask can only take bits away: the file is at most 0600 from its first moment.
+        options.mode(0o600);
+    }
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    });
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn parse_certs(pem: &str, origin: &Path) -> Result<Vec<CertificateDer<'static>>, PkiError> {
@@ -348,5 +380,43 @@ mod tests {
         let path = dir.path().join("ca.pem");
         fs::write(&path, "nothing here").unwrap();
         assert!(matches!(load_ca(&path), Err(PkiError::NoCertificate { .. })));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn regression_private_keys_are_never_written_into_a_file_others_can_read() {
+        use std::io::Read;
+        use std::os::unix::fs::PermissionsExt;
+
+        // umask 0: nothing but our own mode keeps others out. (Process-wide; the other tests
+        // here only write private files or check them, so they do not mind.)
+        // SAFETY: umask(2) cannot fail; the old mask is restored below.
+        let old_umask = unsafe { libc::umask(0) };
+        let dir = tempfile::tempdir().unwrap();
+        let ca = CertificateAuthority::new("Test-CA").unwrap();
+        let desk = ca.issue_client("desk-test", Validity::days(1)).unwrap();
+
+        // A key file that was left world-readable, and someone who opened it back then.
+        let (cert, key) = (dir.path().join("desk.pem"), dir.path().join("desk.key"));
+        fs::write(&key, "alter Inhalt").unwrap();
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+        let mut snooper = fs::File::open(&key).unwrap();
+        desk.write(&cert, &key).unwrap();
+        let mut seen = String::new();
+        snooper.read_to_string(&mut seen).unwrap();
+        assert_eq!(seen, "alter Inhalt", "the new key was written into the old, readable file");
+        assert_eq!(fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+
+        // A fresh key under umask 0 is 0600, leaves no temporary behind, and loads.
+        let fresh = dir.path().join("neu").join("desk.key");
+        desk.write(&dir.path().join("neu").join("desk.pem"), &fresh).unwrap();
+        let mode = fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        unsafe { libc::umask(old_umask) };
+        assert_eq!(mode, 0o600);
+        let names: Vec<_> = fs::read_dir(fresh.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        let loaded = Identity::load(&dir.path().join("neu").join("desk.pem"), &fresh).unwrap();
+        assert_eq!(loaded.key_pem, desk.key_pem);
+        client_config(&ca.cert_pem(), Some(&loaded)).unwrap();
     }
 }

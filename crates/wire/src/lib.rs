@@ -156,8 +156,15 @@ pub mod photo_cloud {
     pub const ORGANISATION_KEY_HEADER: &str = "x-organisation-key";
 
     pub mod paths {
+        pub const HEALTH: &str = "/health";
+        /// Anyone with a client certificate: the cloud's seal certificate, PEM.
         pub const SEAL_CERTIFICATE: &str = "/v1/seal-certificate";
+        /// Studio: `POST` uploads a ciphertext (`application/octet-stream`).
         pub const STUDIO_UPLOAD: &str = "/v1/studio/photos";
+        /// Authority: `GET` fetches, `DELETE` deletes; the server's route (axum syntax) of [`photo`].
+        pub const PHOTO_ROUTE: &str = "/v1/photos/{photo_id}";
+        /// Authority: `PUT` keeps the photo for reuse; the server's route of [`retention`].
+        pub const RETENTION_ROUTE: &str = "/v1/photos/{photo_id}/retention";
 
         pub fn photo(photo_id: uuid::Uuid) -> String {
             format!("/v1/photos/{photo_id}")
@@ -171,6 +178,7 @@ pub mod photo_cloud {
     /// The cloud's seal over SHA-256(ciphertext ‖ user identifier).
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct Seal {
+        /// `ecdsa-p256-sha256`.
         pub algorithm: String,
         /// Base64.
         pub signature: String,
@@ -198,9 +206,22 @@ pub mod photo_cloud {
         pub keep_until: String,
     }
 
+    /// Answer to a studio's upload.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct UploadReceipt {
         pub photo_id: Uuid,
         pub user_identifier: String,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::photo_cloud::paths;
+
+    #[test]
+    fn photo_cloud_routes_and_concrete_paths_agree() {
+        let id = uuid::Uuid::nil();
+        assert_eq!(paths::photo(id), paths::PHOTO_ROUTE.replace("{photo_id}", &id.to_string()));
+        assert_eq!(paths::retention(id), paths::RETENTION_ROUTE.replace("{photo_id}", &id.to_string()));
     }
 }
