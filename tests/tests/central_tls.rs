@@ -27,22 +27,10 @@ fn desk_identity(env: &Environment) -> Identity {
     Identity::load(&env.pki.desk_cert(), &env.pki.desk_key()).unwrap()
 }
 
-/// Every cause in a failed request's error chain, `Debug` form: where rustls names the alert
-/// or the certificate error.
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut chain = format!("{error:?}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        chain.push_str(&format!(" <- {cause:?}"));
-        source = cause.source();
-    }
-    chain
-}
-
 /// The request fails, and for the named TLS reason.
 async fn assert_refused(client: &reqwest::Client, url: &str, reason: &str) {
     let error = client.get(format!("{url}/health")).send().await.expect_err("the handshake must fail");
-    let chain = error_chain(&error);
+    let chain = schalter_pki::error_chain(&error);
     assert!(chain.contains(reason), "expected {reason} in the error chain, got {chain}");
 }
 

@@ -232,17 +232,6 @@ async fn studio_certificate_cannot_fetch_delete_or_retain() {
     assert_eq!(cloud.fetch(photo_id).await.0, StatusCode::OK, "the photo is untouched");
 }
 
-/// Every cause in a failed request's error chain, `Debug` form: where rustls names the alert.
-fn error_chain(error: &reqwest::Error) -> String {
-    let mut chain = format!("{error:?}");
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        chain.push_str(&format!(" <- {cause:?}"));
-        source = cause.source();
-    }
-    chain
-}
-
 #[tokio::test]
 async fn certificates_of_other_cas_or_none_fail_the_handshake() {
     let cloud = spawn_cloud().await;
@@ -259,7 +248,7 @@ async fn certificates_of_other_cas_or_none_fail_the_handshake() {
     ];
     for (case, identity, alert) in cases {
         let error = cloud.client(identity).get(cloud.url("/health")).send().await.expect_err(case);
-        let chain = error_chain(&error);
+        let chain = schalter_pki::error_chain(&error);
         assert!(chain.contains(alert), "{case}: expected the server's TLS alert {alert}, got {chain}");
         // The same running server still serves a valid desk.
         assert_eq!(cloud.desk().get(cloud.url("/health")).send().await.unwrap().status(), StatusCode::OK, "{case}");

@@ -311,6 +311,19 @@ fn parse_certs(pem: &str, origin: &Path) -> Result<Vec<CertificateDer<'static>>,
     }
 }
 
+/// Every cause of an error, outermost first, in `Debug` form, joined by ` <- `. A TLS refusal
+/// surfaces deep in a client's error chain (reqwest → hyper → io → rustls); this is where its
+/// specific reason shows, e.g. `AlertReceived(UnknownCA)` or `NotValidForName`.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut chain = format!("{error:?}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(&format!(" <- {cause:?}"));
+        source = cause.source();
+    }
+    chain
+}
+
 /// Roots holding exactly the certificates in `ca_pem`.
 pub fn root_store(ca_pem: &str) -> Result<RootCertStore, PkiError> {
     let mut roots = RootCertStore::empty();
@@ -372,6 +385,16 @@ mod tests {
         mtls_server_config(&central, &ca).unwrap();
         let desk = Identity::load(&paths.desk_cert(), &paths.desk_key()).unwrap();
         client_config(&ca, Some(&desk)).unwrap();
+    }
+
+    #[test]
+    fn error_chain_shows_the_innermost_cause() {
+        let inner = std::io::Error::new(std::io::ErrorKind::InvalidData, rustls::Error::DecryptError);
+        let outer = PkiError::Read { path: "x".into(), source: inner };
+        let chain = error_chain(&outer);
+        assert!(chain.starts_with("Read {"), "{chain}");
+        let innermost = chain.rsplit(" <- ").next().unwrap();
+        assert!(innermost.contains("DecryptError") && !innermost.contains("Read"), "{chain}");
     }
 
     #[test]
