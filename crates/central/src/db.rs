@@ -258,6 +258,14 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Removes login counters whose lock or window has lapsed: they would start again at 1
+    /// anyway, and unknown names sprayed by a desk must not pile up.
+    pub async fn purge_lapsed_login_throttles(&self, now: i64) -> Result<u64, CentralError> {
+        let done =
+            sqlx::query("DELETE FROM login_throttle WHERE resets_at <= $1").bind(now).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
     /// How many sessions the clerk has open (for tests and operators).
     pub async fn session_count(&self, clerk_id: Uuid) -> Result<i64, CentralError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions WHERE clerk_id = $1")

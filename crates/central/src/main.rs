@@ -183,6 +183,9 @@ fn spawn_session_purge(state: AppState) {
                 Ok(purged) => tracing::info!(purged, "expired sessions removed"),
                 Err(error) => tracing::warn!(error = ?error, "session purge failed"),
             }
+            if let Err(error) = state.db.purge_lapsed_login_throttles(state.clock.now()).await {
+                tracing::warn!(error = ?error, "login throttle purge failed");
+            }
         }
     });
 }

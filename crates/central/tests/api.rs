@@ -376,8 +376,9 @@ async fn regression_unknown_user_names_are_throttled_exactly_like_known_ones() {
     let invalid = (StatusCode::UNAUTHORIZED, "invalid_credentials".to_owned());
     let locked = (StatusCode::TOO_MANY_REQUESTS, "account_locked".to_owned());
     assert_eq!(codes, [invalid.clone(), invalid.clone(), invalid.clone(), invalid.clone(), locked.clone(), locked]);
-    // Both lapse alike; the right password works again afterwards.
+    // Both lapse alike (and the lapsed counters can be cleared); the right password works again.
     app.state.clock.advance(5 * 60);
+    assert_eq!(app.state.db.purge_lapsed_login_throttles(app.state.clock.now()).await.unwrap(), 2);
     assert_eq!(app.login("niemand", "falsch-falsch").await, known[0]);
     assert_eq!(app.login("erika", PASSWORD).await.0, StatusCode::OK);
 }
