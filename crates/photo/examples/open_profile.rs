@@ -1,5 +1,6 @@
 //! Times each stage of the desk's `open` (seal, decrypt, checks) against a plain `image` decode of
 //! the same JPEG: `cargo run --release -p schalter-photo --example open_profile [photo.jpg] [runs]`.
+//! The ratios come from alternating runs (open, decode, open, decode, …) and their medians.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -23,6 +24,20 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> f64 {
         samples.push(started.elapsed());
     }
     median(samples)
+}
+
+/// Medians of `a` and `b`, run alternately.
+fn interleaved<A, B>(runs: usize, mut a: impl FnMut() -> A, mut b: impl FnMut() -> B) -> (f64, f64) {
+    let (mut sa, mut sb) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(a());
+        sa.push(started.elapsed());
+        let started = Instant::now();
+        std::hint::black_box(b());
+        sb.push(started.elapsed());
+    }
+    (median(sa), median(sb))
 }
 
 fn main() {
@@ -51,14 +66,18 @@ fn main() {
     let uid_parse = time(runs, || UserIdentifier::parse(uid.as_str()).unwrap());
     let decrypt = time(runs, || crypto::decrypt(&code, &ciphertext).unwrap());
     let checks = time(runs, || check::check_photo(&jpeg, &limits).unwrap());
-    let open = time(runs, || {
+    let open_once = || {
         let ct = BASE64.decode(ciphertext_b64.as_bytes()).unwrap();
         seal::verify(&cert_pem, seal::ALGORITHM, &ct, uid.as_str(), &signature).unwrap();
         UserIdentifier::parse(uid.as_str()).unwrap();
         let plain = crypto::decrypt(&code, &ct).unwrap();
         check::check_photo(&plain, &limits).unwrap()
-    });
-    let plain = time(runs, || image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap());
+    };
+    let decode_once = || image::load_from_memory_with_format(&jpeg, image::ImageFormat::Jpeg).unwrap();
+    // Each stage against the plain decode, run by run in turn, so that other load on the machine
+    // falls on both alike.
+    let (open, plain) = interleaved(runs, open_once, decode_once);
+    let (checks_alone, plain_alone) = interleaved(runs, || check::check_photo(&jpeg, &limits).unwrap(), decode_once);
     println!("{} ({} bytes), {runs} runs, medians:", path.display(), jpeg.len());
     for (name, ms) in [
         ("base64 decode (desk)", b64),
@@ -71,7 +90,7 @@ fn main() {
     ] {
         println!("  {name:<28} {ms:>8.3} ms");
     }
-    println!("open_ratio={:.2}", open / plain);
+    println!("open_ratio={:.3} check_ratio={:.3}", open / plain, checks_alone / plain_alone);
     let report = check::check_photo(&jpeg, &limits).unwrap();
     for c in &report.checks {
         println!("  {} {} {}", c.id, c.passed, c.message);

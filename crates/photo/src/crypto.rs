@@ -10,6 +10,7 @@ use aes_gcm::aead::Aead;
 use aes_gcm::{Aes256Gcm, KeyInit, Nonce};
 use rand::rngs::OsRng;
 use rand::RngCore;
+use zeroize::Zeroize;
 
 use crate::{Algorithm, PhotoCode, PhotoError};
 
@@ -55,12 +56,32 @@ pub fn decrypt(code: &PhotoCode, ciphertext: &[u8]) -> Result<Vec<u8>, PhotoErro
         });
     }
     match code.algorithm {
-        Algorithm::Aes256Gcm => Aes256Gcm::new(code.key().into())
-            .decrypt(Nonce::from_slice(&code.iv), ciphertext)
-            .map_err(|_| PhotoError::DecryptionFailed),
+        Algorithm::Aes256Gcm => decrypt_gcm(code, ciphertext),
         Algorithm::Aes256Cbc => CbcDec::new(code.key().into(), code.iv.as_slice().into())
             .decrypt_padded_vec_mut::<Pkcs7>(ciphertext)
             .map_err(|_| PhotoError::DecryptionFailed),
+    }
+}
+
+/// AES-256-GCM with ring, whose assembly is several times faster than `aes-gcm` on a photo (it is
+/// on the desk's path to the screen); the format is the same: 12-byte nonce, no AAD, the 16-byte
+/// tag appended.
+fn decrypt_gcm(code: &PhotoCode, ciphertext: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    use ring::aead::{Aad, LessSafeKey, Nonce as RingNonce, UnboundKey, AES_256_GCM};
+    let key = UnboundKey::new(&AES_256_GCM, code.key()).map_err(|_| PhotoError::DecryptionFailed)?;
+    let nonce = RingNonce::try_assume_unique_for_key(&code.iv).map_err(|_| PhotoError::DecryptionFailed)?;
+    let mut buffer = ciphertext.to_vec();
+    match LessSafeKey::new(key).open_in_place(nonce, Aad::empty(), &mut buffer) {
+        Ok(plaintext) => {
+            let len = plaintext.len();
+            buffer.truncate(len);
+            Ok(buffer)
+        }
+        Err(_) => {
+            // ring may have left unauthenticated plaintext behind.
+            buffer.zeroize();
+            Err(PhotoError::DecryptionFailed)
+        }
     }
 }
 
@@ -169,6 +190,25 @@ mod tests {
         ) {
             let alg = if gcm { Algorithm::Aes256Gcm } else { Algorithm::Aes256Cbc };
             let _ = decrypt(&code(alg, [3; 32]), &bytes);
+        }
+
+        /// Encryption is `aes-gcm`, decryption ring: two implementations must agree on every
+        /// ciphertext, a damaged one included.
+        #[test]
+        fn gcm_decryption_agrees_with_the_aes_gcm_crate(
+            plain in proptest::collection::vec(any::<u8>(), 0..300),
+            key in any::<[u8; 32]>(),
+            flip in any::<Option<(prop::sample::Index, u8)>>(),
+        ) {
+            let c = code(Algorithm::Aes256Gcm, key);
+            let mut ct = encrypt(&c, &plain);
+            if let Some((at, bits)) = flip {
+                let i = at.index(ct.len());
+                ct[i] ^= bits.max(1);
+            }
+            let reference = Aes256Gcm::new(c.key().into()).decrypt(Nonce::from_slice(&c.iv), &ct[..]).ok();
+            prop_assert_eq!(decrypt(&c, &ct).ok(), reference.clone());
+            prop_assert_eq!(reference.is_some(), flip.is_none());
         }
 
         #[test]

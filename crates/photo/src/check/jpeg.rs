@@ -109,7 +109,7 @@ fn parse_frame(segment: &[u8]) -> Result<Frame, PhotoError> {
 /// Skips entropy-coded data after an SOS header; returns the position of the next marker.
 fn skip_entropy_data(bytes: &[u8], mut pos: usize) -> Result<usize, PhotoError> {
     loop {
-        let ff = bytes[pos.min(bytes.len())..].iter().position(|&b| b == 0xFF).ok_or_else(corrupt)?;
+        let ff = find_ff(&bytes[pos.min(bytes.len())..]).ok_or_else(corrupt)?;
         pos += ff;
         match bytes.get(pos + 1) {
             None => return Err(corrupt()),
@@ -119,6 +119,26 @@ fn skip_entropy_data(bytes: &[u8], mut pos: usize) -> Result<usize, PhotoError> 
             Some(_) => return Ok(pos),
         }
     }
+}
+
+/// Index of the first 0xFF byte, eight bytes at a time: the scan data is most of the file and this
+/// walk runs before every decode.
+fn find_ff(haystack: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = haystack.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        // 0xFF bytes become zero bytes; the classic "has a zero byte" test marks the first of them
+        // exactly (borrows only reach the bytes above it).
+        let inverted = !u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let zeros = inverted.wrapping_sub(ONES) & !inverted & HIGH;
+        if zeros != 0 {
+            return Some(offset + zeros.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == 0xFF).map(|i| offset + i)
 }
 
 /// Names of common wide-gamut profiles. An sRGB profile or none at all passes: JFIF means sRGB.
@@ -196,6 +216,26 @@ pub(crate) mod tests {
         let mut bad = vec![0xFF, SOI];
         segment(&mut bad, 0xC0, &[8, 0, 1]);
         assert_eq!(walk(&bad, &Limits::default()).unwrap_err(), PhotoError::CorruptJpeg);
+    }
+
+    #[test]
+    fn find_ff_finds_the_first_0xff_anywhere() {
+        for len in 0..40 {
+            assert_eq!(find_ff(&vec![0xFEu8; len]), None, "len {len}");
+            for at in 0..len {
+                let mut bytes = vec![0xFEu8; len];
+                bytes[at] = 0xFF;
+                // a second one later (and bytes that look alike) must not win
+                if at + 3 < len {
+                    bytes[at + 3] = 0xFF;
+                }
+                if at > 0 {
+                    bytes[at - 1] = 0x7F;
+                }
+                assert_eq!(find_ff(&bytes), Some(at), "len {len}, at {at}");
+                assert_eq!(find_ff(&bytes), bytes.iter().position(|&b| b == 0xFF));
+            }
+        }
     }
 
     #[test]

@@ -45,9 +45,34 @@ impl Default for Limits {
 pub struct CheckResult {
     pub id: &'static str,
     pub passed: bool,
-    /// German, for the clerk.
+    /// Why it passed or failed, e.g. `too_small`; with `id` the key of the message in the desk's
+    /// catalogue (`min_size.too_small`). Every pair is listed in [`MESSAGES`].
+    pub reason: &'static str,
+    /// The values the message names, machine-readable (`"-8.2"`, not `"−8,2"`).
+    pub params: Vec<(&'static str, String)>,
+    /// German, for logs and tools without the catalogue.
     pub message: String,
 }
+
+/// Every `(id, reason, parameter names)` a check can report: the desk's message catalogue must
+/// have a German and an English text for each (a test here keeps the list complete).
+pub const MESSAGES: &[(&str, &str, &[&str])] = &[
+    (MIN_SIZE, "ok", &["width", "height", "min_width", "min_height"]),
+    (MIN_SIZE, "too_small", &["width", "height", "min_width", "min_height"]),
+    (COLOUR, "ok", &[]),
+    (COLOUR, "greyscale", &[]),
+    (COLOUR, "cmyk", &[]),
+    (COLOUR, "channels", &["channels"]),
+    (COLOUR, "precision", &["bits"]),
+    (COLOUR, "unsupported", &[]),
+    (COLOUR, "foreign_profile", &["profile"]),
+    (COLOUR, "grey_content", &[]),
+    (ASPECT, "ok", &[]),
+    (ASPECT, "off", &["width", "height", "deviation"]),
+    (NO_UPSCALING, "ok", &["db"]),
+    (NO_UPSCALING, "no_structure", &[]),
+    (NO_UPSCALING, "upscaled", &["db"]),
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PhotoReport {
@@ -101,8 +126,18 @@ fn decode(bytes: &[u8], width: u32, height: u32, limits: &Limits) -> Result<Dyna
     Ok(image)
 }
 
-fn result(id: &'static str, passed: bool, message: String) -> CheckResult {
-    CheckResult { id, passed, message }
+fn result(
+    id: &'static str,
+    passed: bool,
+    reason: &'static str,
+    params: Vec<(&'static str, String)>,
+    message: String,
+) -> CheckResult {
+    debug_assert!(
+        MESSAGES.iter().any(|(i, r, names)| *i == id && *r == reason && names.iter().eq(params.iter().map(|(n, _)| n))),
+        "{id}.{reason} with {params:?} is not in MESSAGES"
+    );
+    CheckResult { id, passed, reason, params, message }
 }
 
 fn min_size(width: u32, height: u32) -> CheckResult {
@@ -114,7 +149,13 @@ fn min_size(width: u32, height: u32) -> CheckResult {
             "Auflösung {width} × {height} Pixel ist zu klein; verlangt sind mindestens {MIN_WIDTH} × {MIN_HEIGHT}. Bitte ein neues Foto anfordern."
         )
     };
-    result(MIN_SIZE, passed, message)
+    let params = vec![
+        ("width", width.to_string()),
+        ("height", height.to_string()),
+        ("min_width", MIN_WIDTH.to_string()),
+        ("min_height", MIN_HEIGHT.to_string()),
+    ];
+    result(MIN_SIZE, passed, if passed { "ok" } else { "too_small" }, params, message)
 }
 
 /// Mean over sampled pixels of (max channel − min channel). A colour photo of a person is far above
@@ -124,31 +165,44 @@ const GREY_CHROMA_LIMIT: f64 = 2.0;
 
 fn colour(structure: &jpeg::Structure, image: &DynamicImage) -> CheckResult {
     let frame = structure.frame;
-    let fail = |why: String| result(COLOUR, false, why);
+    let fail = |reason, params, why: String| result(COLOUR, false, reason, params, why);
     match frame.components {
-        1 => return fail("Graustufenbild; verlangt ist ein 24-Bit-Farbbild (sRGB).".into()),
-        4 => return fail("CMYK-Bild (Druckfarben); verlangt ist ein 24-Bit-Farbbild (sRGB).".into()),
+        1 => return fail("greyscale", vec![], "Graustufenbild; verlangt ist ein 24-Bit-Farbbild (sRGB).".into()),
+        4 => return fail("cmyk", vec![], "CMYK-Bild (Druckfarben); verlangt ist ein 24-Bit-Farbbild (sRGB).".into()),
         3 => {}
-        n => return fail(format!("Bild mit {n} Farbkanälen; verlangt ist ein 24-Bit-Farbbild (sRGB).")),
+        n => {
+            return fail(
+                "channels",
+                vec![("channels", n.to_string())],
+                format!("Bild mit {n} Farbkanälen; verlangt ist ein 24-Bit-Farbbild (sRGB)."),
+            )
+        }
     }
     if frame.precision != 8 {
-        return fail(format!(
-            "Bild mit {} Bit je Kanal; verlangt sind 8 Bit je Kanal (24-Bit-Farbbild).",
-            frame.precision
-        ));
+        return fail(
+            "precision",
+            vec![("bits", frame.precision.to_string())],
+            format!("Bild mit {} Bit je Kanal; verlangt sind 8 Bit je Kanal (24-Bit-Farbbild).", frame.precision),
+        );
     }
     if image.color() != image::ColorType::Rgb8 {
         return fail(
+            "unsupported",
+            vec![],
             "Das Farbformat des Bildes wird nicht unterstützt; verlangt ist ein 24-Bit-Farbbild (sRGB).".into(),
         );
     }
     if let Some(name) = structure.foreign_profile {
-        return fail(format!("Farbprofil „{name}“; verlangt ist sRGB."));
+        return fail(
+            "foreign_profile",
+            vec![("profile", name.to_string())],
+            format!("Farbprofil „{name}“; verlangt ist sRGB."),
+        );
     }
     if mean_chroma(image) < GREY_CHROMA_LIMIT {
-        return fail("Das Bild ist als Farbbild gespeichert, zeigt aber nur Grautöne.".into());
+        return fail("grey_content", vec![], "Das Bild ist als Farbbild gespeichert, zeigt aber nur Grautöne.".into());
     }
-    result(COLOUR, true, "24-Bit-Farbbild (3 × 8 Bit).".into())
+    result(COLOUR, true, "ok", vec![], "24-Bit-Farbbild (3 × 8 Bit).".into())
 }
 
 fn mean_chroma(image: &DynamicImage) -> f64 {
@@ -158,14 +212,22 @@ fn mean_chroma(image: &DynamicImage) -> f64 {
         return 0.0;
     }
     let (mut sum, mut n) = (0u64, 0u64);
+    let chroma = |p: &[u8]| {
+        let (r, g, b) = (p[0], p[1], p[2]);
+        u32::from(r.max(g).max(b) - r.min(g).min(b))
+    };
     // Every 4th pixel in both directions is plenty for an average and 16 × cheaper. Rows are walked
-    // as byte slices: 12 bytes are 4 pixels, of which the first counts.
+    // as byte slices: 12 bytes are 4 pixels, of which the first counts; whole groups of 4 without
+    // bounds checks, then the first pixel of a last, shorter group.
     for row in rgb.as_raw().chunks_exact(3 * width).take(height).step_by(4) {
-        for pixel in row.chunks(12) {
-            let (r, g, b) = (pixel[0], pixel[1], pixel[2]);
-            sum += u64::from(r.max(g).max(b) - r.min(g).min(b));
-            n += 1;
+        let mut groups = row.chunks_exact(12);
+        let mut row_sum: u32 = (&mut groups).map(chroma).sum();
+        let rest = groups.remainder();
+        if !rest.is_empty() {
+            row_sum += chroma(rest);
         }
+        sum += u64::from(row_sum);
+        n += width.div_ceil(4) as u64;
     }
     if n == 0 {
         0.0
@@ -188,7 +250,15 @@ fn aspect(width: u32, height: u32) -> CheckResult {
             deviation.abs() * 100.0
         )
     };
-    result(ASPECT, passed, message)
+    let params = match passed {
+        true => vec![],
+        false => vec![
+            ("width", width.to_string()),
+            ("height", height.to_string()),
+            ("deviation", format!("{:.1}", deviation.abs() * 100.0)),
+        ],
+    };
+    result(ASPECT, passed, if passed { "ok" } else { "off" }, params, message)
 }
 
 /// Energy of the finest detail (below two pixels) relative to the next coarser detail, in dB, at
@@ -228,16 +298,30 @@ fn no_upscaling(image: &DynamicImage) -> CheckResult {
     };
     let german = |db: f64| format!("{db:.1}").replace('.', ",").replace('-', "−");
     match db {
-        None => result(NO_UPSCALING, true, "Hochskalierung nicht beurteilbar: Das Bild hat kaum Struktur.".into()),
+        None => result(
+            NO_UPSCALING,
+            true,
+            "no_structure",
+            vec![],
+            "Hochskalierung nicht beurteilbar: Das Bild hat kaum Struktur.".into(),
+        ),
         Some(db) if db <= UPSCALING_THRESHOLD_DB => result(
             NO_UPSCALING,
             false,
+            "upscaled",
+            vec![("db", format!("{db:.1}"))],
             format!(
                 "Das Bild enthält kaum feine Details ({} dB) und wurde vermutlich aus einem kleineren Bild hochgerechnet oder ist unscharf. Bitte genau prüfen.",
                 german(db)
             ),
         ),
-        Some(db) => result(NO_UPSCALING, true, format!("Keine Anzeichen für Hochskalierung ({} dB).", german(db))),
+        Some(db) => result(
+            NO_UPSCALING,
+            true,
+            "ok",
+            vec![("db", format!("{db:.1}"))],
+            format!("Keine Anzeichen für Hochskalierung ({} dB).", german(db)),
+        ),
     }
 }
 
