@@ -1,14 +1,21 @@
-//! Harness for the system tests: starts the real `schalter-central` and `schalter-desk`
-//! binaries (built by `cargo test --workspace` / `cargo xtask test`), tauri-driver, and
-//! a WebDriver session on the desk window.
+//! Harness for the system tests: starts the real `schalter-central`, `schalter-photo-cloud` and
+//! `schalter-desk` binaries (built by `cargo test --workspace` / `cargo xtask test`), and for every
+//! desk window its own X server (Xvfb), tauri-driver and a WebDriver session.
+//!
+//! Every desk runs on a display of its own, so tests can run in parallel and a screenshot shows
+//! exactly that test's window. [`Desk::screenshot`] proves it: it checks that the text the test
+//! asserted is displayed, paints a marker strip in a colour derived from the test's name and a
+//! counter, takes the picture of the X display and fails unless the marker is in it, pixel-exact.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail, Context};
 use schalter_pki::DevPkiPaths;
 use thirtyfour::prelude::*;
 
@@ -42,6 +49,13 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `target/e2e-screenshots`, created if missing.
+pub fn screenshot_dir() -> anyhow::Result<PathBuf> {
+    let dir = workspace_root().join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 /// A child process that is stopped with SIGTERM when dropped.
 pub struct Running {
     child: Child,
@@ -51,9 +65,11 @@ impl Running {
     pub fn new(child: Child) -> Self {
         Self { child }
     }
-}
 
-impl Running {
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends SIGTERM and waits for the exit; `None` if it had to be killed after 10 s.
     pub fn terminate(mut self) -> Option<std::process::ExitStatus> {
         self.stop()
@@ -83,6 +99,107 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The child gets SIGTERM should the spawning thread (the test) die without cleaning up.
+fn term_with_parent(command: &mut Command) -> &mut Command {
+    // SAFETY: prctl is async-signal-safe and touches only the child's own state.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        })
+    }
+}
+
+/// How [`Environment::start_central_with`] starts the central API.
+#[derive(Debug, Clone, Default)]
+pub struct CentralOptions {
+    /// Session idle time in seconds (`--session-idle-seconds`); the server's default if `None`.
+    pub session_idle_seconds: Option<u64>,
+    /// Address to listen on; a free loopback port if `None`.
+    pub listen: Option<SocketAddr>,
+}
+
+/// A running (or stopped) central API. [`Central::restart`] brings it back on the same address,
+/// so desks configured with [`Central::url`] reach it again. Stopped with SIGTERM when dropped.
+pub struct Central {
+    command: Box<dyn Fn(SocketAddr) -> Command + Send + Sync>,
+    address: SocketAddr,
+    url: String,
+    running: Option<Running>,
+}
+
+impl Central {
+    fn start(command: Box<dyn Fn(SocketAddr) -> Command + Send + Sync>, listen: SocketAddr) -> anyhow::Result<Self> {
+        let mut child = command(listen).stdout(Stdio::piped()).spawn().context("starting schalter-central")?;
+        let url = announced_url(&mut child);
+        let running = Running::new(child);
+        let url = url?;
+        let address = url
+            .trim_start_matches("https://")
+            .parse()
+            .with_context(|| format!("schalter-central announced {url:?}, not https://<ip>:<port>"))?;
+        Ok(Self { command, address, url, running: Some(running) })
+    }
+
+    /// `https://127.0.0.1:<port>`, the same after a restart.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.running.as_mut().is_some_and(|r| r.child.try_wait().ok().flatten().is_none())
+    }
+
+    /// Stops the server (SIGTERM); fails if it had to be killed or exited with an error. Ending
+    /// by the SIGTERM itself counts as stopped: right after start the server may not have
+    /// installed its handler yet (graceful shutdown is tested in central_tls.rs).
+    pub fn stop(&mut self) -> anyhow::Result<()> {
+        use std::os::unix::process::ExitStatusExt;
+        let Some(running) = self.running.take() else { return Ok(()) };
+        match running.terminate() {
+            Some(status) if status.success() || status.signal() == Some(libc::SIGTERM) => Ok(()),
+            Some(status) => bail!("schalter-central ended with {status}"),
+            None => bail!("schalter-central did not stop within 10 s of SIGTERM and was killed"),
+        }
+    }
+
+    /// Stops the server if it runs, then starts it again on the same address (same URL).
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        self.stop()?;
+        // The port is free now, but another process may grab it for a moment: retry a while.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut child =
+                (self.command)(self.address).stdout(Stdio::piped()).spawn().context("starting schalter-central")?;
+            match announced_url(&mut child) {
+                Ok(url) => {
+                    debug_assert_eq!(url, self.url);
+                    self.running = Some(Running::new(child));
+                    return Ok(());
+                }
+                Err(error) if Instant::now() < deadline => {
+                    drop(Running::new(child));
+                    eprintln!("central restart on {} failed, retrying: {error:#}", self.address);
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(error) => return Err(error.context(format!("restarting schalter-central on {}", self.address))),
+            }
+        }
+    }
+
+    /// The running process and its URL, as [`Environment::start_central`] returns them.
+    pub fn into_parts(mut self) -> (Running, String) {
+        let running = self.running.take().expect("central is running");
+        (running, std::mem::take(&mut self.url))
     }
 }
 
@@ -128,34 +245,45 @@ impl Environment {
     }
 
     pub fn central_command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(binary("schalter-central"));
-        command
-            .args(args)
-            .env("SCHALTER_DATABASE_URL", format!("sqlite://{}", self.dir.path().join("central.db").display()))
-            .env("SCHALTER_LOG", "warn");
-        command
+        central_command(&self.central_database_url(), args)
+    }
+
+    fn central_database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("central.db").display())
     }
 
     /// Starts the central API over mTLS on a free port; returns it and its URL.
     pub fn start_central(&self) -> anyhow::Result<(Running, String)> {
+        Ok(self.start_central_with(CentralOptions::default())?.into_parts())
+    }
+
+    /// Starts the central API with `options`; the [`Central`] can be stopped and restarted.
+    pub fn start_central_with(&self, options: CentralOptions) -> anyhow::Result<Central> {
+        let database_url = self.central_database_url();
+        if options.session_idle_seconds.is_some() {
+            let help = central_command(&database_url, &["serve", "--help"]).output()?;
+            if !String::from_utf8_lossy(&help.stdout).contains("--session-idle-seconds") {
+                bail!("this schalter-central has no `serve --session-idle-seconds` option yet");
+            }
+        }
         let path = |p: PathBuf| p.display().to_string();
-        let mut child = self
-            .central_command(&[
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--tls-cert",
-                &path(self.pki.central_cert()),
-                "--tls-key",
-                &path(self.pki.central_key()),
-                "--client-ca",
-                &path(self.pki.ca_cert()),
-            ])
-            .stdout(Stdio::piped())
-            .spawn()?;
-        let url = announced_url(&mut child);
-        let running = Running::new(child);
-        Ok((running, url?))
+        let tls = [
+            "--tls-cert".to_owned(),
+            path(self.pki.central_cert()),
+            "--tls-key".to_owned(),
+            path(self.pki.central_key()),
+            "--client-ca".to_owned(),
+            path(self.pki.ca_cert()),
+        ];
+        let command = move |listen: SocketAddr| {
+            let mut command = central_command(&database_url, &["serve", "--listen", &listen.to_string()]);
+            command.args(&tls);
+            if let Some(seconds) = options.session_idle_seconds {
+                command.args(["--session-idle-seconds", &seconds.to_string()]);
+            }
+            command
+        };
+        Central::start(Box::new(command), options.listen.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
     }
 
     /// Writes a desk configuration pointing at `central_url`; returns its path.
@@ -165,7 +293,13 @@ impl Environment {
 
     /// A desk configuration with extra TOML lines (organisation key, photo clouds).
     pub fn desk_config_with(&self, central_url: &str, extra: &str) -> anyhow::Result<PathBuf> {
-        let path = self.dir.path().join("desk.toml");
+        self.desk_config_named("desk.toml", central_url, extra)
+    }
+
+    /// The same under another file name in the environment's directory, e.g. for a second desk
+    /// with other settings in the same test.
+    pub fn desk_config_named(&self, file_name: &str, central_url: &str, extra: &str) -> anyhow::Result<PathBuf> {
+        let path = self.dir.path().join(file_name);
         std::fs::write(
             &path,
             format!(
@@ -239,6 +373,12 @@ impl Environment {
     }
 }
 
+fn central_command(database_url: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(binary("schalter-central"));
+    command.args(args).env("SCHALTER_DATABASE_URL", database_url).env("SCHALTER_LOG", "warn");
+    command
+}
+
 /// Reads the "listening on URL" line a server prints and keeps draining its stdout.
 fn announced_url(child: &mut Child) -> anyhow::Result<String> {
     let stdout = child.stdout.take().expect("piped stdout");
@@ -271,23 +411,143 @@ fn tauri_driver_path() -> PathBuf {
     })
 }
 
-/// The desk window under WebDriver. Holds tauri-driver; quits the session on `close`.
+/// An X server of its own (`Xvfb :N -screen 0 1280x800x24 -nolisten tcp`, N picked by the server
+/// itself via `-displayfd`), stopped when dropped.
+pub struct VirtualDisplay {
+    number: u32,
+    _xvfb: Running,
+}
+
+impl VirtualDisplay {
+    pub fn start() -> anyhow::Result<Self> {
+        let mut command = Command::new("Xvfb");
+        command
+            .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child =
+            term_with_parent(&mut command).spawn().context("Xvfb missing: `cargo xtask test` installs it")?;
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+        let stderr = child.stderr.take().expect("piped");
+        // Xvfb is chatty on stderr (xkbcomp warnings); keep only the tail for errors.
+        let (tail_tx, tail_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let lines: Vec<String> = BufReader::new(stderr).lines().map_while(Result::ok).collect();
+            let _ = tail_tx.send(lines[lines.len().saturating_sub(5)..].join("\n"));
+        });
+        let mut line = String::new();
+        stdout.read_line(&mut line)?;
+        let xvfb = Running::new(child);
+        let Ok(number) = line.trim().parse::<u32>() else {
+            drop(xvfb);
+            let tail = tail_rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
+            bail!("Xvfb did not start: {tail}");
+        };
+        let display = Self { number, _xvfb: xvfb };
+        // -displayfd is written once the server accepts connections; be sure anyway.
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            if Instant::now() > deadline {
+                bail!("Xvfb :{number} has no socket {}", socket.display());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(display)
+    }
+
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    /// `:N`, for `DISPLAY`.
+    pub fn name(&self) -> String {
+        format!(":{}", self.number)
+    }
+
+    /// Points an X client at this display (and at nothing else: no Wayland, no inherited auth).
+    pub fn apply(&self, command: &mut Command) {
+        command
+            .env("DISPLAY", self.name())
+            .env("GDK_BACKEND", "x11")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XAUTHORITY");
+    }
+
+    /// A PNG of the whole display (`import -display :N -window root`), as the X server shows it now.
+    pub fn screenshot_png(&self) -> anyhow::Result<Vec<u8>> {
+        let out = Command::new("import")
+            .args(["-display", &self.name(), "-window", "root", "png:-"])
+            .stdin(Stdio::null())
+            .output()
+            .context("ImageMagick's import missing: `cargo xtask test` installs it")?;
+        if !out.status.success() || out.stdout.is_empty() {
+            bail!("import -display {} failed: {}", self.name(), String::from_utf8_lossy(&out.stderr).trim());
+        }
+        Ok(out.stdout)
+    }
+}
+
+/// Counts desks started in this process, so two desks of one test get different markers.
+static DESKS_STARTED: AtomicU32 = AtomicU32::new(0);
+
+/// `elementsShowing(text)`: the innermost elements whose rendered text contains `text` and that
+/// are visible in the viewport.
+const TEXT_SHOWN: &str = r#"
+function elementsShowing(want) {
+    const hits = [];
+    for (const el of document.body.querySelectorAll('*')) {
+        if (!(el.innerText || '').includes(want)) continue;
+        if ([...el.children].some(c => (c.innerText || '').includes(want))) continue;
+        const r = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0 && r.top < innerHeight &&
+            r.left < innerWidth && style.visibility !== 'hidden' && Number(style.opacity) > 0) hits.push(el);
+    }
+    return hits;
+}"#;
+
+struct MarkerShown {
+    /// In device pixels.
+    size: (u32, u32),
+    /// The expected text was displayed when the marker was painted.
+    text_shown: bool,
+}
+
+/// Width and height in CSS pixels of the marker strip painted before each screenshot.
+const MARKER_SIZE: (u32, u32) = (96, 12);
+const MARKER_ID: &str = "e2e-screenshot-marker";
+
+/// The desk window under WebDriver, on its own X display. Holds tauri-driver and Xvfb; quits the
+/// session on `close`, stops tauri-driver (SIGTERM) and Xvfb when dropped.
 pub struct Desk {
     pub driver: WebDriver,
-    _tauri_driver: Running,
+    label: String,
+    screenshots: AtomicU32,
+    // Dropped in this order: tauri-driver (which stops WebKitWebDriver and the desk), then X.
+    tauri_driver: Option<Running>,
+    display: VirtualDisplay,
 }
 
 impl Desk {
+    /// Starts a desk with `config` on a display of its own. Call it twice for two desks in one
+    /// test; each gets its own display, tauri-driver and marker colours.
     pub async fn start(config: &Path) -> anyhow::Result<Self> {
-        assert!(
-            std::env::var_os("DISPLAY").is_some(),
-            "WebDriver tests need a display: run them under xvfb-run (cargo xtask test)"
-        );
+        let label = std::thread::current().name().unwrap_or("desk").to_owned();
+        Self::start_named(config, &label).await
+    }
+
+    /// The same with an explicit name for the marker colours and messages (default: the test's
+    /// name, which is the name of the thread libtest runs it on).
+    pub async fn start_named(config: &Path, name: &str) -> anyhow::Result<Self> {
+        let index = DESKS_STARTED.fetch_add(1, Ordering::SeqCst);
+        let label = format!("{name}#{index}");
         // Ports come from `free_port`, which another process may take before tauri-driver binds
         // it (tests run in parallel and servers bind ephemeral ports): then start over.
         let mut attempt = 1;
         loop {
-            match Self::start_once(config).await {
+            match Self::start_once(config, &label).await {
                 Ok(desk) => return Ok(desk),
                 Err(error) if attempt < 3 => {
                     eprintln!("desk start attempt {attempt} failed, retrying: {error:#}");
@@ -298,17 +558,18 @@ impl Desk {
         }
     }
 
-    async fn start_once(config: &Path) -> anyhow::Result<Self> {
+    async fn start_once(config: &Path, label: &str) -> anyhow::Result<Self> {
+        let display = VirtualDisplay::start()?;
         let port = free_port();
         let native_port = free_port();
-        let tauri_driver = Running::new(
-            Command::new(tauri_driver_path())
-                .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("tauri-driver missing: `cargo xtask test` installs it")?,
-        );
+        let mut command = Command::new(tauri_driver_path());
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        display.apply(&mut command);
+        let tauri_driver =
+            Running::new(command.spawn().context("tauri-driver missing: `cargo xtask test` installs it")?);
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             if Instant::now() > deadline {
@@ -326,7 +587,18 @@ impl Desk {
             }),
         )?;
         let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await?;
-        Ok(Self { driver, _tauri_driver: tauri_driver })
+        Ok(Self {
+            driver,
+            label: label.to_owned(),
+            screenshots: AtomicU32::new(0),
+            tauri_driver: Some(tauri_driver),
+            display,
+        })
+    }
+
+    /// The X display this desk's window is on.
+    pub fn display(&self) -> &VirtualDisplay {
+        &self.display
     }
 
     /// Waits until the element's text satisfies `check`; returns the text.
@@ -344,7 +616,7 @@ impl Desk {
             }
             if Instant::now() > deadline {
                 let name: String = css.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-                let shot = self.screenshot(&format!("failed-wait{name}")).await;
+                let shot = self.failure_screenshot(&format!("failed-wait{name}"));
                 bail!("{css}: text never matched; last seen {last:?} (screenshot: {shot:?})");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -357,19 +629,364 @@ impl Desk {
         Ok(())
     }
 
-    /// Saves a PNG of the window under `target/e2e-screenshots/<name>.png`.
-    pub async fn screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
-        // WebKit's screenshots can lag the DOM by a frame or two.
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let dir = workspace_root().join("target/e2e-screenshots");
-        std::fs::create_dir_all(&dir)?;
-        let path = dir.join(format!("{name}.png"));
-        std::fs::write(&path, self.driver.screenshot_as_png().await?)?;
+    /// Saves a PNG of this desk's display under `target/e2e-screenshots/<name>.png`, after
+    /// checking that `expected_text` (what the test asserted, e.g. the clerk's name) is displayed
+    /// and that the picture shows this window now (see [`Desk::screenshot_to`]).
+    pub async fn screenshot(&self, name: &str, expected_text: &str) -> anyhow::Result<PathBuf> {
+        let path = screenshot_dir()?.join(format!("{name}.png"));
+        self.screenshot_to(&path, expected_text).await?;
         Ok(path)
     }
 
-    pub async fn close(self) -> anyhow::Result<()> {
-        self.driver.quit().await?;
+    /// Saves a PNG of this desk's display at `path`. Fails unless
+    /// - an element whose text contains `expected_text` is displayed when the marker is painted
+    ///   and still when the picture has been taken, and
+    /// - the picture contains the marker strip painted just before, in this screenshot's own
+    ///   colour (derived from the test's name and a counter), pixel-exact: a picture of another
+    ///   window, a stale frame or a covered window fails.
+    ///
+    /// The saved picture shows the marker, a small strip in the bottom right corner.
+    pub async fn screenshot_to(&self, path: &Path, expected_text: &str) -> anyhow::Result<()> {
+        let counter = self.screenshots.fetch_add(1, Ordering::SeqCst);
+        let colour = marker_colour(&self.label, counter);
+        let shown = self.show_marker(colour, Some(expected_text)).await?;
+        if !shown.text_shown {
+            let _ = self.hide_marker(None).await;
+            let shot = self.failure_screenshot("failed-text");
+            bail!("{}: no displayed element shows {expected_text:?} (screenshot: {shot:?})", self.label);
+        }
+        let taken = self.capture_with_marker(colour, shown.size).await;
+        let still_shown = self.hide_marker(Some(expected_text)).await;
+        let (png, found) = taken?;
+        std::fs::write(path, &png).with_context(|| format!("writing {}", path.display()))?;
+        found.map_err(|why| anyhow!("screenshot {} does not show this test's window: {why}", path.display()))?;
+        if !still_shown? {
+            bail!(
+                "{}: {expected_text:?} was no longer displayed once the screenshot {} was taken: it may not show it",
+                self.label,
+                path.display()
+            );
+        }
         Ok(())
+    }
+
+    /// Fails unless an element whose rendered text contains `text` is displayed in the viewport.
+    pub async fn assert_text_displayed(&self, text: &str) -> anyhow::Result<()> {
+        let script = format!("{TEXT_SHOWN}\nreturn elementsShowing(arguments[0]);");
+        let hits = self.driver.execute(script, vec![serde_json::json!(text)]).await?.elements()?;
+        for element in hits {
+            if element.is_displayed().await.unwrap_or(false) {
+                return Ok(());
+            }
+        }
+        let shot = self.failure_screenshot("failed-text");
+        bail!("{}: no displayed element shows {text:?} (screenshot: {shot:?})", self.label)
+    }
+
+    /// Paints the marker strip (after checking, in the same script, that `text` is displayed) and
+    /// waits for the next frames.
+    async fn show_marker(&self, colour: [u8; 3], text: Option<&str>) -> anyhow::Result<MarkerShown> {
+        let show = format!(
+            "{TEXT_SHOWN}\n{}",
+            r#"
+            const [id, colour, w, h, text] = arguments;
+            const done = arguments[arguments.length - 1];
+            const textShown = text === null || elementsShowing(text).length > 0;
+            let m = document.getElementById(id);
+            if (!m) { m = document.createElement('div'); m.id = id; document.documentElement.appendChild(m); }
+            m.setAttribute('aria-hidden', 'true');
+            for (const [k, v] of [['position', 'fixed'], ['right', '0'], ['bottom', '0'], ['left', 'auto'],
+                    ['top', 'auto'], ['width', w + 'px'], ['height', h + 'px'], ['margin', '0'], ['padding', '0'],
+                    ['border', '0'], ['opacity', '1'], ['display', 'block'], ['background', colour],
+                    ['z-index', '2147483647'], ['pointer-events', 'none'], ['transform', 'none'], ['filter', 'none']]) {
+                m.style.setProperty(k, v, 'important');
+            }
+            requestAnimationFrame(() => requestAnimationFrame(() => done([window.devicePixelRatio || 1, textShown])));"#
+        );
+        let [r, g, b] = colour;
+        let args = vec![
+            serde_json::json!(MARKER_ID),
+            serde_json::json!(format!("rgb({r}, {g}, {b})")),
+            serde_json::json!(MARKER_SIZE.0),
+            serde_json::json!(MARKER_SIZE.1),
+            serde_json::json!(text),
+        ];
+        let answer = self.driver.execute_async(show, args).await?;
+        let ratio = answer.json()[0].as_f64().unwrap_or(1.0);
+        let scale = |css: u32| (f64::from(css) * ratio).round() as u32;
+        Ok(MarkerShown {
+            size: (scale(MARKER_SIZE.0), scale(MARKER_SIZE.1)),
+            text_shown: answer.json()[1].as_bool().unwrap_or(false),
+        })
+    }
+
+    /// Removes the marker; whether `text` is (still) displayed.
+    async fn hide_marker(&self, text: Option<&str>) -> anyhow::Result<bool> {
+        let script = format!(
+            "{TEXT_SHOWN}\n{}",
+            "document.getElementById(arguments[0])?.remove();\n\
+             return arguments[1] === null || elementsShowing(arguments[1]).length > 0;"
+        );
+        let answer = self.driver.execute(script, vec![serde_json::json!(MARKER_ID), serde_json::json!(text)]).await?;
+        Ok(answer.json().as_bool().unwrap_or(false))
+    }
+
+    /// Pictures of the display until one shows the marker (the window may take a frame or two to
+    /// paint it), at most 5 s; the last picture and whether it showed the marker.
+    async fn capture_with_marker(
+        &self,
+        colour: [u8; 3],
+        size: (u32, u32),
+    ) -> anyhow::Result<(Vec<u8>, Result<(), String>)> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let png = self.display.screenshot_png()?;
+            let found = find_marker(&png, colour, size);
+            if found.is_ok() || Instant::now() > deadline {
+                return Ok((png, found));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// A picture of the display for a failure message, unchecked.
+    fn failure_screenshot(&self, name: &str) -> anyhow::Result<PathBuf> {
+        let path = screenshot_dir()?.join(format!("{name}.png"));
+        std::fs::write(&path, self.display.screenshot_png()?)?;
+        Ok(path)
+    }
+
+    /// Quits the WebDriver session (the desk closes), then stops tauri-driver with SIGTERM.
+    pub async fn close(self) -> anyhow::Result<()> {
+        let Desk { driver, tauri_driver, display, .. } = self;
+        driver.quit().await?;
+        if let Some(tauri_driver) = tauri_driver {
+            if tauri_driver.terminate().is_none() {
+                bail!("tauri-driver did not stop within 10 s of SIGTERM");
+            }
+        }
+        drop(display);
+        Ok(())
+    }
+}
+
+/// The marker colour of screenshot number `counter` of the desk `label` (FNV-1a).
+pub fn marker_colour(label: &str, counter: u32) -> [u8; 3] {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in label.bytes().chain(*b"/").chain(counter.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let [r, g, b, ..] = hash.to_be_bytes();
+    [r, g, b]
+}
+
+/// Checks that the pixels of exactly `colour` in `png` form one solid `size` rectangle (±1 px).
+pub fn find_marker(png: &[u8], colour: [u8; 3], size: (u32, u32)) -> Result<(), String> {
+    let image = image::load_from_memory_with_format(png, image::ImageFormat::Png)
+        .map_err(|e| format!("not a PNG: {e}"))?
+        .to_rgb8();
+    let (mut count, mut min, mut max) = (0u64, (u32::MAX, u32::MAX), (0u32, 0u32));
+    for (x, y, pixel) in image.enumerate_pixels() {
+        if pixel.0 == colour {
+            count += 1;
+            min = (min.0.min(x), min.1.min(y));
+            max = (max.0.max(x), max.1.max(y));
+        }
+    }
+    let hex = format!("#{:02x}{:02x}{:02x}", colour[0], colour[1], colour[2]);
+    if count == 0 {
+        return Err(format!("no pixel has the marker colour {hex} (another window or a stale frame)"));
+    }
+    let (width, height) = (max.0 - min.0 + 1, max.1 - min.1 + 1);
+    if width.abs_diff(size.0) > 1 || height.abs_diff(size.1) > 1 || count != u64::from(width) * u64::from(height) {
+        return Err(format!(
+            "the {count} pixels of marker colour {hex} span {width}×{height} at ({}, {}), not one solid {}×{} strip",
+            min.0, min.1, size.0, size.1
+        ));
+    }
+    Ok(())
+}
+
+/// Runs axe-core (`ui/node_modules/axe-core/axe.min.js`) in the window and fails with the rule id,
+/// impact and targets of every serious or critical violation on the screen as it is now.
+pub async fn assert_accessible(driver: &WebDriver, screen_name: &str) -> anyhow::Result<()> {
+    let axe_path = workspace_root().join("ui/node_modules/axe-core/axe.min.js");
+    let loaded = driver.execute("return typeof window.axe !== 'undefined';", Vec::new()).await?;
+    if loaded.json() != &serde_json::Value::Bool(true) {
+        let axe = std::fs::read_to_string(&axe_path).with_context(|| {
+            format!("{} missing: `cargo xtask test` installs the UI's packages (axe-core)", axe_path.display())
+        })?;
+        let injected = driver.execute(format!("{axe}\n;return typeof window.axe;"), Vec::new()).await?;
+        if injected.json().as_str() != Some("object") {
+            bail!("{screen_name}: axe-core did not load in the window (typeof axe = {})", injected.json());
+        }
+    }
+    const RUN: &str = r#"
+        const done = arguments[arguments.length - 1];
+        window.axe.run(document, { resultTypes: ['violations'] })
+            .then(r => done({ ok: r.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                             targets: v.nodes.map(n => n.target.join(' ')) })) }))
+            .catch(e => done({ error: String(e) }));"#;
+    driver.set_script_timeout(Duration::from_secs(60)).await?;
+    let result = driver.execute_async(RUN, Vec::new()).await?;
+    let result = result.json();
+    if let Some(error) = result.get("error") {
+        bail!("{screen_name}: axe.run failed: {error}");
+    }
+    let violations = result.get("ok").and_then(|v| v.as_array()).context("axe.run returned nothing")?;
+    if violations.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = violations
+        .iter()
+        .map(|v| {
+            let targets: Vec<&str> = v["targets"].as_array().into_iter().flatten().filter_map(|t| t.as_str()).collect();
+            format!(
+                "  {} ({}): {} — {}",
+                v["id"].as_str().unwrap_or("?"),
+                v["impact"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or(""),
+                targets.join(", ")
+            )
+        })
+        .collect();
+    bail!("{screen_name}: {} serious or critical accessibility violations:\n{}", violations.len(), listed.join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The harness's own checks: the marker, a display per desk, axe, the central's options.
+
+    use super::*;
+
+    fn png_with(colour: [u8; 3], at: (u32, u32), size: (u32, u32)) -> Vec<u8> {
+        let mut image = image::RgbImage::from_pixel(320, 200, image::Rgb([250, 250, 250]));
+        for x in at.0..at.0 + size.0 {
+            for y in at.1..at.1 + size.1 {
+                image.put_pixel(x, y, image::Rgb(colour));
+            }
+        }
+        let mut png = Vec::new();
+        image.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+        png
+    }
+
+    #[test]
+    fn marker_check_accepts_exactly_the_painted_strip() {
+        let colour = marker_colour("a_test#0", 0);
+        assert_eq!(find_marker(&png_with(colour, (224, 188), (96, 12)), colour, (96, 12)), Ok(()));
+    }
+
+    #[test]
+    fn marker_check_fails_on_a_screenshot_without_this_marker() {
+        let ours = marker_colour("a_test#0", 1);
+        let previous = marker_colour("a_test#0", 0);
+        let other_test = marker_colour("other_test#1", 1);
+        assert_ne!(ours, previous);
+        assert_ne!(ours, other_test);
+        // A stale frame (the previous screenshot's marker) or another test's window.
+        for shown in [previous, other_test] {
+            let error = find_marker(&png_with(shown, (224, 188), (96, 12)), ours, (96, 12)).unwrap_err();
+            assert!(error.contains("no pixel has the marker colour"), "{error}");
+        }
+        // Half covered by another window.
+        let error = find_marker(&png_with(ours, (224, 188), (40, 12)), ours, (96, 12)).unwrap_err();
+        assert!(error.contains("not one solid 96×12 strip"), "{error}");
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn two_desks_in_one_test_each_screenshot_shows_its_own_window() -> anyhow::Result<()> {
+        let env = Environment::new()?;
+        let (_central, url) = env.start_central()?;
+        let first = Desk::start(&env.desk_config(&url)?).await?;
+        let second = Desk::start(&env.desk_config_named("second-desk.toml", &url, "")?).await?;
+        assert_ne!(first.display().name(), second.display().name(), "each desk has its own X display");
+
+        first.type_into("#username", CLERK_USERNAME).await?;
+        first.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
+        first.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+        second.wait_text("#login-title", |t| t == "Anmeldung am Arbeitsplatz").await?;
+
+        first.screenshot("harness-first-desk-main-screen", CLERK_NAME).await?;
+        second.screenshot("harness-second-desk-login", "Anmeldung am Arbeitsplatz").await?;
+        // What the other desk shows is not on this one: the text check fails.
+        let wrong = second.screenshot("harness-second-desk-wrong-text", CLERK_NAME).await.unwrap_err();
+        assert!(format!("{wrong:#}").contains("no displayed element shows"), "{wrong:#}");
+        // A marker painted in the first window is not on the second display.
+        let colour = marker_colour("cross-check", 0);
+        let size = first.show_marker(colour, None).await?.size;
+        let (_, on_first) = first.capture_with_marker(colour, size).await?;
+        assert_eq!(on_first, Ok(()));
+        let on_second = find_marker(&second.display().screenshot_png()?, colour, size);
+        assert!(on_second.is_err(), "the first desk's marker shows on the second display");
+        first.hide_marker(None).await?;
+
+        first.close().await?;
+        second.close().await
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn accessibility_check_reports_serious_violations_with_targets() -> anyhow::Result<()> {
+        let env = Environment::pki_only()?;
+        let desk = Desk::start(&env.desk_config(&format!("https://127.0.0.1:{}", free_port()))?).await?;
+        desk.wait_text("#login-title", |t| t == "Anmeldung am Arbeitsplatz").await?;
+        desk.driver
+            .execute(
+                "const b = document.createElement('button'); b.id = 'e2e-unnamed-button'; document.body.appendChild(b);",
+                Vec::new(),
+            )
+            .await?;
+        let error = assert_accessible(&desk.driver, "login with an unnamed button").await.unwrap_err();
+        let message = format!("{error:#}");
+        assert!(message.contains("button-name") && message.contains("#e2e-unnamed-button"), "{message}");
+        desk.driver.execute("document.getElementById('e2e-unnamed-button').remove();", Vec::new()).await?;
+        desk.close().await
+    }
+
+    #[test]
+    fn central_restarts_on_the_same_url() {
+        let env = Environment::new().unwrap();
+        let mut central = env.start_central_with(CentralOptions::default()).unwrap();
+        let url = central.url().to_owned();
+        central.stop().unwrap();
+        assert!(!central.is_running());
+        assert!(std::net::TcpStream::connect(central.address()).is_err(), "stopped central still listens");
+        central.restart().unwrap();
+        assert!(central.is_running());
+        assert_eq!(central.url(), url);
+        assert!(std::net::TcpStream::connect(central.address()).is_ok(), "restarted central does not listen");
+    }
+
+    #[tokio::test]
+    async fn central_session_idle_seconds_option_reaches_the_server() {
+        let env = Environment::new().unwrap();
+        let central = env.start_central_with(CentralOptions { session_idle_seconds: Some(2), ..Default::default() });
+        let central = central.unwrap();
+        let ca = std::fs::read_to_string(env.pki.ca_cert()).unwrap();
+        let desk = schalter_pki::Identity::load(&env.pki.desk_cert(), &env.pki.desk_key()).unwrap();
+        let client = reqwest::Client::builder()
+            .use_preconfigured_tls(schalter_pki::client_config(&ca, Some(&desk)).unwrap())
+            .build()
+            .unwrap();
+        let login: serde_json::Value = client
+            .post(format!("{}{}", central.url(), schalter_wire::paths::LOGIN))
+            .json(&serde_json::json!({ "username": CLERK_USERNAME, "password": CLERK_PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = login["token"].as_str().expect("login answers a token");
+        let session = |token: String| {
+            let request = client.get(format!("{}{}", central.url(), schalter_wire::paths::SESSION)).bearer_auth(token);
+            async move { request.send().await.unwrap().status() }
+        };
+        assert!(session(token.to_owned()).await.is_success(), "fresh session is valid");
+        tokio::time::sleep(Duration::from_millis(3200)).await;
+        assert_eq!(session(token.to_owned()).await, reqwest::StatusCode::UNAUTHORIZED, "idle session lapses after 2 s");
     }
 }

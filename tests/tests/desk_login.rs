@@ -1,6 +1,6 @@
 //! The real desk window against the real central API, over mTLS, driven by WebDriver.
 
-use schalter_system_tests::{Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{assert_accessible, Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
 use thirtyfour::prelude::*;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -10,6 +10,7 @@ async fn wrong_password_shows_a_clear_german_message() -> anyhow::Result<()> {
     let desk = Desk::start(&env.desk_config(&url)?).await?;
 
     desk.wait_text("#connection-state", |t| t.contains("Online")).await?;
+    assert_accessible(&desk.driver, "login screen").await?;
     desk.type_into("#username", CLERK_USERNAME).await?;
     desk.type_into("#password", "falsches-passwort" + Key::Enter).await?;
     desk.wait_text("#login-error", |t| t == "Benutzername oder Passwort ist falsch.").await?;
@@ -17,7 +18,8 @@ async fn wrong_password_shows_a_clear_german_message() -> anyhow::Result<()> {
     assert_eq!(password.as_deref(), Some(""), "the wrong password must be cleared");
     assert!(desk.driver.find(By::Css("#clerk-name")).await.is_err(), "no main screen after a wrong password");
 
-    desk.screenshot("login-wrong-password").await?;
+    assert_accessible(&desk.driver, "login screen with the wrong-password message").await?;
+    desk.screenshot("login-wrong-password", "Benutzername oder Passwort ist falsch.").await?;
     desk.close().await
 }
 
@@ -34,7 +36,8 @@ async fn right_password_opens_the_main_screen_and_keys_navigate() -> anyhow::Res
     desk.wait_text("#connection-state", |t| t.contains("Online")).await?;
     desk.wait_text("#last-contact", |t| t.len() == 8 && t.contains(':')).await?;
     desk.wait_text("#section-content h1", |t| t == "Kunde/Foto").await?;
-    desk.screenshot("main-screen").await?;
+    assert_accessible(&desk.driver, "main screen").await?;
+    desk.screenshot("main-screen", CLERK_NAME).await?;
 
     desk.driver.action_chain().send_keys(Key::F3).perform().await?;
     desk.wait_text("#section-content h1", |t| t == "Antrag").await?;
@@ -56,6 +59,6 @@ async fn unreachable_central_shows_offline_and_says_why_login_fails() -> anyhow:
     desk.type_into("#username", CLERK_USERNAME).await?;
     desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
     desk.wait_text("#login-error", |t| t.starts_with("Die Zentrale ist nicht erreichbar.")).await?;
-    desk.screenshot("login-offline").await?;
+    desk.screenshot("login-offline", "Die Zentrale ist nicht erreichbar.").await?;
     desk.close().await
 }

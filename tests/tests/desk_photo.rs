@@ -3,7 +3,7 @@
 
 use schalter_desk_core::{DeskConfig, PhotoRetrieval};
 use schalter_photo::Algorithm;
-use schalter_system_tests::{asset, Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{assert_accessible, asset, Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
 use thirtyfour::prelude::*;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -29,11 +29,12 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     let checks = desk.wait_text("#photo-checks", |t| t.contains("✓")).await?;
     assert!(!checks.contains('✗'), "{checks}");
     desk.wait_text("#photo-user-identifier", |t| t.split(":::").count() == 3).await?;
-    desk.screenshot("photo-verified").await?;
+    assert_accessible(&desk.driver, "photo screen with a verified photo").await?;
+    desk.screenshot("photo-verified", "Alle Prüfungen bestanden").await?;
 
     desk.driver.action_chain().send_keys(Key::F8).perform().await?;
     desk.wait_text("#photo-status", |t| t == "Foto übernommen und in der Cloud gelöscht.").await?;
-    desk.screenshot("photo-accepted").await?;
+    desk.screenshot("photo-accepted", "Foto übernommen und in der Cloud gelöscht.").await?;
 
     // The second way in: the studio's printed Data Matrix as an image file.
     let second = env.studio_upload(&cloud_url, &asset("photos/too-small-622x800.jpg"), Algorithm::Aes256Cbc).await?;
@@ -43,11 +44,12 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     file_input.send_keys(image.display().to_string()).await?;
     desk.wait_text("#photo-verdict", |t| t.starts_with("Nicht alle Prüfungen bestanden")).await?;
     desk.wait_text("#photo-checks", |t| t.contains("✗")).await?;
-    desk.screenshot("photo-from-image-file-too-small").await?;
+    assert_accessible(&desk.driver, "photo screen with failed checks").await?;
+    desk.screenshot("photo-from-image-file-too-small", "Nicht alle Prüfungen bestanden").await?;
     // A failed check is not accepted by one stray F8: the desk asks again; F9 rejects.
     desk.driver.action_chain().send_keys(Key::F8).perform().await?;
     desk.wait_text("#photo-confirm", |t| t.contains("F8 noch einmal drücken")).await?;
-    desk.screenshot("photo-failed-checks-confirm").await?;
+    desk.screenshot("photo-failed-checks-confirm", "F8 noch einmal drücken").await?;
     desk.driver.action_chain().send_keys(Key::F9).perform().await?;
     desk.wait_text("#photo-status", |t| t.starts_with("Foto abgelehnt.")).await?;
     desk.close().await?;
@@ -94,14 +96,14 @@ async fn camera_reads_the_code_and_the_photo_appears() -> anyhow::Result<()> {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(drawn.is_some(), "no preview frame was drawn");
-    desk.screenshot("camera-preview").await?;
+    desk.screenshot("camera-preview", "Den Code vor die Kamera halten").await?;
 
     desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
     assert!(
         desk.driver.find_all(By::Css("#camera-status")).await?.is_empty(),
         "the camera stops once the code is read"
     );
-    desk.screenshot("camera-photo-verified").await?;
+    desk.screenshot("camera-photo-verified", "Alle Prüfungen bestanden").await?;
 
     // F6 by mistake: Esc switches the camera off again and the photo on screen is still there.
     desk.driver.action_chain().send_keys(Key::F6).perform().await?;
