@@ -85,8 +85,10 @@ pub fn build_args(mode: Mode) -> Vec<String> {
 }
 
 impl DemoBinary {
+    /// Where `cargo build` puts it: `$CARGO_TARGET_DIR/debug` or `target/debug`.
     fn path(&self) -> PathBuf {
-        project_root().join("target/debug").join(self.name)
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| project_root().join("target"), PathBuf::from);
+        project_root().join(target).join("debug").join(self.name)
     }
 
     /// The one way the demo starts a workspace binary; refuses one its build did not include.

@@ -84,6 +84,9 @@ pub fn tauri_driver() -> anyhow::Result<()> {
     run_command(cargo().args(["install", "tauri-driver", "--version", "^2", "--locked", "--quiet"]))
 }
 
+/// The script the accessibility checks inject, relative to `ui/`.
+pub const AXE_CORE: &str = "node_modules/axe-core/axe.min.js";
+
 /// Installs the UI's node packages (exactly the lock file) and builds it into `ui/dist`,
 /// which the desk binary embeds.
 pub fn ui() -> anyhow::Result<()> {
@@ -93,6 +96,23 @@ pub fn ui() -> anyhow::Result<()> {
     }
     if needs_npm_ci(&ui) {
         run_command(npm(&ui).args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]))?;
+    }
+    // The WebDriver tests run axe-core in the desk window (tests/src/lib.rs `assert_accessible`).
+    // It belongs in package.json's devDependencies; until the lock file has it, install it
+    // without touching package.json or the lock file.
+    if !ui.join(AXE_CORE).is_file() {
+        println!("xtask: installiere axe-core 4 für die Barrierefreiheitsprüfung");
+        run_command(npm(&ui).args([
+            "install",
+            "--no-save",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            "axe-core@4",
+        ]))?;
+        if !ui.join(AXE_CORE).is_file() {
+            bail!("npm installierte axe-core, aber {} fehlt", ui.join(AXE_CORE).display());
+        }
     }
     run_command(npm(&ui).args(["run", "--silent", "build", "--", "--logLevel", "warn"]))
 }

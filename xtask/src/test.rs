@@ -1,9 +1,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use anyhow::bail;
 
-use crate::{cargo, project_root, run_command, setup};
+use crate::{cargo, demo, project_root, run_command, setup};
 
 pub fn run() -> anyhow::Result<()> {
     let root = project_root();
@@ -28,15 +29,40 @@ pub fn run() -> anyhow::Result<()> {
         "warnings",
     ]))?;
 
-    step("Rust-Tests und WebDriver-Tests unter Xvfb");
+    // Every desk under test starts its own Xvfb (tests/src/lib.rs), so no test needs a display
+    // from outside; none is passed on, so no test can draw on the developer's screen.
+    step("Rust-Tests und WebDriver-Tests (ein eigenes Xvfb je Arbeitsplatz-Fenster)");
     std::fs::create_dir_all(root.join("target/e2e-screenshots"))?;
     let (passed, failed) = run_counting_tests(
-        Command::new("xvfb-run")
+        cargo()
             .current_dir(&root)
-            .args(["-a", "-s", "-screen 0 1280x800x24 -nolisten tcp"])
-            .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["test", "--workspace", "--locked"]),
+            .args(["test", "--workspace", "--locked"])
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("XAUTHORITY"),
     )?;
+
+    // The demo builds exactly what it starts (demo::DEMO_BINARIES): throw those packages' own
+    // artifacts away (their dependencies stay built), then the demo must build and run them.
+    step("Demo-Smoke: cargo xtask demo --smoke nach cargo clean -p der gestarteten Pakete");
+    let mut clean = cargo();
+    clean.current_dir(&root).args(["clean", "--quiet"]);
+    for package in demo::packages(demo::Mode::Smoke) {
+        clean.args(["-p", package]);
+    }
+    run_command(&mut clean)?;
+    let started = Instant::now();
+    let smoke = demo::run(demo::Mode::Smoke);
+    let seconds = started.elapsed().as_secs_f64();
+    if let Err(error) = smoke {
+        println!("xtask: Demo-Smoke fehlgeschlagen nach {seconds:.1} s");
+        println!("summary: {passed} passed, {failed} failed");
+        return Err(error.context("Demo-Smoke"));
+    }
+    println!(
+        "xtask: Demo-Smoke bestanden in {seconds:.1} s (mit Bau der Demo-Programme), Bildschirmfoto .demo/smoke.png"
+    );
+
     println!("\nxtask: alles grün. Screenshots: target/e2e-screenshots/");
     println!("summary: {passed} passed, {failed} failed");
     Ok(())
