@@ -168,3 +168,21 @@ async fn regression_a_code_from_a_us_layout_scanner_is_recognised_and_the_clerk_
     let photo = c.desk.fetch_photo(&code).await.unwrap();
     assert!(!photo.keyboard_layout_corrected);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_working_clerk_keeps_the_centrals_session_alive_past_its_idle_time() {
+    use schalter_system_tests::CentralOptions;
+    use std::time::Duration;
+
+    let env = Environment::new().unwrap();
+    let central = env.start_central_with(CentralOptions { session_idle_seconds: Some(4), ..Default::default() }).unwrap();
+    let desk = Desk::new(&DeskConfig::load(&env.desk_config(central.url()).unwrap()).unwrap()).unwrap();
+    let session = desk.login(CLERK_USERNAME, CLERK_PASSWORD).await.unwrap();
+    assert_eq!(session.idle_timeout_seconds, 4);
+    for second in 0..10 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(desk.touch_session().await.is_some(), "session lost after {second} s of work");
+    }
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(desk.touch_session().await.is_none(), "an idle session must end");
+}

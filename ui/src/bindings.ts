@@ -38,7 +38,15 @@ last_contact: string | null,
  */
 last_sync: string | null, };
 
-export type PhotoCheckView = { id: string, passed: boolean, message: string, };
+export type PhotoCheckView = { id: string, passed: boolean, 
+/**
+ * German; the front end shows the catalogue's text for `id.reason` in the clerk's language.
+ */
+message: string, reason: string, 
+/**
+ * The values the message names, machine-readable.
+ */
+params: { [key in string]?: string }, };
 
 export type PhotoView = { photo_id: string, cloud_url: string, algorithm: string, 
 /**
@@ -154,6 +162,21 @@ export const ERROR_CODES: readonly string[] = [
 
 /** Every photo check message key `${id}.${reason}` the desk can produce, with its params' names. */
 export const PHOTO_CHECK_MESSAGES: readonly { key: string; params: readonly string[] }[] = [
+  { key: "min_size.ok", params: ["width", "height", "min_width", "min_height"] },
+  { key: "min_size.too_small", params: ["width", "height", "min_width", "min_height"] },
+  { key: "colour.ok", params: [] },
+  { key: "colour.greyscale", params: [] },
+  { key: "colour.cmyk", params: [] },
+  { key: "colour.channels", params: ["channels"] },
+  { key: "colour.precision", params: ["bits"] },
+  { key: "colour.unsupported", params: [] },
+  { key: "colour.foreign_profile", params: ["profile"] },
+  { key: "colour.grey_content", params: [] },
+  { key: "aspect.ok", params: [] },
+  { key: "aspect.off", params: ["width", "height", "deviation"] },
+  { key: "no_upscaling.ok", params: ["db"] },
+  { key: "no_upscaling.no_structure", params: [] },
+  { key: "no_upscaling.upscaled", params: ["db"] },
 ];
 
 export const commands = {

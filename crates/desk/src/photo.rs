@@ -28,7 +28,11 @@ const RETRY_PAUSE: Duration = Duration::from_millis(300);
 pub struct PhotoCheckView {
     pub id: String,
     pub passed: bool,
+    /// German; the front end shows the catalogue's text for `id.reason` in the clerk's language.
     pub message: String,
+    pub reason: String,
+    /// The values the message names, machine-readable.
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// A fetched, verified and decrypted photo, ready for the clerk's comparison.
@@ -181,7 +185,13 @@ impl PhotoRetrieval {
             checks: report
                 .checks
                 .iter()
-                .map(|c| PhotoCheckView { id: c.id.to_string(), passed: c.passed, message: c.message.to_string() })
+                .map(|c| PhotoCheckView {
+                    id: c.id.to_string(),
+                    passed: c.passed,
+                    message: c.message.to_string(),
+                    reason: c.reason.to_owned(),
+                    params: c.params.iter().map(|(name, value)| (name.to_string(), value.clone())).collect(),
+                })
                 .collect(),
             all_passed: report.all_passed,
             image_data_url: format!("data:image/jpeg;base64,{}", BASE64.encode(&opened.jpeg)),
@@ -358,5 +368,5 @@ async fn cloud_refusal(response: reqwest::Response) -> DeskError {
 /// Every photo check message the desk can show, as `(id.reason, parameter names)`: the front
 /// end's catalogue must have German and English text for each.
 pub fn photo_check_messages() -> Vec<(String, Vec<&'static str>)> {
-    Vec::new()
+    check::MESSAGES.iter().map(|(id, reason, params)| (format!("{id}.{reason}"), params.to_vec())).collect()
 }
