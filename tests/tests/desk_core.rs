@@ -148,7 +148,8 @@ fn typed_by_us_scanner(code: &str) -> String {
 async fn regression_a_code_from_a_us_layout_scanner_is_recognised_and_the_clerk_told() {
     let c = counter().await;
     // Codes until one contains every character the layouts disagree on, so each is exercised.
-    let has_every_differing_char = |code: &str| ['y', 'z', '/', '+'].iter().all(|ch| code.to_ascii_lowercase().contains(*ch));
+    let has_every_differing_char =
+        |code: &str| ['y', 'z', '/', '+'].iter().all(|ch| code.to_ascii_lowercase().contains(*ch));
     let mut code = c.upload("photos/valid-1244x1600.jpg").await;
     for _ in 0..50 {
         if has_every_differing_char(&code) {
@@ -175,7 +176,8 @@ async fn a_working_clerk_keeps_the_centrals_session_alive_past_its_idle_time() {
     use std::time::Duration;
 
     let env = Environment::new().unwrap();
-    let central = env.start_central_with(CentralOptions { session_idle_seconds: Some(4), ..Default::default() }).unwrap();
+    let central =
+        env.start_central_with(CentralOptions { session_idle_seconds: Some(4), ..Default::default() }).unwrap();
     let desk = Desk::new(&DeskConfig::load(&env.desk_config(central.url()).unwrap()).unwrap()).unwrap();
     let session = desk.login(CLERK_USERNAME, CLERK_PASSWORD).await.unwrap();
     assert_eq!(session.idle_timeout_seconds, 4);

@@ -58,7 +58,7 @@ async fn gcm_and_cbc_photos_arrive_verified_and_checked_then_accepting_deletes_t
         assert_eq!(photo.user_identifier.split(":::").count(), 3);
         assert!(photo.image_data_url.starts_with("data:image/jpeg;base64,/9j/"));
 
-        let decision = desk.decide(&photo.photo_id, true, None).await.unwrap();
+        let decision = desk.decide(&photo.photo_id, true, None, false).await.unwrap();
         assert!(decision.deleted_in_cloud);
         assert_eq!(code_of(desk.fetch(&code).await), "photo_not_found", "photo already deleted");
     }
@@ -71,11 +71,11 @@ async fn keeping_for_reuse_leaves_the_photo_in_the_cloud() {
     let code = s.upload(&asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await;
     let photo = desk.fetch(&code).await.unwrap();
     let keep_until = (time::OffsetDateTime::now_utc() + time::Duration::days(28)).date().to_string();
-    let decision = desk.decide(&photo.photo_id, true, Some(keep_until.clone())).await.unwrap();
+    let decision = desk.decide(&photo.photo_id, true, Some(keep_until.clone()), false).await.unwrap();
     assert_eq!(decision.kept_until.as_deref(), Some(keep_until.as_str()));
     assert!(desk.fetch(&code).await.is_ok(), "kept photo can be fetched again");
     let too_long = (time::OffsetDateTime::now_utc() + time::Duration::days(400)).date().to_string();
-    assert_eq!(code_of(desk.decide(&photo.photo_id, true, Some(too_long)).await), "retention_too_long");
+    assert_eq!(code_of(desk.decide(&photo.photo_id, true, Some(too_long), false).await), "retention_too_long");
 }
 
 #[tokio::test]
