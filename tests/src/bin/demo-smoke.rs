@@ -120,8 +120,17 @@ async fn drive(desk: &Desk, args: &Args, password: &str, code: &str) -> anyhow::
     desk.wait_text("#section-content h1", |t| t == "Kunde/Foto").await.context("photo screen after login")?;
     println!("demo-smoke: angemeldet als {}", args.display_name);
 
-    // A handheld scanner is a keyboard that types very fast and ends with Enter.
-    desk.driver.action_chain().send_keys(code.to_owned() + Key::Enter).perform().await?;
+    // Pasted into »Kunde/Foto« (as the README tells the demo user), then Enter.
+    let input = desk.driver.find(By::Css("#photo-code-input")).await.context("code field")?;
+    desk.driver
+        .execute(
+            "const [field, text] = arguments; field.focus();\n\
+             Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(field, text);\n\
+             field.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![input.to_json()?, serde_json::json!(code)],
+        )
+        .await?;
+    input.send_keys(Key::Enter).await?;
     desk.wait_text("#photo-verdict", |t| t == ALL_CHECKS_PASSED).await.context("the scanned photo with its checks")?;
     let checks = desk.wait_text("#photo-checks", |t| t.contains('✓')).await?;
     if checks.contains('✗') {
