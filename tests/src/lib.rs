@@ -516,7 +516,7 @@ struct MarkerShown {
 }
 
 /// Width and height in CSS pixels of the marker strip painted before each screenshot.
-const MARKER_SIZE: (u32, u32) = (96, 12);
+const MARKER_SIZE: (u32, u32) = (64, 5);
 const MARKER_ID: &str = "e2e-screenshot-marker";
 
 /// The desk window under WebDriver, on its own X display. Holds tauri-driver and Xvfb; quits the

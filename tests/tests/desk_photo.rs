@@ -115,3 +115,25 @@ async fn camera_reads_the_code_and_the_photo_appears() -> anyhow::Result<()> {
     desk.close().await?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regression_a_scan_into_the_focused_code_field_is_read_whole() -> anyhow::Result<()> {
+    let env = Environment::new()?;
+    let (_central, central_url) = env.start_central()?;
+    let (_cloud, cloud_url) = env.start_photo_cloud()?;
+    let config = env.desk_config_with(&central_url, &Environment::photo_cloud_toml("psb:05111000_00", &cloud_url))?;
+    let code = env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await?;
+    let desk = Desk::start(&config).await?;
+    desk.type_into("#username", CLERK_USERNAME).await?;
+    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
+    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    // After login the code field has the focus: the scanner types into it, the window re-renders
+    // the field on every key, and the scan must still arrive in one piece.
+    let focused = desk.driver.active_element().await?;
+    assert_eq!(focused.id().await?.as_deref(), Some("photo-code-input"));
+    desk.driver.action_chain().send_keys(code + Key::Enter).perform().await?;
+    desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
+    desk.screenshot("photo-scanned-into-focused-field", "Alle Prüfungen bestanden").await?;
+    desk.close().await?;
+    Ok(())
+}

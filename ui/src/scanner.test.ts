@@ -33,6 +33,28 @@ describe("scanner detection", () => {
     expect(detector.feed("Enter", at + 5).scan).toBeUndefined();
   });
 
+  it("regression: a scan survives a few delayed keys while the window re-renders the focused field", () => {
+    const detector = new ScanDetector();
+    let at = 1000;
+    detector.feed(code[0], at);
+    for (const [i, ch] of [...code.slice(1)].entries()) {
+      // Every tenth key waits 120 ms behind a render; the others come every 5 ms.
+      at += i % 10 === 9 ? 120 : 5;
+      detector.feed(ch, at);
+    }
+    expect(detector.feed("Enter", at + 5).scan).toBe(code);
+    // The valid case for the other side in the same test: a person typing at 80 ms a key, a little
+    // faster now and then, is no scanner.
+    const person = new ScanDetector();
+    at = 10_000;
+    person.feed(code[0], at);
+    for (const [i, ch] of [...code.slice(1)].entries()) {
+      at += i % 2 === 0 ? 60 : 100;
+      person.feed(ch, at);
+    }
+    expect(person.feed("Enter", at + 80).scan).toBeUndefined();
+  });
+
   it("starts over after a pause", () => {
     const detector = new ScanDetector();
     typeAt(detector, "abc", 0, 5);

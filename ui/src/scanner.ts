@@ -1,7 +1,10 @@
 /**
  * Recognises a handheld 2D scanner, which "types" the code as a fast burst of keystrokes
- * ending with Enter, wherever the focus is. People type far slower than a scanner:
- * gaps below `maxGapMs` and at least `minLength` characters mean a scan.
+ * ending with Enter, wherever the focus is. People type far slower than a scanner: at least
+ * `minLength` characters at a mean gap of at most `maxMeanGapMs` mean a scan. A single gap may be
+ * longer (up to `maxGapMs`): a window that is busy re-rendering the field being typed into delays
+ * a key or two, and a scan must not fall apart into pieces then (a person at 150 words a minute
+ * still averages 80 ms a key).
  *
  * A scanner set to a US layout on a German desk presses the keys of `=` and `+`, which are the dead
  * accent keys ´ and ` here: the browser reports `key: "Dead"` and composes the accent with the next
@@ -11,6 +14,7 @@
  */
 export interface ScanDetectorOptions {
   maxGapMs: number;
+  maxMeanGapMs: number;
   minLength: number;
 }
 
@@ -47,10 +51,25 @@ function deadAccent(info: KeyInfo): string | null {
 export class ScanDetector {
   private buffer = "";
   private last = -Infinity;
+  /** When the current burst's first key came. */
+  private started = -Infinity;
+  /** Keys in the current burst (a composed character is one key, like its dead key). */
+  private keys = 0;
   /** The accent of a dead key just recorded, until the next key shows whether it composed. */
   private provisional: string | null = null;
 
-  constructor(private readonly options: ScanDetectorOptions = { maxGapMs: 40, minLength: 40 }) {}
+  constructor(private readonly options: ScanDetectorOptions = { maxGapMs: 150, maxMeanGapMs: 35, minLength: 40 }) {}
+
+  private startBurst(at: number): void {
+    this.buffer = "";
+    this.started = at;
+    this.keys = 0;
+  }
+
+  private scanLike(at: number, length: number): boolean {
+    const meanGap = (at - this.started) / Math.max(1, this.keys);
+    return length >= this.options.minLength && meanGap <= this.options.maxMeanGapMs;
+  }
 
   feed(key: string, at: number, info: KeyInfo = {}): FeedResult {
     const fast = at - this.last <= this.options.maxGapMs;
@@ -59,8 +78,9 @@ export class ScanDetector {
     this.provisional = null;
     if (key === "Enter") {
       const text = this.buffer;
-      this.buffer = "";
-      if (fast && text.length >= this.options.minLength) {
+      const scan = fast && this.scanLike(at, text.length);
+      this.startBurst(Infinity);
+      if (scan) {
         return { scan: text, inBurst: true, burstStart: false };
       }
       return { inBurst: false, burstStart: false };
@@ -68,7 +88,8 @@ export class ScanDetector {
     if (key === "Dead") {
       const burstStart = !fast || this.buffer.length === 0;
       const accent = deadAccent(info);
-      if (burstStart) this.buffer = "";
+      if (burstStart) this.startBurst(at);
+      this.keys += 1;
       if (accent) {
         this.buffer += accent;
         this.provisional = accent;
@@ -77,7 +98,7 @@ export class ScanDetector {
     }
     if (key.length !== 1) {
       // Shift is sent by some scanners for upper-case letters: ignore it, keep the burst.
-      if (key !== "Shift") this.buffer = "";
+      if (key !== "Shift") this.startBurst(Infinity);
       else this.provisional = provisional;
       return { inBurst: false, burstStart: false };
     }
@@ -86,7 +107,9 @@ export class ScanDetector {
       // The composition carries the accent: the dead key is in this character already.
       this.buffer = this.buffer.slice(0, -provisional.length);
     }
-    this.buffer = burstStart ? key : this.buffer + key;
+    if (burstStart) this.startBurst(at);
+    this.keys += 1;
+    this.buffer += key;
     return { inBurst: this.buffer.length >= 4, burstStart };
   }
 }
