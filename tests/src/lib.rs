@@ -623,6 +623,14 @@ impl Desk {
         }
     }
 
+    /// Logs the test clerk in through the form and waits for the main screen.
+    pub async fn log_in(&self) -> anyhow::Result<()> {
+        self.type_into("#username", CLERK_USERNAME).await?;
+        self.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
+        self.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+        Ok(())
+    }
+
     pub async fn type_into(&self, css: &str, text: impl Into<TypingData>) -> anyhow::Result<()> {
         let element = self.driver.query(By::Css(css)).first().await?;
         element.send_keys(text).await?;

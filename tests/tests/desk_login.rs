@@ -29,9 +29,7 @@ async fn right_password_opens_the_main_screen_and_keys_navigate() -> anyhow::Res
     let (_central, url) = env.start_central()?;
     let desk = Desk::start(&env.desk_config(&url)?).await?;
 
-    desk.type_into("#username", CLERK_USERNAME).await?;
-    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
-    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    desk.log_in().await?;
     desk.wait_text("#office-name", |t| t.contains("Bürgerbüro Dienstleistungszentrum")).await?;
     desk.wait_text("#connection-state", |t| t.contains("Online")).await?;
     desk.wait_text("#last-contact", |t| t.len() == 8 && t.contains(':')).await?;

@@ -3,7 +3,7 @@
 
 use schalter_desk_core::{DeskConfig, PhotoRetrieval};
 use schalter_photo::Algorithm;
-use schalter_system_tests::{assert_accessible, asset, Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{assert_accessible, asset, Desk, Environment};
 use thirtyfour::prelude::*;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -15,9 +15,7 @@ async fn scanned_code_shows_the_verified_photo_and_accepting_deletes_it_in_the_c
     let code = env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await?;
 
     let desk = Desk::start(&config).await?;
-    desk.type_into("#username", CLERK_USERNAME).await?;
-    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
-    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    desk.log_in().await?;
 
     // Somewhere else first, so the scan has to find its way to the photo screen.
     desk.driver.action_chain().send_keys(Key::F4).perform().await?;
@@ -79,9 +77,7 @@ async fn camera_reads_the_code_and_the_photo_appears() -> anyhow::Result<()> {
     let config = env.desk_config_with(&central_url, &format!("{photo_cloud}{camera}"))?;
 
     let desk = Desk::start(&config).await?;
-    desk.type_into("#username", CLERK_USERNAME).await?;
-    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
-    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    desk.log_in().await?;
 
     desk.driver.action_chain().send_keys(Key::F6).perform().await?;
     desk.wait_text("#camera-status", |t| t.contains("Den Code vor die Kamera halten")).await?;
@@ -124,9 +120,7 @@ async fn regression_a_scan_into_the_focused_code_field_is_read_whole() -> anyhow
     let config = env.desk_config_with(&central_url, &Environment::photo_cloud_toml("psb:05111000_00", &cloud_url))?;
     let code = env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await?;
     let desk = Desk::start(&config).await?;
-    desk.type_into("#username", CLERK_USERNAME).await?;
-    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
-    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    desk.log_in().await?;
     // After login the code field has the focus: the scanner types into it, the window re-renders
     // the field on every key, and the scan must still arrive in one piece.
     let focused = desk.driver.active_element().await?;

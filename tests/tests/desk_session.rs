@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use schalter_system_tests::{CentralOptions, Desk, Environment, CLERK_NAME, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{CentralOptions, Desk, Environment, CLERK_NAME};
 use thirtyfour::prelude::*;
 
 const IDLE_SECONDS: u64 = 12;
@@ -15,9 +15,7 @@ async fn regression_a_working_clerk_stays_logged_in_past_the_idle_time_and_an_id
     let central =
         env.start_central_with(CentralOptions { session_idle_seconds: Some(IDLE_SECONDS), ..Default::default() })?;
     let desk = Desk::start(&env.desk_config(central.url())?).await?;
-    desk.type_into("#username", CLERK_USERNAME).await?;
-    desk.type_into("#password", CLERK_PASSWORD.to_owned() + Key::Enter).await?;
-    desk.wait_text("#clerk-name", |t| t == CLERK_NAME).await?;
+    desk.log_in().await?;
 
     // Two idle periods of work: a key every two seconds, switching between screens.
     let working = Instant::now();
