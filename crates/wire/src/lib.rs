@@ -15,7 +15,18 @@ pub mod paths {
     pub const LOGOUT: &str = "/v1/auth/logout";
     pub const SESSION: &str = "/v1/auth/session";
     pub const PHOTO_AUDIT: &str = "/v1/audit/photo-events";
+    pub const SYNC_PUSH: &str = "/v1/sync/push";
+    pub const SYNC_PULL: &str = "/v1/sync/pull";
+    /// `HEAD` (state) and `PATCH` (next bytes) of a content-addressed blob; the server's route (axum syntax) of [`blob`].
+    pub const BLOB_ROUTE: &str = "/v1/blobs/{sha256}";
+
+    /// `sha256`: 64 lower-case hex digits of the blob's SHA-256.
+    pub fn blob(sha256: &str) -> String {
+        format!("/v1/blobs/{sha256}")
+    }
 }
+
+pub mod sync;
 
 /// What happened to a citizen's photo at a desk, for the audit trail: ids only, never
 /// image bytes, keys or names.
@@ -223,5 +234,11 @@ mod tests {
         let id = uuid::Uuid::nil();
         assert_eq!(paths::photo(id), paths::PHOTO_ROUTE.replace("{photo_id}", &id.to_string()));
         assert_eq!(paths::retention(id), paths::RETENTION_ROUTE.replace("{photo_id}", &id.to_string()));
+    }
+
+    #[test]
+    fn blob_route_and_concrete_path_agree() {
+        let hash = "ab".repeat(32);
+        assert_eq!(crate::paths::blob(&hash), crate::paths::BLOB_ROUTE.replace("{sha256}", &hash));
     }
 }
