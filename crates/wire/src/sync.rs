@@ -27,6 +27,26 @@ pub const UPLOAD_LENGTH_HEADER: &str = "upload-length";
 pub mod kinds {
     /// Payload: [`crate::PhotoAuditEvent`]; the time is the mutation's `occurred_at`.
     pub const PHOTO_AUDIT: &str = "photo_audit.record";
+    /// Payload: [`super::AcceptedPhoto`]. After "accept" the cloud deletes its copy, so the desk's
+    /// copy (uploaded as a blob before this mutation) is the only one until the central holds it.
+    pub const PHOTO_ACCEPT: &str = "photo.accept";
+}
+
+/// A photo the clerk accepted at the desk: the decrypted image is the blob `photo_sha256`
+/// (uploaded before this mutation), the application that uses it refers to `photo_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AcceptedPhoto {
+    /// The id from the photo code.
+    pub photo_id: Uuid,
+    /// The visit at the desk the photo belongs to (client-made UUIDv7).
+    pub visit_id: Uuid,
+    /// SHA-256 (64 lower-case hex digits) of the image bytes, as uploaded to `/v1/blobs/{sha256}`.
+    pub photo_sha256: String,
+    /// `image/jpeg` or `image/jp2`.
+    #[schema(example = "image/jpeg")]
+    pub media_type: String,
+    /// Accepted although a check failed (the clerk's audited veto).
+    pub override_failed_checks: bool,
 }
 
 /// `POST /v1/sync/push`: the next mutations of one device, in sequence order without gaps.
