@@ -4,6 +4,7 @@
 mod bench;
 mod demo;
 mod fuzz;
+mod postgres;
 mod setup;
 mod test;
 
@@ -17,6 +18,7 @@ const USAGE: &str = "cargo xtask <command>
   demo   Entwicklungs-PKI, zentrale API mit Demodaten und das Arbeitsplatz-Fenster starten
          --smoke: dasselbe, dann per WebDriver anmelden, Foto-Code scannen, Bildschirmfoto, Ende
   test   Formatierung, Clippy, alle Rust-Tests, UI-Tests, WebDriver-Tests (eigenes Xvfb je Fenster), Demo-Smoke
+  postgres  PostgreSQL für die Tests starten (eigene Instanz unter target/postgres), URL ausgeben, bis Strg-C
   pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
   bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf
   fuzz   [Sekunden]: die Fuzz-Ziele des Foto-Codes und der Bildprüfung laufen lassen (Standard 60 s je Ziel)";
@@ -37,6 +39,7 @@ fn run() -> anyhow::Result<()> {
             Some(other) => bail!("cargo xtask demo [--smoke]: unbekannt {other:?}"),
         },
         Some("test") => test::run(),
+        Some("postgres") => postgres::serve_until_interrupted(),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz::run(args.get(1).map(String::as_str)),
         Some("pki") => {

@@ -42,7 +42,7 @@ pub fn bench_packages() -> anyhow::Result<()> {
     install_missing(BENCH_PACKAGES)
 }
 
-fn install_missing(packages: &[&str]) -> anyhow::Result<()> {
+pub(crate) fn install_missing(packages: &[&str]) -> anyhow::Result<()> {
     let missing: Vec<&str> = packages.iter().copied().filter(|p| !installed(p)).collect();
     if missing.is_empty() {
         return Ok(());
@@ -69,7 +69,7 @@ fn installed(package: &str) -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).contains("install ok installed"))
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 
-use crate::{cargo, demo, project_root, run_command, setup};
+use crate::{cargo, demo, postgres, project_root, run_command, setup};
 
 pub fn run() -> anyhow::Result<()> {
     let root = project_root();
@@ -33,14 +33,19 @@ pub fn run() -> anyhow::Result<()> {
     // from outside; none is passed on, so no test can draw on the developer's screen.
     step("Rust-Tests und WebDriver-Tests (ein eigenes Xvfb je Arbeitsplatz-Fenster)");
     std::fs::create_dir_all(root.join("target/e2e-screenshots"))?;
+    // The central API's tests run on SQLite and, with these variables, on PostgreSQL too.
+    let postgres = postgres::ensure_running()?;
     let (passed, failed) = run_counting_tests(
         cargo()
             .current_dir(&root)
             .args(["test", "--workspace", "--locked"])
+            .env(postgres::URL_VARIABLE, &postgres.url)
+            .env(postgres::REQUIRE_VARIABLE, "1")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("XAUTHORITY"),
     )?;
+    drop(postgres);
 
     // The demo builds exactly what it starts (demo::DEMO_BINARIES): throw those packages' own
     // artifacts away (their dependencies stay built), then the demo must build and run them.
