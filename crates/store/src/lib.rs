@@ -7,6 +7,7 @@ mod key;
 mod keyring;
 mod outbox;
 mod store;
+mod sync_state;
 mod time_ms;
 
 pub use blobs::{BlobHash, PurgeReport, MAX_BLOB_BYTES};

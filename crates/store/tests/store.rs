@@ -537,3 +537,21 @@ async fn nothing_personal_is_readable_on_disk() {
     plain_bytes.extend(std::fs::read(plain_dir.path().join("plain.db-wal")).unwrap());
     assert_eq!(found_in(&plain_bytes, &needles).len(), needles.len(), "every needle is found in plain SQLite");
 }
+
+#[tokio::test]
+async fn the_pull_cursor_and_last_sync_survive_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, keyring, _) = new_store(dir.path()).await;
+    assert_eq!(store.pull_cursor().await.unwrap(), 0);
+    assert_eq!(store.last_synced_at().await.unwrap(), None);
+    store.set_pull_cursor(41).await.unwrap();
+    store.set_pull_cursor(42).await.unwrap();
+    store.set_last_synced_at(datetime!(2026-12-01 10:00 UTC)).await.unwrap();
+    assert!(matches!(store.set_pull_cursor(-1).await, Err(StoreError::InvalidInput(_))));
+    store.close().await;
+
+    let (_, data_key) = keyring.unlock("erika.mustermann", PASSWORD, OffsetDateTime::now_utc(), VALID).unwrap();
+    let store = DeskStore::open(dir.path(), &data_key).await.unwrap();
+    assert_eq!(store.pull_cursor().await.unwrap(), 42);
+    assert_eq!(store.last_synced_at().await.unwrap(), Some(datetime!(2026-12-01 10:00 UTC)));
+}
