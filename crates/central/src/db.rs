@@ -1,9 +1,17 @@
-//! All SQL of the central API. Queries are written in the subset SQLite and PostgreSQL
-//! share, so the PostgreSQL backend can reuse them.
+//! All SQL of the central API, on SQLite or PostgreSQL (sqlx `Any`, chosen by the URL). Queries
+//! are written in the subset both share (see `schalter_server_kit::database` for the rules:
+//! `$n` placeholders, binds of `i64`/`bool`/text/bytes only, flags read through `CASE`).
+
+pub mod blobs;
+pub mod feed;
+pub mod sync;
 
 use schalter_domain::{DisplayName, OfficeId, Role, Username};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AnyPool, Row};
 use uuid::Uuid;
+
+pub use schalter_server_kit::database::Backend;
 
 use crate::CentralError;
 
@@ -11,7 +19,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
 }
 
 #[derive(Debug, Clone)]
@@ -57,13 +66,23 @@ pub struct NewClerk {
 }
 
 const CLERK_COLUMNS: &str = "c.id, c.username, c.display_name, c.role, c.office_id, o.name AS office_name, \
-     c.password_hash, c.active";
+     c.password_hash, CASE WHEN c.active THEN 1 ELSE 0 END AS active";
 
 impl Db {
-    /// Opens (and creates, if missing) the database at `url`, e.g.
-    /// `sqlite:///var/lib/schalter/central.db` or `sqlite::memory:`.
+    /// Opens the database at `url`: `sqlite:///var/lib/schalter/central.db` (created if
+    /// missing), `sqlite::memory:`, or `postgres://user@host/db` (the database must exist).
     pub async fn connect(url: &str) -> Result<Self, CentralError> {
-        Ok(Self { pool: schalter_server_kit::sqlite::connect(url, |options| options).await? })
+        let (pool, backend) = schalter_server_kit::database::connect(url).await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes the pool's connections (tests drop their PostgreSQL database afterwards).
+    pub async fn close(&self) {
+        self.pool.close().await;
     }
 
     pub async fn migrate(&self) -> Result<(), CentralError> {
@@ -126,12 +145,20 @@ impl Db {
             .bind(crate::auth::user_throttle_key(clerk.username.as_str()))
             .execute(&mut *tx)
             .await?;
+        let id = parse_uuid(row.try_get("id")?)?;
+        // In the same transaction, so the feed holds exactly the changes that happened.
+        record_clerk_change(&mut tx, id, now).await?;
         tx.commit().await?;
-        parse_uuid(row.try_get("id")?)
+        Ok(id)
     }
 
     /// Deactivates the clerk and ends all of its sessions. Returns its id, `None` if unknown.
     pub async fn deactivate_clerk(&self, username: &Username) -> Result<Option<Uuid>, CentralError> {
+        self.deactivate_clerk_at(username, time::OffsetDateTime::now_utc().unix_timestamp()).await
+    }
+
+    /// [`Self::deactivate_clerk`] at `now` (the time of its change-feed entry).
+    pub async fn deactivate_clerk_at(&self, username: &Username, now: i64) -> Result<Option<Uuid>, CentralError> {
         let mut tx = self.pool.begin().await?;
         let row = sqlx::query("UPDATE clerks SET active = FALSE WHERE username = $1 RETURNING id")
             .bind(username.as_str())
@@ -140,8 +167,10 @@ impl Db {
         let Some(row) = row else { return Ok(None) };
         let id: String = row.try_get("id")?;
         sqlx::query("DELETE FROM sessions WHERE clerk_id = $1").bind(&id).execute(&mut *tx).await?;
+        let id = parse_uuid(id)?;
+        record_clerk_change(&mut tx, id, now).await?;
         tx.commit().await?;
-        parse_uuid(id).map(Some)
+        Ok(Some(id))
     }
 
     /// Counts one more login attempt under `key` and returns the attempt's number, in one
@@ -200,9 +229,8 @@ impl Db {
     }
 
     pub async fn find_clerk_by_id(&self, id: Uuid) -> Result<Option<ClerkRecord>, CentralError> {
-        let sql = format!("SELECT {CLERK_COLUMNS} FROM clerks c JOIN offices o ON o.id = c.office_id WHERE c.id = $1");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await?;
-        row.map(|row| clerk_from_row(&row)).transpose()
+        let mut connection = self.pool.acquire().await?;
+        find_clerk_by_id_in(&mut connection, id).await
     }
 
     pub async fn insert_session(&self, token_hash: &str, session: &SessionRecord) -> Result<(), CentralError> {
@@ -300,18 +328,15 @@ impl Db {
         action: &str,
         subject: Option<&str>,
     ) -> Result<(), CentralError> {
-        sqlx::query(
-            "INSERT INTO audit_events (id, at, clerk_id, desk, action, subject) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(at)
-        .bind(clerk_id.map(|id| id.to_string()))
-        .bind(desk)
-        .bind(action)
-        .bind(subject)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut connection = self.pool.acquire().await?;
+        let entry = AuditEntry { at, occurred_at: None, clerk_id, desk, action, subject };
+        insert_audit(&mut connection, &entry).await
+    }
+
+    /// How many rows `table` has (tests and operators; `table` is never user input).
+    pub async fn count_rows(&self, table: &str) -> Result<i64, CentralError> {
+        let row = sqlx::query(&format!("SELECT COUNT(*) AS n FROM {table}")).fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
     }
 
     /// The audit trail with the desk and subject of each row, oldest first.
@@ -350,7 +375,62 @@ fn parse_uuid(raw: String) -> Result<Uuid, CentralError> {
     Uuid::parse_str(&raw).map_err(|_| CentralError::Internal("malformed uuid in database".into()))
 }
 
-fn clerk_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ClerkRecord, CentralError> {
+/// One audit row. `at` is the server's clock; `occurred_at` the desk's, for what a desk did
+/// offline and reported later through the sync outbox.
+pub struct AuditEntry<'a> {
+    pub at: i64,
+    pub occurred_at: Option<i64>,
+    pub clerk_id: Option<Uuid>,
+    pub desk: Option<&'a str>,
+    pub action: &'a str,
+    pub subject: Option<&'a str>,
+}
+
+/// Writes an audit row on `connection` (a pool connection or an open transaction).
+pub async fn insert_audit(connection: &mut AnyConnection, entry: &AuditEntry<'_>) -> Result<(), CentralError> {
+    sqlx::query(
+        "INSERT INTO audit_events (id, at, occurred_at, clerk_id, desk, action, subject) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(entry.at)
+    .bind(entry.occurred_at)
+    .bind(entry.clerk_id.map(|id| id.to_string()))
+    .bind(entry.desk)
+    .bind(entry.action)
+    .bind(entry.subject)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+async fn find_clerk_by_id_in(connection: &mut AnyConnection, id: Uuid) -> Result<Option<ClerkRecord>, CentralError> {
+    let sql = format!("SELECT {CLERK_COLUMNS} FROM clerks c JOIN offices o ON o.id = c.office_id WHERE c.id = $1");
+    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&mut *connection).await?;
+    row.map(|row| clerk_from_row(&row)).transpose()
+}
+
+/// Puts the clerk's new state (never its password hash) into the change feed.
+async fn record_clerk_change(connection: &mut AnyConnection, id: Uuid, now: i64) -> Result<(), CentralError> {
+    let clerk = find_clerk_by_id_in(connection, id)
+        .await?
+        .ok_or_else(|| CentralError::Internal("changed clerk vanished".into()))?;
+    let change = schalter_wire::sync::ClerkChange {
+        active: clerk.active,
+        clerk: schalter_wire::Clerk {
+            id: clerk.id,
+            username: clerk.username,
+            display_name: clerk.display_name,
+            role: clerk.role,
+            office: schalter_wire::Office { id: clerk.office.id, name: clerk.office.name },
+        },
+    };
+    let data = serde_json::to_value(&change).map_err(|e| CentralError::Internal(format!("clerk change: {e}")))?;
+    feed::append(connection, schalter_wire::sync::entities::CLERK, &id.to_string(), Some(&data), now).await?;
+    Ok(())
+}
+
+fn clerk_from_row(row: &AnyRow) -> Result<ClerkRecord, CentralError> {
     let role: String = row.try_get("role")?;
     Ok(ClerkRecord {
         id: parse_uuid(row.try_get("id")?)?,
@@ -359,6 +439,6 @@ fn clerk_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<ClerkRecord, CentralE
         role: Role::parse(&role).map_err(|_| CentralError::Internal("unknown role in database".into()))?,
         office: OfficeRecord { id: row.try_get("office_id")?, name: row.try_get("office_name")? },
         password_hash: row.try_get("password_hash")?,
-        active: row.try_get("active")?,
+        active: row.try_get::<i64, _>("active")? != 0,
     })
 }

@@ -30,12 +30,37 @@ pub enum CentralError {
     /// would quote the offending value, which may be a password.
     #[error("Die Anfrage ist ungültig: erwartet wird ein JSON-Dokument in der beschriebenen Form.")]
     InvalidRequest,
+    /// A well-formed request that breaks a rule of the sync protocol (a client bug, not a
+    /// business rejection): the text says which.
+    #[error("{0}")]
+    InvalidSyncRequest(&'static str),
     #[error("Die Anfrage ist zu groß (höchstens {max_bytes} Bytes).")]
-    BodyTooLarge { max_bytes: usize },
-    #[error("Erwartet wird der Inhaltstyp application/json.")]
-    UnsupportedMediaType,
+    BodyTooLarge { max_bytes: u64 },
+    #[error("Erwartet wird der Inhaltstyp {expected}.")]
+    UnsupportedMediaType { expected: &'static str },
     #[error("Die Dienststelle {0} ist unbekannt.")]
     UnknownOffice(String),
+    /// A push does not continue where the device left off; the desk resends from `expected_seq`.
+    #[error(
+        "Die Änderungen dieses Arbeitsplatzes sind nicht lückenlos angekommen. Erwartet wird Nummer {expected_seq}."
+    )]
+    SequenceGap { expected_seq: i64 },
+    #[error("Diese Geräte-Kennung gehört zu einem anderen Arbeitsplatz-Zertifikat.")]
+    DeviceMismatch,
+    /// Rejection of one mutation: the central does not know what it means.
+    #[error("Diese Art von Änderung kennt die Zentrale nicht.")]
+    UnknownMutationKind,
+    /// Rejection of one mutation: its content is not what its kind describes.
+    #[error("Der Inhalt der Änderung ist ungültig.")]
+    InvalidPayload,
+    /// A mutation refers to a blob not (completely) uploaded yet; nothing of the push was applied.
+    #[error("Das Foto zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
+    BlobMissing,
+    #[error("Der Upload passt nicht zum Stand der Zentrale; sie hat {offset} Bytes.")]
+    OffsetMismatch { offset: u64 },
+    /// The uploaded bytes do not have the SHA-256 they were uploaded under; they are discarded.
+    #[error("Die übertragenen Daten passen nicht zu ihrer Prüfsumme und wurden verworfen.")]
+    BlobHashMismatch,
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -55,10 +80,17 @@ impl CentralError {
             CentralError::SessionExpired => "session_expired",
             CentralError::Forbidden => "forbidden",
             CentralError::Invalid(inner) => inner.code(),
-            CentralError::InvalidRequest => "invalid_request",
+            CentralError::InvalidRequest | CentralError::InvalidSyncRequest(_) => "invalid_request",
             CentralError::BodyTooLarge { .. } => "body_too_large",
-            CentralError::UnsupportedMediaType => "unsupported_media_type",
+            CentralError::UnsupportedMediaType { .. } => "unsupported_media_type",
             CentralError::UnknownOffice(_) => "unknown_office",
+            CentralError::SequenceGap { .. } => "sequence_gap",
+            CentralError::DeviceMismatch => "device_mismatch",
+            CentralError::UnknownMutationKind => "unknown_mutation_kind",
+            CentralError::InvalidPayload => "invalid_payload",
+            CentralError::BlobMissing => "blob_missing",
+            CentralError::OffsetMismatch { .. } => "offset_mismatch",
+            CentralError::BlobHashMismatch => "blob_hash_mismatch",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -71,11 +103,18 @@ impl CentralError {
             CentralError::AccountLocked | CentralError::TooManyAttempts | CentralError::ServerBusy => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            CentralError::Forbidden => StatusCode::FORBIDDEN,
-            CentralError::Invalid(_) | CentralError::UnknownOffice(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            CentralError::InvalidRequest => StatusCode::BAD_REQUEST,
+            CentralError::Forbidden | CentralError::DeviceMismatch => StatusCode::FORBIDDEN,
+            CentralError::Invalid(_)
+            | CentralError::UnknownOffice(_)
+            | CentralError::UnknownMutationKind
+            | CentralError::InvalidPayload
+            | CentralError::BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            CentralError::InvalidRequest | CentralError::InvalidSyncRequest(_) => StatusCode::BAD_REQUEST,
+            CentralError::SequenceGap { .. } | CentralError::BlobMissing | CentralError::OffsetMismatch { .. } => {
+                StatusCode::CONFLICT
+            }
             CentralError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            CentralError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -90,11 +129,25 @@ impl IntoResponse for CentralError {
             // sqlx errors carry SQL and constraint names, never bound values.
             tracing::error!(error = ?self, "request failed");
         }
-        let busy = matches!(self, CentralError::ServerBusy);
-        let body = schalter_wire::ApiError { code: self.code().to_owned(), message: self.to_string() };
-        let mut response = (status, Json(body)).into_response();
-        if busy {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS));
+        let code = self.code().to_owned();
+        let message = self.to_string();
+        let mut response = match &self {
+            // The one error body with more than code and message: the desk resends from here.
+            CentralError::SequenceGap { expected_seq } => {
+                (status, Json(schalter_wire::sync::SequenceGap { code, message, expected_seq: *expected_seq }))
+                    .into_response()
+            }
+            _ => (status, Json(schalter_wire::ApiError { code, message })).into_response(),
+        };
+        match &self {
+            CentralError::ServerBusy => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS));
+            }
+            // tus: a wrong offset is answered with the right one, so the client resumes there.
+            CentralError::OffsetMismatch { offset } => {
+                response.headers_mut().insert(schalter_wire::sync::UPLOAD_OFFSET_HEADER, HeaderValue::from(*offset));
+            }
+            _ => {}
         }
         response
     }

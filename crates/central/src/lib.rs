@@ -1,12 +1,15 @@
 //! The central API: system of record for clerks and sessions (applications, appointments,
 //! boxes and SMS follow). `app()` builds the router; binaries and tests wrap it.
 
+pub mod audit;
 pub mod auth;
+pub mod blobs;
 pub mod db;
 pub mod error;
 pub mod openapi;
 mod routes;
 pub mod seed;
+pub mod sync;
 
 use std::sync::Arc;
 

@@ -1,20 +1,29 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{__path_health, __path_login, __path_logout, __path_openapi, __path_photo_event, __path_session};
+use crate::routes::{
+    __path_head, __path_health, __path_login, __path_logout, __path_openapi, __path_patch, __path_photo_event,
+    __path_pull, __path_push, __path_session, PushConflict,
+};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Schalter central API", description = "System of record of the Schalter citizen-office workstations. \
         Every call goes over TLS with a desk (or box) client certificate; clerk calls also carry a bearer session token."),
-    paths(health, openapi, login, logout, session, photo_event),
+    paths(health, openapi, login, logout, session, photo_event, push, pull, head, patch),
     components(schemas(
         schalter_wire::ApiError, schalter_wire::Health, schalter_wire::LoginRequest, schalter_wire::Session,
         schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office,
-        schalter_wire::PhotoAuditEvent, schalter_wire::PhotoAuditAction
+        schalter_wire::PhotoAuditEvent, schalter_wire::PhotoAuditAction,
+        schalter_wire::sync::PushRequest, schalter_wire::sync::PushMutation, schalter_wire::sync::PushResponse,
+        schalter_wire::sync::MutationResult, schalter_wire::sync::MutationStatus, schalter_wire::sync::SequenceGap,
+        PushConflict, schalter_wire::sync::PullResponse, schalter_wire::sync::Change, schalter_wire::sync::ChangeOp,
+        schalter_wire::sync::ClerkChange, schalter_wire::sync::AcceptedPhoto
     )),
     modifiers(&BearerAuth),
-    tags((name = "system"), (name = "auth", description = "Clerk login sessions"), (name = "audit", description = "Audit trail")),
+    tags((name = "system"), (name = "auth", description = "Clerk login sessions"), (name = "audit", description = "Audit trail"),
+        (name = "sync", description = "Desk outbox (push, exactly once per device and sequence) and change feed (pull)"),
+        (name = "blobs", description = "Content-addressed blobs, uploaded resumably before the mutation that refers to them")),
 )]
 struct ApiDoc;
 

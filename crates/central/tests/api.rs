@@ -2,6 +2,9 @@
 //! concurrency matters). Requests "from a desk" carry the client-certificate extension the TLS
 //! acceptor would set.
 
+#[macro_use]
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,11 +14,13 @@ use axum::Router;
 use http_body_util::BodyExt;
 use schalter_central::auth::PasswordHasher;
 use schalter_central::db::NewClerk;
-use schalter_central::{app, seed, AppState, Clock, Db};
+use schalter_central::{app, seed, AppState, Clock};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
 use schalter_server_kit::{ClientCertificate, ConnectedClient};
 use serde_json::{json, Value};
 use tower::ServiceExt;
+
+use common::{Backend, TestDatabase};
 
 const PASSWORD: &str = "korrekt-pferd-batterie";
 const LOCKED_MESSAGE: &str = "Das Konto ist nach mehreren Fehlversuchen für einige Minuten gesperrt. \
@@ -47,22 +52,24 @@ struct TestApp {
     state: AppState,
     /// Erika's current password hash, for upserts that change something else.
     password_hash: String,
+    /// Dropped with the last clone: then a PostgreSQL test database goes too.
+    _database: Arc<TestDatabase>,
 }
 
-async fn spawn_app() -> TestApp {
-    spawn_app_with("sqlite::memory:", PasswordHasher::with_limits(cheap_params(), 4, Duration::from_secs(30))).await
+async fn spawn_app(backend: Backend) -> TestApp {
+    let database = TestDatabase::new(backend).await;
+    spawn_app_with(database, PasswordHasher::with_limits(cheap_params(), 4, Duration::from_secs(30))).await
 }
 
-async fn spawn_app_with(url: &str, hasher: PasswordHasher) -> TestApp {
-    let db = Db::connect(url).await.unwrap();
-    db.migrate().await.unwrap();
+async fn spawn_app_with(database: TestDatabase, hasher: PasswordHasher) -> TestApp {
+    let db = database.connect().await;
     seed::seed_duesseldorf_offices(&db).await.unwrap();
     let mut state = AppState::new(db);
     state.clock = Clock::manual(1_800_000_000);
     state.password_hasher = Arc::new(hasher);
     let hash = state.password_hasher.hash(&Password::parse_new(PASSWORD).unwrap()).await.unwrap();
     state.db.upsert_clerk(&clerk(hash.clone(), Role::Clerk, "Erika Mustermann"), state.clock.now()).await.unwrap();
-    TestApp { router: app(state.clone()), state, password_hash: hash }
+    TestApp { router: app(state.clone()), state, password_hash: hash, _database: Arc::new(database) }
 }
 
 impl TestApp {
@@ -117,17 +124,15 @@ fn code(body: &Value) -> &str {
     body["code"].as_str().unwrap_or_default()
 }
 
-#[tokio::test]
-async fn health_answers_ok() {
-    let app = spawn_app().await;
+async fn health_answers_ok(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, body) = app.call(Request::get("/health").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
 }
 
-#[tokio::test]
-async fn login_returns_a_session_with_clerk_and_office() {
-    let app = spawn_app().await;
+async fn login_returns_a_session_with_clerk_and_office(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, body) = app.login("Erika", PASSWORD).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["clerk"]["display_name"], "Erika Mustermann");
@@ -143,9 +148,8 @@ async fn login_returns_a_session_with_clerk_and_office() {
     assert!(info.get("token").is_none(), "session info must not repeat the secret");
 }
 
-#[tokio::test]
-async fn wrong_password_and_unknown_user_get_the_same_answer() {
-    let app = spawn_app().await;
+async fn wrong_password_and_unknown_user_get_the_same_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (wrong_status, wrong) = app.login("erika", "falsches-passwort").await;
     let (unknown_status, unknown) = app.login("niemand", "falsches-passwort").await;
     let (malformed_status, malformed) = app.login("x y", "falsches-passwort").await;
@@ -157,9 +161,8 @@ async fn wrong_password_and_unknown_user_get_the_same_answer() {
     assert_eq!(wrong["message"], "Benutzername oder Passwort ist falsch.");
 }
 
-#[tokio::test]
-async fn malformed_json_is_an_invalid_request() {
-    let app = spawn_app().await;
+async fn malformed_json_is_an_invalid_request(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, body) = app
         .call(
             Request::post("/v1/auth/login")
@@ -172,9 +175,8 @@ async fn malformed_json_is_an_invalid_request() {
     assert_eq!(body["code"], "invalid_request");
 }
 
-#[tokio::test]
-async fn five_failures_lock_the_account_until_the_lock_lapses() {
-    let app = spawn_app().await;
+async fn five_failures_lock_the_account_until_the_lock_lapses(backend: Backend) {
+    let app = spawn_app(backend).await;
     for _ in 0..4 {
         assert_eq!(app.login("erika", "falsch-falsch").await.0, StatusCode::UNAUTHORIZED);
     }
@@ -187,9 +189,8 @@ async fn five_failures_lock_the_account_until_the_lock_lapses() {
     assert_eq!(app.login("erika", PASSWORD).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn idle_session_expires_and_use_keeps_it_alive() {
-    let app = spawn_app().await;
+async fn idle_session_expires_and_use_keeps_it_alive(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (_, body) = app.login("erika", PASSWORD).await;
     let token = body["token"].as_str().unwrap().to_owned();
 
@@ -203,9 +204,8 @@ async fn idle_session_expires_and_use_keeps_it_alive() {
     assert_eq!(body["code"], "session_expired");
 }
 
-#[tokio::test]
-async fn logout_ends_the_session() {
-    let app = spawn_app().await;
+async fn logout_ends_the_session(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (_, body) = app.login("erika", PASSWORD).await;
     let token = body["token"].as_str().unwrap().to_owned();
     assert_eq!(app.with_token("POST", "/v1/auth/logout", &token).await.0, StatusCode::NO_CONTENT);
@@ -214,18 +214,16 @@ async fn logout_ends_the_session() {
     assert_eq!(body["code"], "unauthenticated");
 }
 
-#[tokio::test]
-async fn missing_or_foreign_token_is_unauthenticated() {
-    let app = spawn_app().await;
+async fn missing_or_foreign_token_is_unauthenticated(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, _) = app.call(Request::get("/v1/auth/session").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = app.with_token("GET", "/v1/auth/session", "erfunden").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn audit_trail_records_ids_only() {
-    let app = spawn_app().await;
+async fn audit_trail_records_ids_only(backend: Backend) {
+    let app = spawn_app(backend).await;
     app.login("erika", "falsch-falsch").await;
     app.login("erika", PASSWORD).await;
     let trail = app.state.db.audit_trail().await.unwrap();
@@ -237,9 +235,8 @@ async fn audit_trail_records_ids_only() {
     }
 }
 
-#[tokio::test]
-async fn served_openapi_matches_the_checked_in_document() {
-    let app = spawn_app().await;
+async fn served_openapi_matches_the_checked_in_document(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (status, served) = app.call(Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
     let generated = schalter_central::openapi::document_json();
@@ -255,9 +252,8 @@ async fn served_openapi_matches_the_checked_in_document() {
     );
 }
 
-#[tokio::test]
-async fn photo_events_are_audited_with_the_sessions_clerk() {
-    let app = spawn_app().await;
+async fn photo_events_are_audited_with_the_sessions_clerk(backend: Backend) {
+    let app = spawn_app(backend).await;
     let (_, body) = app.login("erika", PASSWORD).await;
     let token = body["token"].as_str().unwrap().to_owned();
     let event = json!({ "action": "fetched", "photo_id": "0f8fad5b-d9cb-469f-a165-70867728950e", "error_code": null });
@@ -277,12 +273,10 @@ async fn photo_events_are_audited_with_the_sessions_clerk() {
     assert_eq!(app.call(anonymous).await.0, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn regression_parallel_wrong_passwords_cannot_bypass_the_lockout() {
-    // A file with the real pool (8 connections), so the attempts truly race in the database.
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("central.db").display());
-    let app = spawn_app_with(&url, PasswordHasher::with_limits(cheap_params(), 4, Duration::from_secs(30))).await;
+async fn regression_parallel_wrong_passwords_cannot_bypass_the_lockout(backend: Backend) {
+    // A file with the real pool (8 connections), or PostgreSQL, so the attempts truly race in the database.
+    let database = TestDatabase::shared(backend).await;
+    let app = spawn_app_with(database, PasswordHasher::with_limits(cheap_params(), 4, Duration::from_secs(30))).await;
     const SENT: usize = 40;
     let before = app.state.password_hasher.verifications();
     let attempts: Vec<_> = (0..SENT)
@@ -323,11 +317,10 @@ async fn regression_parallel_wrong_passwords_cannot_bypass_the_lockout() {
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
-async fn regression_argon2_runs_are_bounded_and_a_full_central_answers_server_busy() {
+async fn regression_argon2_runs_are_bounded_and_a_full_central_answers_server_busy(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
     let app =
-        spawn_app_with("sqlite::memory:", PasswordHasher::with_limits(cheap_params(), 1, Duration::from_millis(100)))
-            .await;
+        spawn_app_with(database, PasswordHasher::with_limits(cheap_params(), 1, Duration::from_millis(100))).await;
     // Someone else's password check holds the only slot.
     let held = app.state.password_hasher.slot().await.unwrap();
     let started = Instant::now();
@@ -362,9 +355,8 @@ async fn regression_argon2_runs_are_bounded_and_a_full_central_answers_server_bu
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
-#[tokio::test]
-async fn regression_unknown_user_names_are_throttled_exactly_like_known_ones() {
-    let app = spawn_app().await;
+async fn regression_unknown_user_names_are_throttled_exactly_like_known_ones(backend: Backend) {
+    let app = spawn_app(backend).await;
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for _ in 0..6 {
@@ -383,9 +375,8 @@ async fn regression_unknown_user_names_are_throttled_exactly_like_known_ones() {
     assert_eq!(app.login("erika", PASSWORD).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn regression_a_desk_spraying_guesses_over_many_names_is_throttled_and_other_desks_are_not() {
-    let app = spawn_app().await;
+async fn regression_a_desk_spraying_guesses_over_many_names_is_throttled_and_other_desks_are_not(backend: Backend) {
+    let app = spawn_app(backend).await;
     let sprayer = desk("Arbeitsplatz 1");
     let neighbour = desk("Arbeitsplatz 2");
     // Successes are no failures: a busy desk with many logins is never throttled.
@@ -407,9 +398,8 @@ async fn regression_a_desk_spraying_guesses_over_many_names_is_throttled_and_oth
     assert_eq!(app.login_at(Some(&sprayer), "erika", PASSWORD).await.0, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn regression_a_token_presented_by_another_desk_is_refused() {
-    let app = spawn_app().await;
+async fn regression_a_token_presented_by_another_desk_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
     let own = desk("Arbeitsplatz 1");
     let other = desk("Arbeitsplatz 2");
     let (_, body) = app.login_at(Some(&own), "erika", PASSWORD).await;
@@ -427,9 +417,8 @@ async fn regression_a_token_presented_by_another_desk_is_refused() {
     assert!(trail.iter().any(|(_, action)| action == "session_refused_other_desk"));
 }
 
-#[tokio::test]
-async fn regression_changing_or_deactivating_a_clerk_ends_its_sessions() {
-    let app = spawn_app().await;
+async fn regression_changing_or_deactivating_a_clerk_ends_its_sessions(backend: Backend) {
+    let app = spawn_app(backend).await;
     let now = app.state.clock.now();
     let session = |token: String| {
         let app = app.clone();
@@ -470,9 +459,8 @@ async fn regression_changing_or_deactivating_a_clerk_ends_its_sessions() {
     assert_eq!(app.login("erika", new_password).await.0, StatusCode::UNAUTHORIZED);
 }
 
-#[tokio::test]
-async fn json_bodies_are_refused_with_code_and_message() {
-    let app = spawn_app().await;
+async fn json_bodies_are_refused_with_code_and_message(backend: Backend) {
+    let app = spawn_app(backend).await;
     let post = |content_type: &str, body: Vec<u8>| {
         Request::post("/v1/auth/login").header(header::CONTENT_TYPE, content_type).body(Body::from(body)).unwrap()
     };
@@ -498,9 +486,8 @@ async fn json_bodies_are_refused_with_code_and_message() {
 /// Walks the OpenAPI document: each operation must list what every handler of its kind can
 /// answer (a JSON body: 400, 413, 415; a bearer token: 401), and what the router really
 /// answers to a missing token or a bad body must be among the listed statuses.
-#[tokio::test]
-async fn regression_openapi_lists_every_status_the_handlers_answer() {
-    let app = spawn_app().await;
+async fn regression_openapi_lists_every_status_the_handlers_answer(backend: Backend) {
+    let app = spawn_app(backend).await;
     let token = app.login("erika", PASSWORD).await.1["token"].as_str().unwrap().to_owned();
     let document: Value = serde_json::from_str(&schalter_central::openapi::document_json()).unwrap();
     let mut checked = 0;
@@ -508,9 +495,12 @@ async fn regression_openapi_lists_every_status_the_handlers_answer() {
         for (method, operation) in item.as_object().unwrap() {
             let listed: Vec<&str> = operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
             let json_body = operation.pointer("/requestBody/content/application~1json").is_some();
+            let upload_body = operation.pointer("/requestBody/content/application~1offset+octet-stream").is_some();
+            // A concrete path: the blob routes take a SHA-256.
+            let uri = path.replace("{sha256}", &"ab".repeat(32));
             let secured = operation.get("security").is_some();
             let mut required = Vec::new();
-            if json_body {
+            if json_body || upload_body {
                 required.extend(["400", "413", "415"]);
             }
             if secured {
@@ -521,7 +511,7 @@ async fn regression_openapi_lists_every_status_the_handlers_answer() {
             }
 
             let request = |token: Option<&str>, content_type: Option<&str>, body: Vec<u8>| {
-                let mut builder = Request::builder().method(method.to_uppercase().as_str()).uri(path.as_str());
+                let mut builder = Request::builder().method(method.to_uppercase().as_str()).uri(uri.as_str());
                 if let Some(token) = token {
                     builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
                 }
@@ -538,6 +528,13 @@ async fn regression_openapi_lists_every_status_the_handlers_answer() {
                 answered.push(app.call(request(token, Some("application/json"), b"{".to_vec())).await.0);
                 answered.push(app.call(request(token, Some("application/json"), too_big)).await.0);
             }
+            if upload_body {
+                let token = Some(token.as_str());
+                let too_big = vec![0u8; schalter_wire::sync::MAX_BLOB_CHUNK_BYTES + 1];
+                answered.push(app.call(request(token, Some("application/json"), b"{}".to_vec())).await.0);
+                answered.push(app.call(request(token, Some("application/offset+octet-stream"), b"x".to_vec())).await.0);
+                answered.push(app.call(request(token, Some("application/offset+octet-stream"), too_big)).await.0);
+            }
             for status in answered {
                 assert!(
                     listed.contains(&status.as_str()),
@@ -547,5 +544,27 @@ async fn regression_openapi_lists_every_status_the_handlers_answer() {
             checked += 1;
         }
     }
-    assert!(checked >= 6, "only {checked} operations in the document");
+    assert!(checked >= 10, "only {checked} operations in the document");
 }
+
+on_both_backends!(
+    health_answers_ok,
+    login_returns_a_session_with_clerk_and_office,
+    wrong_password_and_unknown_user_get_the_same_answer,
+    malformed_json_is_an_invalid_request,
+    five_failures_lock_the_account_until_the_lock_lapses,
+    idle_session_expires_and_use_keeps_it_alive,
+    logout_ends_the_session,
+    missing_or_foreign_token_is_unauthenticated,
+    audit_trail_records_ids_only,
+    served_openapi_matches_the_checked_in_document,
+    photo_events_are_audited_with_the_sessions_clerk,
+    regression_parallel_wrong_passwords_cannot_bypass_the_lockout,
+    regression_argon2_runs_are_bounded_and_a_full_central_answers_server_busy,
+    regression_unknown_user_names_are_throttled_exactly_like_known_ones,
+    regression_a_desk_spraying_guesses_over_many_names_is_throttled_and_other_desks_are_not,
+    regression_a_token_presented_by_another_desk_is_refused,
+    regression_changing_or_deactivating_a_clerk_ends_its_sessions,
+    json_bodies_are_refused_with_code_and_message,
+    regression_openapi_lists_every_status_the_handlers_answer,
+);

@@ -1,22 +1,26 @@
 //! The audit trail names the desk by the certificate it connected with: a real server on a real
 //! socket with mutual TLS, the same acceptor `schalter-central serve` uses.
 
+#[macro_use]
+mod common;
+
 use std::sync::Arc;
 
 use axum_server::tls_rustls::RustlsConfig;
 use schalter_central::db::NewClerk;
-use schalter_central::{app, seed, AppState, Db};
+use schalter_central::{app, seed, AppState};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
 use schalter_pki::{CertificateAuthority, Validity};
 use schalter_server_kit::ClientCertificateAcceptor;
 use serde_json::{json, Value};
 
+use common::{Backend, TestDatabase};
+
 const PASSWORD: &str = "korrekt-pferd-batterie";
 
-#[tokio::test]
-async fn login_and_photo_events_record_the_desk_certificate() {
-    let db = Db::connect("sqlite::memory:").await.unwrap();
-    db.migrate().await.unwrap();
+async fn login_and_photo_events_record_the_desk_certificate(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let db = database.connect().await;
     seed::seed_duesseldorf_offices(&db).await.unwrap();
     let mut state = AppState::new(db);
     state.password_hasher =
@@ -93,3 +97,5 @@ async fn login_and_photo_events_record_the_desk_certificate() {
     }
     assert_eq!(fetched.subject.as_deref(), Some(photo_id));
 }
+
+on_both_backends!(login_and_photo_events_record_the_desk_certificate);

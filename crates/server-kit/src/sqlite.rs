@@ -7,7 +7,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::SqlitePool;
 
 /// Connections of a file-backed pool: SQLite writes one at a time anyway, readers share WAL.
-const FILE_POOL_CONNECTIONS: u32 = 8;
+pub(crate) const FILE_POOL_CONNECTIONS: u32 = 8;
+
+/// The same settings as SQL, for pools that are not SQLite-only ([`crate::database`]).
+pub(crate) const PRAGMAS: &str =
+    "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
 
 /// Opens (and creates, if missing) the database at `url`, e.g. `sqlite:///var/lib/x.db` or
 /// `sqlite::memory:`, with foreign keys on, a 5 s busy timeout (concurrent writers wait instead

@@ -21,12 +21,7 @@ pub(crate) async fn photo_event(
     clerk: AuthenticatedClerk,
     ApiJson(event): ApiJson<PhotoAuditEvent>,
 ) -> Result<StatusCode, CentralError> {
-    let subject = match (event.photo_id, event.error_code.as_deref()) {
-        (Some(id), Some(code)) => Some(format!("{id} {}", sanitise(code))),
-        (Some(id), None) => Some(id.to_string()),
-        (None, Some(code)) => Some(sanitise(code)),
-        (None, None) => None,
-    };
+    let subject = crate::audit::photo_event_subject(&event);
     let desk = clerk.desk_label();
     let at = state.clock.now();
     state
@@ -34,9 +29,4 @@ pub(crate) async fn photo_event(
         .audit_at_desk(at, Some(clerk.clerk.id), desk.as_deref(), event.action.as_str(), subject.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// Error codes are snake_case words; anything else is cut so no free text lands in the trail.
-fn sanitise(code: &str) -> String {
-    code.chars().filter(|c| c.is_ascii_lowercase() || *c == '_').take(40).collect()
 }

@@ -59,19 +59,22 @@ fn bearer_token(parts: &Parts) -> Option<String> {
 }
 
 /// A JSON request body. Rejects with 415 `unsupported_media_type` (not `application/json`),
-/// 413 `body_too_large` (over [`MAX_BODY_BYTES`]) or 400 `invalid_request` (not the
-/// described document), always as `{code, message}`.
-pub(crate) struct ApiJson<T>(pub T);
+/// 413 `body_too_large` (over `MAX_BYTES`, [`MAX_BODY_BYTES`] unless the route allows more
+/// with a `DefaultBodyLimit` of the same size) or 400 `invalid_request` (not the described
+/// document), always as `{code, message}`.
+pub(crate) struct ApiJson<T, const MAX_BYTES: usize = MAX_BODY_BYTES>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned, S: Send + Sync, const MAX_BYTES: usize> FromRequest<S> for ApiJson<T, MAX_BYTES> {
     type Rejection = CentralError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => Err(match rejection.status() {
-                StatusCode::PAYLOAD_TOO_LARGE => CentralError::BodyTooLarge { max_bytes: MAX_BODY_BYTES },
-                StatusCode::UNSUPPORTED_MEDIA_TYPE => CentralError::UnsupportedMediaType,
+                StatusCode::PAYLOAD_TOO_LARGE => CentralError::BodyTooLarge { max_bytes: MAX_BYTES as u64 },
+                StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                    CentralError::UnsupportedMediaType { expected: "application/json" }
+                }
                 _ => CentralError::InvalidRequest,
             }),
         }

@@ -1,9 +1,11 @@
 mod audit;
 mod auth;
+mod blobs;
 mod extract;
+mod sync;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, head, post};
 use axum::{Json, Router};
 use schalter_wire::{paths, Health};
 use tower_http::trace::TraceLayer;
@@ -23,7 +25,16 @@ pub fn app(state: AppState) -> Router {
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::SESSION, get(auth::session))
         .route(paths::PHOTO_AUDIT, post(audit::photo_event))
+        .route(paths::SYNC_PULL, get(sync::pull))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // Added after the general limit, so these routes' own (larger) limits apply to them.
+        .route(paths::SYNC_PUSH, post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY_BYTES)))
+        .route(
+            paths::BLOB_ROUTE,
+            head(blobs::head)
+                .patch(blobs::patch)
+                .layer(DefaultBodyLimit::max(schalter_wire::sync::MAX_BLOB_CHUNK_BYTES)),
+        )
         // Logs method, path and status: no bodies, no headers, so no secrets.
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -43,3 +54,5 @@ pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 
 pub(crate) use audit::__path_photo_event;
 pub(crate) use auth::{__path_login, __path_logout, __path_session};
+pub(crate) use blobs::{__path_head, __path_patch};
+pub(crate) use sync::{__path_pull, __path_push, PushConflict};

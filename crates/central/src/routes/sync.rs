@@ -1,0 +1,76 @@
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::Json;
+use schalter_wire::sync::{PullQuery, PullResponse, PushRequest, PushResponse, SequenceGap, MAX_PULL_LIMIT};
+use schalter_wire::ApiError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::{ApiJson, AuthenticatedClerk};
+use crate::sync::Pusher;
+use crate::{AppState, CentralError};
+
+/// A push carries up to `MAX_PUSH_MUTATIONS` mutations of a few hundred bytes each; this leaves
+/// room for larger payloads without letting a body grow without bound.
+pub(crate) const MAX_PUSH_BODY_BYTES: usize = 512 * 1024;
+
+/// The two bodies a 409 of a push can have (for the OpenAPI document only).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // never built: it describes what CentralError answers
+pub(crate) enum PushConflict {
+    SequenceGap(SequenceGap),
+    BlobMissing(ApiError),
+}
+
+/// Applies the device's next mutations, each exactly once, and answers each: `applied`,
+/// `rejected` (a business rejection: final, shown to the clerk, the batch goes on) or `replayed`
+/// (answered before; the stored response or error again). All of a push is one transaction.
+/// The first push of a device binds its id to the desk certificate it came with.
+#[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("bearer" = [])),
+    request_body = PushRequest, responses(
+    (status = 200, body = PushResponse, description = "Every mutation answered, in order; `last_seq` is the \
+        device's highest answered sequence"),
+    (status = 400, body = ApiError, description = "`invalid_request`: not a push document; more than 100 \
+        mutations; sequences not ascending from 1 without gaps; a sequence already answered for a mutation \
+        with another id; a mutation id already used under another sequence or device"),
+    (status = 401, body = ApiError, description = "`unauthenticated` (also: token of another desk) or `session_expired`"),
+    (status = 403, body = ApiError, description = "`device_mismatch`: the device id is bound to another desk certificate"),
+    (status = 409, body = PushConflict, description = "Nothing of this push was applied; both are retryable. \
+        `sequence_gap` (body `SequenceGap`): the first sequence is beyond the next one expected; push again from \
+        `expected_seq`. `blob_missing`: a `photo.accept` refers to a photo not (completely) uploaded; upload it \
+        (`HEAD`/`PATCH /v1/blobs/{sha256}`) and push again. A missing photo is no business rejection: it is \
+        not the clerk's decision that is wrong, and rejecting it for good would lose the accepted photo."),
+    (status = 413, body = ApiError, description = "`body_too_large`"),
+    (status = 415, body = ApiError, description = "`unsupported_media_type`: not `application/json`"),
+    (status = 500, body = ApiError, description = "`internal`"),
+))]
+pub(crate) async fn push(
+    State(state): State<AppState>,
+    clerk: AuthenticatedClerk,
+    ApiJson(request): ApiJson<PushRequest, MAX_PUSH_BODY_BYTES>,
+) -> Result<Json<PushResponse>, CentralError> {
+    let pusher = Pusher { clerk_id: clerk.clerk.id, desk: clerk.desk.as_ref() };
+    Ok(Json(crate::sync::push(&state.db, state.clock.now(), &pusher, &request).await?))
+}
+
+/// The central's changes after `cursor`, oldest first, at most `limit` (default and maximum 500).
+/// Entities so far: `clerk` (data `ClerkChange`, on every creation, change and deactivation).
+#[utoipa::path(get, path = "/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery), responses(
+    (status = 200, body = PullResponse),
+    (status = 400, body = ApiError, description = "`invalid_request`: cursor or limit not a number"),
+    (status = 401, body = ApiError, description = "`unauthenticated` (also: token of another desk) or `session_expired`"),
+    (status = 500, body = ApiError, description = "`internal`"),
+))]
+pub(crate) async fn pull(
+    State(state): State<AppState>,
+    _clerk: AuthenticatedClerk,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullResponse>, CentralError> {
+    let Query(query) = query.map_err(|_| CentralError::InvalidRequest)?;
+    let cursor = query.cursor.max(0);
+    let limit = query.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let page = state.db.changes_after(cursor, limit).await?;
+    let next_cursor = page.changes.last().map_or(cursor, |change| change.cursor);
+    Ok(Json(PullResponse { changes: page.changes, next_cursor, has_more: page.has_more }))
+}
