@@ -1,0 +1,616 @@
+//! The sync endpoints (DESIGN §4) through the real router, on both backends: push exactly once
+//! per device and sequence (also under concurrent pushes and across two API instances on one
+//! database), the device bound to its desk certificate, the clerk change feed in pages, and
+//! resumable blob uploads.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use schalter_central::auth::PasswordHasher;
+use schalter_central::db::NewClerk;
+use schalter_central::{app, seed, AppState, Clock, Db};
+use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
+use schalter_server_kit::peer::hex_sha256;
+use schalter_server_kit::{ClientCertificate, ConnectedClient};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+use uuid::Uuid;
+
+use common::{Backend, TestDatabase};
+
+const PASSWORD: &str = "korrekt-pferd-batterie";
+const START: i64 = 1_800_000_000;
+
+fn desk(name: &str) -> ClientCertificate {
+    ClientCertificate::from_leaf_der(name.as_bytes().to_vec())
+}
+
+fn new_clerk(username: &str, password_hash: &str) -> NewClerk {
+    NewClerk {
+        username: Username::parse(username).unwrap(),
+        display_name: DisplayName::parse("Erika Mustermann").unwrap(),
+        role: Role::Clerk,
+        office: OfficeId::parse("05111000_01").unwrap(),
+        password_hash: password_hash.to_owned(),
+    }
+}
+
+/// One API instance: a router over its own pool.
+#[derive(Clone)]
+struct Instance {
+    router: Router,
+    state: AppState,
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Instance {
+    /// An instance over `database`; the first one migrates and creates the clerk "erika".
+    async fn start(database: &TestDatabase, first: bool) -> Self {
+        let db = database.connect().await;
+        let mut state = AppState::new(db);
+        state.clock = Clock::manual(START);
+        state.password_hasher = Arc::new(PasswordHasher::with_params(argon2::Params::new(1024, 1, 1, None).unwrap()));
+        if first {
+            seed::seed_duesseldorf_offices(&state.db).await.unwrap();
+            let hash = state.password_hasher.hash(&Password::parse_new(PASSWORD).unwrap()).await.unwrap();
+            state.db.upsert_clerk(&new_clerk("erika", &hash), START).await.unwrap();
+        }
+        Self { router: app(state.clone()), state }
+    }
+
+    fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    async fn call(&self, desk: &ClientCertificate, mut request: Request<Body>) -> Answer {
+        request.extensions_mut().insert(ConnectedClient(Some(desk.clone())));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+        Answer { status, headers, body }
+    }
+
+    /// Logs erika in at `desk`; the token is good at every instance on the same database.
+    async fn login(&self, desk: &ClientCertificate) -> String {
+        let request = Request::post("/v1/auth/login")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({ "username": "erika", "password": PASSWORD }).to_string()))
+            .unwrap();
+        let answer = self.call(desk, request).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        answer.body["token"].as_str().unwrap().to_owned()
+    }
+
+    async fn push(&self, desk: &ClientCertificate, token: &str, device_id: &str, mutations: &[Value]) -> Answer {
+        let body = json!({ "device_id": device_id, "mutations": mutations });
+        let request = Request::post("/v1/sync/push")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.call(desk, request).await
+    }
+
+    async fn pull(&self, desk: &ClientCertificate, token: &str, cursor: i64, limit: u32) -> Answer {
+        let request = Request::get(format!("/v1/sync/pull?cursor={cursor}&limit={limit}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.call(desk, request).await
+    }
+
+    async fn head_blob(&self, desk: &ClientCertificate, token: &str, sha256: &str) -> Answer {
+        let request = Request::head(format!("/v1/blobs/{sha256}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.call(desk, request).await
+    }
+
+    async fn patch_blob(
+        &self,
+        desk: &ClientCertificate,
+        token: &str,
+        sha256: &str,
+        offset: u64,
+        length: Option<u64>,
+        bytes: &[u8],
+    ) -> Answer {
+        let mut request = Request::patch(format!("/v1/blobs/{sha256}"))
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/offset+octet-stream")
+            .header("upload-offset", offset);
+        if let Some(length) = length {
+            request = request.header("upload-length", length);
+        }
+        self.call(desk, request.body(Body::from(bytes.to_vec())).unwrap()).await
+    }
+
+    /// Uploads `bytes` in one part and returns their SHA-256.
+    async fn upload(&self, desk: &ClientCertificate, token: &str, bytes: &[u8]) -> String {
+        let sha256 = hex_sha256(bytes);
+        let answer = self.patch_blob(desk, token, &sha256, 0, Some(bytes.len() as u64), bytes).await;
+        assert_eq!(answer.status, StatusCode::NO_CONTENT, "{}", answer.body);
+        sha256
+    }
+}
+
+fn header_number(answer: &Answer, name: &str) -> u64 {
+    answer.headers.get(name).unwrap_or_else(|| panic!("no {name}")).to_str().unwrap().parse().unwrap()
+}
+
+fn audit_mutation(seq: i64) -> Value {
+    json!({
+        "seq": seq,
+        "id": Uuid::now_v7(),
+        "kind": "photo_audit.record",
+        "occurred_at": "2027-01-15T09:30:00Z",
+        "payload": { "action": "fetched", "photo_id": Uuid::now_v7(), "error_code": null },
+    })
+}
+
+fn accept_mutation(seq: i64, sha256: &str) -> Value {
+    json!({
+        "seq": seq,
+        "id": Uuid::now_v7(),
+        "kind": "photo.accept",
+        "occurred_at": "2027-01-15T09:31:00Z",
+        "payload": {
+            "photo_id": Uuid::now_v7(),
+            "visit_id": Uuid::now_v7(),
+            "photo_sha256": sha256,
+            "media_type": "image/jpeg",
+            "override_failed_checks": true,
+        },
+    })
+}
+
+fn statuses(answer: &Answer) -> Vec<String> {
+    answer.body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|result| result["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn counts(db: &Db) -> (i64, i64, i64) {
+    (
+        db.count_rows("audit_events").await.unwrap(),
+        db.count_rows("accepted_photos").await.unwrap(),
+        db.count_rows("sync_mutations").await.unwrap(),
+    )
+}
+
+async fn a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo = central.upload(&desk, &token, b"\xff\xd8 ein Foto \xff\xd9").await;
+    let batch = [audit_mutation(1), accept_mutation(2, &photo), audit_mutation(3)];
+
+    let first = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert_eq!(statuses(&first), ["applied", "applied", "applied"]);
+    assert_eq!(first.body["last_seq"], 3);
+    assert_eq!(first.body["results"][1]["response"], json!({ "received_at": START }));
+    let after_first = counts(central.db()).await;
+
+    central.state.clock.advance(60);
+    let again = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert_eq!(statuses(&again), ["replayed", "replayed", "replayed"]);
+    assert_eq!(again.body["last_seq"], 3);
+    for seq in 0..3 {
+        assert_eq!(again.body["results"][seq]["seq"], first.body["results"][seq]["seq"]);
+        assert_eq!(again.body["results"][seq]["response"], first.body["results"][seq]["response"]);
+    }
+    assert_eq!(counts(central.db()).await, after_first, "a replay must change nothing");
+
+    // A batch that overlaps what was answered: the old part replays, the new part applies.
+    let overlap = [batch[2].clone(), audit_mutation(4)];
+    let mixed = central.push(&desk, &token, "desk-1", &overlap).await;
+    assert_eq!(statuses(&mixed), ["replayed", "applied"]);
+    assert_eq!(mixed.body["last_seq"], 4);
+
+    let rows = central.db().audit_rows().await.unwrap();
+    let stored: Vec<_> = rows.iter().filter(|row| row.action == "photo_stored_override").collect();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].desk.as_deref().unwrap().contains(&desk.fingerprint));
+    let photos = central.db().accepted_photos().await.unwrap();
+    assert_eq!(photos.len(), 1);
+    assert_eq!((photos[0].1.as_str(), photos[0].2), (photo.as_str(), true));
+    assert_eq!(central.db().sync_device("desk-1").await.unwrap().unwrap().last_seq, 4);
+}
+
+async fn a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+
+    let gap = central.push(&desk, &token, "desk-1", &[audit_mutation(3), audit_mutation(4)]).await;
+    assert_eq!(gap.status, StatusCode::CONFLICT);
+    assert_eq!(gap.body["code"], "sequence_gap");
+    assert_eq!(gap.body["expected_seq"], 1);
+    assert!(gap.body["message"].as_str().unwrap().contains("Erwartet wird Nummer 1"), "{}", gap.body);
+
+    let right = central.push(&desk, &token, "desk-1", &[audit_mutation(1), audit_mutation(2)]).await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.body);
+    assert_eq!(right.body["last_seq"], 2);
+    let gap = central.push(&desk, &token, "desk-1", &[audit_mutation(5)]).await;
+    assert_eq!((gap.status, gap.body["expected_seq"].as_i64()), (StatusCode::CONFLICT, Some(3)));
+    // An empty push answers where the device stands.
+    let empty = central.push(&desk, &token, "desk-1", &[]).await;
+    assert_eq!((empty.status, empty.body["last_seq"].as_i64()), (StatusCode::OK, Some(2)));
+}
+
+async fn a_rejected_mutation_is_stored_and_the_batch_goes_on(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let mut unknown = audit_mutation(2);
+    unknown["kind"] = json!("box.compartment.reserve");
+    let mut invalid = audit_mutation(3);
+    invalid["payload"] = json!({ "action": "gestohlen" });
+    let mut bad_hash = accept_mutation(4, "nicht-hex");
+    bad_hash["payload"]["media_type"] = json!("image/png");
+    let batch = [audit_mutation(1), unknown, invalid, bad_hash, audit_mutation(5)];
+
+    let answer = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(statuses(&answer), ["applied", "rejected", "rejected", "rejected", "applied"]);
+    let codes: Vec<_> = answer.body["results"].as_array().unwrap().iter().map(|r| r["error"]["code"].clone()).collect();
+    assert_eq!(
+        codes,
+        [Value::Null, json!("unknown_mutation_kind"), json!("invalid_payload"), json!("invalid_payload"), Value::Null]
+    );
+    assert_eq!(answer.body["results"][1]["error"]["message"], "Diese Art von Änderung kennt die Zentrale nicht.");
+    assert_eq!(answer.body["last_seq"], 5);
+
+    let replay = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(statuses(&replay), ["replayed"; 5]);
+    assert_eq!(replay.body["results"][1]["error"], answer.body["results"][1]["error"]);
+    assert_eq!(replay.body["results"][2]["error"], answer.body["results"][2]["error"]);
+    assert_eq!(central.db().count_rows("sync_mutations").await.unwrap(), 5);
+}
+
+async fn an_accept_before_its_photo_is_uploaded_is_a_retryable_conflict_that_applies_nothing(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo = b"\xff\xd8 noch nicht hochgeladen \xff\xd9";
+    let sha256 = hex_sha256(photo);
+    let batch = [audit_mutation(1), accept_mutation(2, &sha256)];
+    let before = counts(central.db()).await;
+
+    let refused = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (StatusCode::CONFLICT, Some("blob_missing")));
+    assert_eq!(counts(central.db()).await, before, "nothing of the push may stay");
+    assert_eq!(central.db().sync_device("desk-1").await.unwrap(), None);
+
+    // Half uploaded is still missing.
+    let half = central.patch_blob(&desk, &token, &sha256, 0, Some(photo.len() as u64), &photo[..5]).await;
+    assert_eq!(half.status, StatusCode::NO_CONTENT);
+    assert_eq!(central.push(&desk, &token, "desk-1", &batch).await.status, StatusCode::CONFLICT);
+
+    let rest = central.patch_blob(&desk, &token, &sha256, 5, None, &photo[5..]).await;
+    assert_eq!(rest.status, StatusCode::NO_CONTENT, "{}", rest.body);
+    let applied = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(statuses(&applied), ["applied", "applied"]);
+}
+
+async fn reused_ids_and_oversized_or_disordered_batches_are_invalid_requests(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let first = audit_mutation(1);
+    assert_eq!(central.push(&desk, &token, "desk-1", std::slice::from_ref(&first)).await.status, StatusCode::OK);
+
+    // The same id under a new seq, and a known seq with another id.
+    let mut same_id = audit_mutation(2);
+    same_id["id"] = first["id"].clone();
+    let answer = central.push(&desk, &token, "desk-1", &[same_id]).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let answer = central.push(&desk, &token, "desk-1", &[audit_mutation(1)]).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+
+    let too_many: Vec<Value> = (2..=102).map(audit_mutation).collect();
+    let answer = central.push(&desk, &token, "desk-1", &too_many).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(answer.body["message"].as_str().unwrap().contains("höchstens 100"), "{}", answer.body);
+    let answer = central.push(&desk, &token, "desk-1", &[audit_mutation(2), audit_mutation(4)]).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    // A full batch of the maximum fits the body limit.
+    let full: Vec<Value> = (2..=101).map(audit_mutation).collect();
+    let answer = central.push(&desk, &token, "desk-1", &full).await;
+    assert_eq!((answer.status, answer.body["last_seq"].as_i64()), (StatusCode::OK, Some(101)));
+}
+
+async fn a_device_is_bound_to_the_certificate_of_its_first_push(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let own = desk("Arbeitsplatz 1");
+    let other = desk("Arbeitsplatz 2");
+    let own_token = central.login(&own).await;
+    let other_token = central.login(&other).await;
+
+    assert_eq!(central.push(&own, &own_token, "desk-1", &[audit_mutation(1)]).await.status, StatusCode::OK);
+    let refused = central.push(&other, &other_token, "desk-1", &[audit_mutation(2)]).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (StatusCode::FORBIDDEN, Some("device_mismatch")));
+    assert_eq!(central.db().sync_device("desk-1").await.unwrap().unwrap().last_seq, 1);
+    let passes = central.push(&own, &own_token, "desk-1", &[audit_mutation(2)]).await;
+    assert_eq!((passes.status, passes.body["last_seq"].as_i64()), (StatusCode::OK, Some(2)));
+    // The other desk has a device of its own.
+    assert_eq!(central.push(&other, &other_token, "desk-2", &[audit_mutation(1)]).await.status, StatusCode::OK);
+    let bound = central.db().sync_device("desk-1").await.unwrap().unwrap().desk_fingerprint;
+    assert_eq!(bound.as_deref(), Some(own.fingerprint.as_str()));
+}
+
+async fn concurrent_pushes_of_one_batch_apply_each_seq_once(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    const MUTATIONS: i64 = 10;
+    let batch: Vec<Value> = (1..=MUTATIONS).map(audit_mutation).collect();
+    let audit_before = central.db().count_rows("audit_events").await.unwrap();
+
+    let pushes: Vec<_> = (0..8)
+        .map(|_| {
+            let (central, desk, token, batch) = (central.clone(), desk.clone(), token.clone(), batch.clone());
+            tokio::spawn(async move { central.push(&desk, &token, "desk-1", &batch).await })
+        })
+        .collect();
+    let mut applied_per_seq = vec![0; MUTATIONS as usize];
+    for push in pushes {
+        let answer = push.await.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert_eq!(answer.body["last_seq"], MUTATIONS);
+        for (index, status) in statuses(&answer).iter().enumerate() {
+            assert!(status == "applied" || status == "replayed", "{status}");
+            applied_per_seq[index] += usize::from(status == "applied");
+        }
+    }
+    assert_eq!(applied_per_seq, vec![1; MUTATIONS as usize], "each seq applied by exactly one push");
+    assert_eq!(central.db().count_rows("sync_mutations").await.unwrap(), MUTATIONS);
+    assert_eq!(central.db().count_rows("audit_events").await.unwrap(), audit_before + MUTATIONS);
+}
+
+async fn two_instances_on_one_database_apply_every_seq_exactly_once(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let first = Instance::start(&database, true).await;
+    let second = Instance::start(&database, false).await;
+    const BATCHES: i64 = 6;
+    const PER_BATCH: i64 = 5;
+
+    // Devices A and B send every batch through both instances at once.
+    let mut devices = Vec::new();
+    for name in ["A", "B"] {
+        let desk = desk(&format!("Arbeitsplatz {name}"));
+        let token = first.login(&desk).await;
+        let (first, second) = (first.clone(), second.clone());
+        devices.push(tokio::spawn(async move {
+            let device_id = format!("desk-{name}");
+            for batch in 0..BATCHES {
+                let mutations: Vec<Value> = (1..=PER_BATCH).map(|i| audit_mutation(batch * PER_BATCH + i)).collect();
+                let (one, two) = tokio::join!(
+                    first.push(&desk, &token, &device_id, &mutations),
+                    second.push(&desk, &token, &device_id, &mutations)
+                );
+                for answer in [&one, &two] {
+                    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+                    assert_eq!(answer.body["last_seq"], (batch + 1) * PER_BATCH);
+                }
+                let applied = statuses(&one).iter().chain(&statuses(&two)).filter(|s| *s == "applied").count();
+                assert_eq!(applied as i64, PER_BATCH, "each mutation applied through exactly one instance");
+            }
+        }));
+    }
+    // Device C alternates between the instances, batch by batch.
+    let desk_c = desk("Arbeitsplatz C");
+    let token_c = second.login(&desk_c).await;
+    let (one, two) = (first.clone(), second.clone());
+    devices.push(tokio::spawn(async move {
+        for batch in 0..BATCHES {
+            let instance = if batch % 2 == 0 { &one } else { &two };
+            let mutations: Vec<Value> = (1..=PER_BATCH).map(|i| audit_mutation(batch * PER_BATCH + i)).collect();
+            let answer = instance.push(&desk_c, &token_c, "desk-C", &mutations).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            assert_eq!(statuses(&answer), vec!["applied"; PER_BATCH as usize]);
+        }
+    }));
+    for device in devices {
+        device.await.unwrap();
+    }
+
+    let total = BATCHES * PER_BATCH;
+    for device_id in ["desk-A", "desk-B", "desk-C"] {
+        assert_eq!(first.db().sync_device(device_id).await.unwrap().unwrap().last_seq, total, "{device_id}");
+    }
+    assert_eq!(second.db().count_rows("sync_mutations").await.unwrap(), 3 * total);
+    let audited = first.db().audit_rows().await.unwrap().iter().filter(|row| row.action == "photo_fetched").count();
+    assert_eq!(audited as i64, 3 * total);
+}
+
+async fn the_clerk_feed_pages_through_every_change_in_order(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let now = central.state.clock.now();
+    for i in 0..6 {
+        central.db().upsert_clerk(&new_clerk(&format!("clerk{i}"), "$argon2id$kein-echter-hash"), now).await.unwrap();
+    }
+    central.db().deactivate_clerk_at(&Username::parse("clerk3").unwrap(), now).await.unwrap().unwrap();
+
+    let mut cursor = 0;
+    let mut pages = Vec::new();
+    let mut changes = Vec::new();
+    loop {
+        let page = central.pull(&desk, &token, cursor, 3).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let got = page.body["changes"].as_array().unwrap().clone();
+        pages.push(got.len());
+        changes.extend(got);
+        cursor = page.body["next_cursor"].as_i64().unwrap();
+        if !page.body["has_more"].as_bool().unwrap() {
+            break;
+        }
+    }
+    // erika, six clerks, one deactivation.
+    assert_eq!(pages, [3, 3, 2]);
+    let cursors: Vec<i64> = changes.iter().map(|change| change["cursor"].as_i64().unwrap()).collect();
+    assert!(cursors.windows(2).all(|pair| pair[0] < pair[1]), "{cursors:?}");
+    assert_eq!(cursor, *cursors.last().unwrap());
+    for change in &changes {
+        assert_eq!((change["entity"].as_str(), change["op"].as_str()), (Some("clerk"), Some("upsert")));
+        assert_eq!(change["id"], change["data"]["clerk"]["id"]);
+        assert!(!change.to_string().contains("argon2"), "the feed must not carry password hashes: {change}");
+    }
+    let last = &changes[7]["data"];
+    assert_eq!((last["clerk"]["username"].as_str(), last["active"].as_bool()), (Some("clerk3"), Some(false)));
+    assert_eq!(changes[0]["data"]["clerk"]["office"]["id"], "05111000_01");
+
+    let empty = central.pull(&desk, &token, cursor, 3).await;
+    assert_eq!(empty.body, json!({ "changes": [], "next_cursor": cursor, "has_more": false }));
+    let bad = central.pull(&desk, &token, 0, 0).await;
+    assert_eq!(bad.body["changes"].as_array().unwrap().len(), 1, "a limit of 0 means one");
+    let request = Request::get("/v1/sync/pull?cursor=abc")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let answer = central.call(&desk, request).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+}
+
+async fn a_blob_uploads_in_parts_resumes_and_is_checked_against_its_hash(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha256 = hex_sha256(&photo);
+    let length = photo.len() as u64;
+
+    assert_eq!(central.head_blob(&desk, &token, &sha256).await.status, StatusCode::NOT_FOUND);
+    let without_length = central.patch_blob(&desk, &token, &sha256, 0, None, &photo[..1000]).await;
+    assert_eq!(without_length.status, StatusCode::BAD_REQUEST);
+
+    let part = central.patch_blob(&desk, &token, &sha256, 0, Some(length), &photo[..1000]).await;
+    assert_eq!(part.status, StatusCode::NO_CONTENT, "{}", part.body);
+    assert_eq!(header_number(&part, "upload-offset"), 1000);
+    let state = central.head_blob(&desk, &token, &sha256).await;
+    assert_eq!(state.status, StatusCode::OK);
+    assert_eq!((header_number(&state, "upload-offset"), header_number(&state, "upload-length")), (1000, length));
+
+    // A repeated first part (its answer got lost) is told where to resume.
+    let wrong = central.patch_blob(&desk, &token, &sha256, 0, Some(length), &photo[..1000]).await;
+    assert_eq!((wrong.status, wrong.body["code"].as_str()), (StatusCode::CONFLICT, Some("offset_mismatch")));
+    assert_eq!(header_number(&wrong, "upload-offset"), 1000);
+
+    let part = central.patch_blob(&desk, &token, &sha256, 1000, Some(length), &photo[1000..2000]).await;
+    assert_eq!(header_number(&part, "upload-offset"), 2000);
+    let beyond = central.patch_blob(&desk, &token, &sha256, 2000, None, &[0; 1001]).await;
+    assert_eq!(beyond.status, StatusCode::BAD_REQUEST);
+    let last = central.patch_blob(&desk, &token, &sha256, 2000, None, &photo[2000..]).await;
+    assert_eq!((last.status, header_number(&last, "upload-offset")), (StatusCode::NO_CONTENT, length));
+    assert_eq!(central.db().blob_bytes(&sha256).await.unwrap().as_deref(), Some(photo.as_slice()));
+
+    // Complete: the last PATCH again is answered alike; the state says complete.
+    let again = central.patch_blob(&desk, &token, &sha256, length, Some(length), &[]).await;
+    assert_eq!((again.status, header_number(&again, "upload-offset")), (StatusCode::NO_CONTENT, length));
+    let state = central.head_blob(&desk, &token, &sha256).await;
+    assert_eq!(header_number(&state, "upload-offset"), length);
+
+    // Bytes under another blob's name are discarded.
+    let liar = hex_sha256(b"etwas anderes");
+    let part = central.patch_blob(&desk, &token, &liar, 0, Some(length), &photo[..1500]).await;
+    assert_eq!(part.status, StatusCode::NO_CONTENT);
+    let mismatch = central.patch_blob(&desk, &token, &liar, 1500, None, &photo[1500..]).await;
+    assert_eq!(
+        (mismatch.status, mismatch.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("blob_hash_mismatch"))
+    );
+    assert_eq!(central.head_blob(&desk, &token, &liar).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(central.db().count_rows("blob_chunks").await.unwrap(), 3, "only the good blob's parts stay");
+
+    // Limits and forms.
+    let huge = central.patch_blob(&desk, &token, &hex_sha256(b"gross"), 0, Some(16 * 1024 * 1024 + 1), &[]).await;
+    assert_eq!((huge.status, huge.body["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
+    assert_eq!(central.head_blob(&desk, &token, "ABC").await.status, StatusCode::BAD_REQUEST);
+    let request = Request::patch(format!("/v1/blobs/{sha256}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .header("upload-offset", 0)
+        .body(Body::empty())
+        .unwrap();
+    let answer = central.call(&desk, request).await;
+    assert_eq!(answer.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(answer.body["message"], "Erwartet wird der Inhaltstyp application/offset+octet-stream.");
+    let anonymous = Request::head(format!("/v1/blobs/{sha256}")).body(Body::empty()).unwrap();
+    assert_eq!(central.call(&desk, anonymous).await.status, StatusCode::UNAUTHORIZED);
+}
+
+async fn concurrent_patches_of_one_blob_take_turns(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo: Vec<u8> = (0..4000u32).map(|i| (i % 253) as u8).collect();
+    let sha256 = hex_sha256(&photo);
+    let length = photo.len() as u64;
+
+    // Eight uploaders race with the same first half: one is taken, the others learn the offset.
+    let racers: Vec<_> = (0..8)
+        .map(|_| {
+            let (central, desk, token, sha256) = (central.clone(), desk.clone(), token.clone(), sha256.clone());
+            let half = photo[..2000].to_vec();
+            tokio::spawn(async move { central.patch_blob(&desk, &token, &sha256, 0, Some(length), &half).await })
+        })
+        .collect();
+    let mut taken = 0;
+    for racer in racers {
+        let answer = racer.await.unwrap();
+        match answer.status {
+            StatusCode::NO_CONTENT => taken += 1,
+            StatusCode::CONFLICT => assert_eq!(header_number(&answer, "upload-offset"), 2000),
+            other => panic!("unexpected {other}: {}", answer.body),
+        }
+    }
+    assert_eq!(taken, 1);
+    let rest = central.patch_blob(&desk, &token, &sha256, 2000, None, &photo[2000..]).await;
+    assert_eq!(rest.status, StatusCode::NO_CONTENT, "{}", rest.body);
+    assert_eq!(central.db().blob_bytes(&sha256).await.unwrap().as_deref(), Some(photo.as_slice()));
+}
+
+on_both_backends!(
+    a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
+    a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes,
+    a_rejected_mutation_is_stored_and_the_batch_goes_on,
+    an_accept_before_its_photo_is_uploaded_is_a_retryable_conflict_that_applies_nothing,
+    reused_ids_and_oversized_or_disordered_batches_are_invalid_requests,
+    a_device_is_bound_to_the_certificate_of_its_first_push,
+    concurrent_pushes_of_one_batch_apply_each_seq_once,
+    two_instances_on_one_database_apply_every_seq_exactly_once,
+    the_clerk_feed_pages_through_every_change_in_order,
+    a_blob_uploads_in_parts_resumes_and_is_checked_against_its_hash,
+    concurrent_patches_of_one_blob_take_turns,
+);
