@@ -209,6 +209,43 @@ impl Central {
 pub struct Environment {
     pub dir: tempfile::TempDir,
     pub pki: DevPkiPaths,
+    database: CentralDatabase,
+}
+
+/// Where the central API of an [`Environment`] keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CentralDatabase {
+    /// A file in the environment's directory.
+    Sqlite,
+    /// A fresh database on this PostgreSQL server (admin URL, e.g. `SCHALTER_TEST_POSTGRES_URL`),
+    /// created for the environment and dropped with it.
+    Postgres { admin_url: String },
+}
+
+impl CentralDatabase {
+    /// PostgreSQL if `SCHALTER_TEST_POSTGRES_URL` is set, else `None` (the caller decides whether
+    /// that is a skip or, with `SCHALTER_TEST_REQUIRE_POSTGRES=1`, a failure).
+    pub fn postgres_from_env() -> Option<Self> {
+        let admin_url = std::env::var("SCHALTER_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty());
+        if admin_url.is_none() && std::env::var("SCHALTER_TEST_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+            panic!("SCHALTER_TEST_REQUIRE_POSTGRES=1 but SCHALTER_TEST_POSTGRES_URL is not set");
+        }
+        admin_url.map(|admin_url| Self::Postgres { admin_url })
+    }
+}
+
+impl Drop for Environment {
+    fn drop(&mut self) {
+        if let CentralDatabase::Postgres { admin_url } = &self.database {
+            let name = self.postgres_database_name();
+            let _ = Command::new("psql")
+                .arg(admin_url)
+                .args(["-q", "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Environment {
@@ -217,12 +254,30 @@ impl Environment {
         let dir = tempfile::tempdir()?;
         let pki = DevPkiPaths::new(dir.path().join("pki"));
         pki.ensure("desk-05111000_01-test")?;
-        Ok(Self { dir, pki })
+        Ok(Self { dir, pki, database: CentralDatabase::Sqlite })
     }
 
     /// PKI plus a central database with Düsseldorf's offices and one clerk.
     pub fn new() -> anyhow::Result<Self> {
-        let env = Self::pki_only()?;
+        Self::with_database(CentralDatabase::Sqlite)
+    }
+
+    /// The same on the given database.
+    pub fn with_database(database: CentralDatabase) -> anyhow::Result<Self> {
+        let mut env = Self::pki_only()?;
+        if let CentralDatabase::Postgres { admin_url } = &database {
+            env.database = database.clone();
+            let name = env.postgres_database_name();
+            let status = Command::new("psql")
+                .arg(admin_url)
+                .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", &format!("CREATE DATABASE {name}")])
+                .stdout(Stdio::null())
+                .status()
+                .context("psql (postgresql-client) to create the test database")?;
+            if !status.success() {
+                bail!("CREATE DATABASE {name} failed");
+            }
+        }
         let status = env.central_command(&["seed-offices"]).stdout(Stdio::null()).status()?;
         assert!(status.success());
         let mut upsert = env
@@ -250,8 +305,26 @@ impl Environment {
         central_command(&self.central_database_url(), args)
     }
 
-    fn central_database_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("central.db").display())
+    /// The URL the central API of this environment is started with.
+    pub fn central_database_url(&self) -> String {
+        match &self.database {
+            CentralDatabase::Sqlite => format!("sqlite://{}", self.dir.path().join("central.db").display()),
+            CentralDatabase::Postgres { admin_url } => {
+                let (server, _) = admin_url.rsplit_once('/').unwrap_or((admin_url, ""));
+                format!("{server}/{}", self.postgres_database_name())
+            }
+        }
+    }
+
+    /// Unique per environment: the temporary directory's random name.
+    fn postgres_database_name(&self) -> String {
+        let suffix: String = self
+            .dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().chars().filter(char::is_ascii_alphanumeric).collect())
+            .unwrap_or_default();
+        format!("schalter_env_{}", suffix.to_ascii_lowercase())
     }
 
     /// Starts the central API over mTLS on a free port; returns it and its URL.
