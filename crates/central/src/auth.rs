@@ -234,6 +234,7 @@ pub async fn login(
         expires_at: state.policy.expires_at(now, now),
         absolute_expires_at: state.policy.absolute_expires_at(now),
         desk_fingerprint: desk.map(|desk| desk.fingerprint.clone()),
+        clerk_stamp: Some(clerk.rights_stamp()),
     };
     state.db.insert_session(&token_hash(&token), &session).await?;
     state.db.audit_at_desk(now, Some(clerk.id), desk_label, "login", None).await?;
@@ -268,7 +269,9 @@ pub async fn authenticate(
         return Err(CentralError::SessionExpired);
     }
     let clerk = state.db.find_clerk_by_id(session.clerk_id).await?.ok_or(CentralError::Unauthenticated)?;
-    if !clerk.active {
+    // Changing a clerk deletes its sessions, but a login racing the change may insert one after
+    // that delete, verified against the old password: the stamp catches it on every backend.
+    if !clerk.active || session.clerk_stamp.as_deref() != Some(clerk.rights_stamp().as_str()) {
         state.db.delete_session(&hash).await?;
         return Err(CentralError::Unauthenticated);
     }

@@ -40,6 +40,15 @@ pub struct ClerkRecord {
     pub active: bool,
 }
 
+impl ClerkRecord {
+    /// Names the clerk's rights as they are: password, role and office. A session carries the
+    /// stamp of its login and is good only while the clerk's stamp is still the same.
+    pub fn rights_stamp(&self) -> String {
+        let rights = format!("{}\n{}\n{}", self.password_hash, self.role.as_str(), self.office.id);
+        schalter_server_kit::peer::hex_sha256(rights.as_bytes())
+    }
+}
+
 impl std::fmt::Debug for ClerkRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClerkRecord").field("id", &self.id).field("role", &self.role).finish_non_exhaustive()
@@ -54,6 +63,8 @@ pub struct SessionRecord {
     pub absolute_expires_at: i64,
     /// SHA-256 (hex) of the client certificate of the desk that opened the session.
     pub desk_fingerprint: Option<String>,
+    /// The clerk's rights when the session opened ([`ClerkRecord::rights_stamp`]).
+    pub clerk_stamp: Option<String>,
 }
 
 /// A clerk account as City IT or the demo creates it.
@@ -87,6 +98,30 @@ impl Db {
 
     pub async fn migrate(&self) -> Result<(), CentralError> {
         MIGRATOR.run(&self.pool).await?;
+        self.feed_clerks_from_before_the_feed().await
+    }
+
+    /// Puts clerks created before the change feed existed (migration 0004) into it once, so a
+    /// desk pulling from the start learns every account. One transaction behind the feed's
+    /// counter lock, so instances starting together do not both add them.
+    async fn feed_clerks_from_before_the_feed(&self) -> Result<(), CentralError> {
+        let mut tx = self.pool.begin().await?;
+        feed::lock(&mut tx).await?;
+        let missing = sqlx::query(
+            "SELECT id FROM clerks WHERE id NOT IN (SELECT entity_id FROM sync_changes WHERE entity = $1) \
+             ORDER BY created_at, id",
+        )
+        .bind(schalter_wire::sync::entities::CLERK)
+        .fetch_all(&mut *tx)
+        .await?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        for row in &missing {
+            record_clerk_change(&mut tx, parse_uuid(row.try_get("id")?)?, now).await?;
+        }
+        tx.commit().await?;
+        if !missing.is_empty() {
+            tracing::info!(clerks = missing.len(), "clerks added to the change feed");
+        }
         Ok(())
     }
 
@@ -236,8 +271,9 @@ impl Db {
     pub async fn insert_session(&self, token_hash: &str, session: &SessionRecord) -> Result<(), CentralError> {
         sqlx::query(
             "INSERT INTO sessions \
-               (token_hash, clerk_id, created_at, last_used_at, expires_at, absolute_expires_at, desk_fingerprint) \
-             VALUES ($1, $2, $3, $3, $4, $5, $6)",
+               (token_hash, clerk_id, created_at, last_used_at, expires_at, absolute_expires_at, desk_fingerprint, \
+                clerk_stamp) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7)",
         )
         .bind(token_hash)
         .bind(session.clerk_id.to_string())
@@ -245,6 +281,7 @@ impl Db {
         .bind(session.expires_at)
         .bind(session.absolute_expires_at)
         .bind(session.desk_fingerprint.as_deref())
+        .bind(session.clerk_stamp.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -252,8 +289,8 @@ impl Db {
 
     pub async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, CentralError> {
         let row = sqlx::query(
-            "SELECT clerk_id, created_at, expires_at, absolute_expires_at, desk_fingerprint FROM sessions \
-             WHERE token_hash = $1",
+            "SELECT clerk_id, created_at, expires_at, absolute_expires_at, desk_fingerprint, clerk_stamp \
+             FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
@@ -265,6 +302,7 @@ impl Db {
                 expires_at: row.try_get("expires_at")?,
                 absolute_expires_at: row.try_get("absolute_expires_at")?,
                 desk_fingerprint: row.try_get("desk_fingerprint")?,
+                clerk_stamp: row.try_get("clerk_stamp")?,
             })
         })
         .transpose()

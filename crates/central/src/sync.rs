@@ -99,7 +99,7 @@ pub async fn push(db: &Db, now: i64, pusher: &Pusher<'_>, request: &PushRequest)
 
 const SEQ_REUSED: &str =
     "Eine Folgenummer dieses Arbeitsplatzes ist schon für eine andere Änderung vergeben (andere Kennung).";
-const ID_REUSED: &str = "Die Kennung einer Änderung ist schon für eine andere Änderung vergeben.";
+pub(crate) const ID_REUSED: &str = "Die Kennung einer Änderung ist schon für eine andere Änderung vergeben.";
 
 /// The rules a push must keep before anything is looked up: a device id, at most
 /// `MAX_PUSH_MUTATIONS`, sequences from 1 upwards without gaps inside the batch.

@@ -459,6 +459,29 @@ async fn regression_changing_or_deactivating_a_clerk_ends_its_sessions(backend: 
     assert_eq!(app.login("erika", new_password).await.0, StatusCode::UNAUTHORIZED);
 }
 
+async fn regression_a_login_racing_a_password_change_cannot_keep_the_old_rights(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let now = app.state.clock.now();
+    let before = app.state.db.find_clerk_by_username(&Username::parse("erika").unwrap()).await.unwrap().unwrap();
+    let new_hash = app.state.password_hasher.hash(&Password::parse_new("neues-pferd-batterie").unwrap()).await.unwrap();
+    app.state.db.upsert_clerk(&clerk(new_hash, Role::Clerk, "Erika Mustermann"), now).await.unwrap();
+    // The login checked the old password before the change and inserts its session after the
+    // change deleted the clerk's sessions.
+    let token = "ein-token-aus-dem-wettlauf";
+    let late = schalter_central::db::SessionRecord {
+        clerk_id: before.id,
+        created_at: now,
+        expires_at: now + 600,
+        absolute_expires_at: now + 3600,
+        desk_fingerprint: None,
+        clerk_stamp: Some(before.rights_stamp()),
+    };
+    app.state.db.insert_session(&schalter_central::auth::token_hash(token), &late).await.unwrap();
+    let (status, body) = app.with_token("GET", "/v1/auth/session", token).await;
+    assert_eq!((status, code(&body)), (StatusCode::UNAUTHORIZED, "unauthenticated"));
+    assert_eq!(app.state.db.session_count(before.id).await.unwrap(), 0, "the stale session is gone");
+}
+
 async fn json_bodies_are_refused_with_code_and_message(backend: Backend) {
     let app = spawn_app(backend).await;
     let post = |content_type: &str, body: Vec<u8>| {
@@ -565,6 +588,7 @@ on_both_backends!(
     regression_a_desk_spraying_guesses_over_many_names_is_throttled_and_other_desks_are_not,
     regression_a_token_presented_by_another_desk_is_refused,
     regression_changing_or_deactivating_a_clerk_ends_its_sessions,
+    regression_a_login_racing_a_password_change_cannot_keep_the_old_rights,
     json_bodies_are_refused_with_code_and_message,
     regression_openapi_lists_every_status_the_handlers_answer,
 );

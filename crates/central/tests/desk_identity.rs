@@ -85,6 +85,31 @@ async fn login_and_photo_events_record_the_desk_certificate(backend: Backend) {
     assert_eq!(refused.json::<Value>().await.unwrap()["code"], "unauthenticated");
     let own = client.get(format!("{base}/v1/auth/session")).bearer_auth(token).send().await.unwrap();
     assert_eq!(own.status(), 200, "the desk that logged in keeps its session");
+
+    // The device id of the first push is bound to the certificate it came with, over real TLS.
+    let push = |device: &str, seq: i64| {
+        json!({ "device_id": device, "mutations": [{
+            "seq": seq, "id": uuid::Uuid::now_v7(), "kind": "photo_audit.record",
+            "occurred_at": "2027-01-15T09:30:00Z",
+            "payload": { "action": "rejected", "photo_id": photo_id, "error_code": null },
+        }] })
+    };
+    let pushed = client.post(format!("{base}/v1/sync/push")).bearer_auth(token).json(&push("desk-7", 1)).send();
+    assert_eq!(pushed.await.unwrap().status(), 200);
+    let other_session: Value = other
+        .post(format!("{base}/v1/auth/login"))
+        .json(&json!({ "username": "erika", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let other_token = other_session["token"].as_str().expect("token");
+    let hijack = other.post(format!("{base}/v1/sync/push")).bearer_auth(other_token).json(&push("desk-7", 2)).send();
+    let hijack = hijack.await.unwrap();
+    assert_eq!(hijack.status(), 403);
+    assert_eq!(hijack.json::<Value>().await.unwrap()["code"], "device_mismatch");
     handle.shutdown();
 
     let rows = state.db.audit_rows().await.unwrap();
@@ -96,6 +121,12 @@ async fn login_and_photo_events_record_the_desk_certificate(backend: Backend) {
         assert!(desk.contains("sha256:"), "{desk}");
     }
     assert_eq!(fetched.subject.as_deref(), Some(photo_id));
+    let synced = rows.iter().find(|row| row.action == "photo_rejected").expect("synced event audited");
+    assert!(synced.desk.as_deref().unwrap_or_default().contains("CN=Arbeitsplatz 7 Dienstleistungszentrum"));
+    let device = state.db.sync_device("desk-7").await.unwrap().unwrap();
+    assert_eq!(device.last_seq, 1);
+    let bound = device.desk_fingerprint.expect("bound to a certificate");
+    assert!(login.desk.as_deref().unwrap().ends_with(&format!("sha256:{bound}")), "bound to the desk that logged in");
 }
 
 on_both_backends!(login_and_photo_events_record_the_desk_certificate);

@@ -16,6 +16,16 @@ use crate::CentralError;
 /// The counter row of the feed's cursor (created by migration 0004).
 const FEED_COUNTER: &str = "change_feed";
 
+/// Takes the feed's counter lock without moving the counter (a write, so SQLite's transaction
+/// takes its write lock too): whoever holds it is the only one appending.
+pub async fn lock(connection: &mut AnyConnection) -> Result<(), CentralError> {
+    sqlx::query("UPDATE sync_counters SET value = value WHERE name = $1")
+        .bind(FEED_COUNTER)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
 /// Appends a change on `connection`, which must be inside the transaction of the change itself.
 /// `data: None` is a deletion.
 pub async fn append(

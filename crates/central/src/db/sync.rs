@@ -131,7 +131,14 @@ pub async fn store_result(connection: &mut AnyConnection, record: &NewMutationRe
     .bind(record.occurred_at)
     .bind(record.received_at)
     .execute(&mut *connection)
-    .await?;
+    .await
+    .map_err(|error| match &error {
+        // Another device's push stored the same mutation id between our check and this insert.
+        sqlx::Error::Database(database) if database.is_unique_violation() => {
+            CentralError::InvalidSyncRequest(crate::sync::ID_REUSED)
+        }
+        _ => error.into(),
+    })?;
     Ok(())
 }
 
