@@ -1,5 +1,27 @@
 //! The central API: system of record for clerks and sessions (applications, appointments,
 //! boxes and SMS follow). `app()` builds the router; binaries and tests wrap it.
+//!
+//! # Database
+//!
+//! SQLite (`sqlite://…`, the default) or PostgreSQL (`postgres://…`), chosen by the URL given to
+//! [`Db::connect`] (`schalter-central --database-url`). One portable set of migrations and SQL
+//! ([`db`]; the rules are in `schalter_server_kit::database`). Tests run on both: see
+//! `tests/common/mod.rs` (`SCHALTER_TEST_POSTGRES_URL`, `SCHALTER_TEST_REQUIRE_POSTGRES`).
+//!
+//! # Sync (DESIGN §4)
+//!
+//! - `POST /v1/sync/push` ([`sync`]): one transaction per push that first locks the device's
+//!   row, so pushes of one device are serialised even across API instances. Each mutation is
+//!   applied once, its result stored with it and `last_seq` moved in the same transaction; a
+//!   replay gets the stored result. The first push binds the device id to the desk certificate.
+//!   A business rejection is a stored result and the batch goes on; a `photo.accept` whose photo
+//!   is not uploaded yet fails the whole push (409 `blob_missing`), since only the desk can cure it.
+//! - `GET /v1/sync/pull` ([`db::feed`]): the change feed, written in the transaction of each
+//!   change, its cursor taken from a locked counter row so cursor order is commit order.
+//! - `HEAD`/`PATCH /v1/blobs/{sha256}` ([`blobs`]): tus-style resumable uploads stored as one
+//!   row per part, checked against the SHA-256 when complete, discarded on a mismatch.
+//!
+//! Logs name devices, sequences, clerk ids and blob hashes, never payloads, names or bytes.
 
 pub mod audit;
 pub mod auth;

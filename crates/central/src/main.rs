@@ -15,7 +15,8 @@ use schalter_server_kit::telemetry::LogFormat;
 #[derive(Parser)]
 #[command(version, about = "Schalter central API")]
 struct Cli {
-    /// Database URL, e.g. sqlite:///var/lib/schalter/central.db
+    /// Database URL: sqlite:///var/lib/schalter/central.db (created if missing) or
+    /// postgres://schalter@db-host/schalter (the database must exist; the schema is migrated).
     #[arg(long, env = "SCHALTER_DATABASE_URL", default_value = "sqlite://schalter-central.db", global = true)]
     database_url: String,
     /// Log format: human-readable text or one JSON object per line.
@@ -102,10 +103,11 @@ async fn main() -> anyhow::Result<()> {
             upsert_clerk(&db, &username, &display_name, &role, &office).await
         }
         Command::Clerk(ClerkCommand::Deactivate { username }) => {
-            let Some(id) = db.deactivate_clerk(&Username::parse(&username)?).await? else {
+            let now = schalter_central::Clock::System.now();
+            let Some(id) = db.deactivate_clerk_at(&Username::parse(&username)?, now).await? else {
                 bail!("Ein Konto mit diesem Benutzernamen gibt es nicht.");
             };
-            db.audit(schalter_central::Clock::System.now(), None, "clerk_deactivated", Some(&id.to_string())).await?;
+            db.audit(now, None, "clerk_deactivated", Some(&id.to_string())).await?;
             println!("Konto {id} deaktiviert, offene Sitzungen beendet.");
             Ok(())
         }
