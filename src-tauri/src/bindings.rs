@@ -17,6 +17,8 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("decide_photo", "args: PhotoDecisionArgs", "{ args }", "PhotoDecisionView"),
     ("touch_session", "", "", "SessionView | null"),
     ("clear_photo", "", "", "null"),
+    ("sync_now", "", "", "SyncView"),
+    ("sync_status", "", "", "SyncView"),
 ];
 
 pub fn typescript() -> String {
@@ -32,9 +34,11 @@ pub fn typescript() -> String {
         out.push_str("\n\n");
     }
     out.push_str(&format!(
-        "/** The events the desk core pushes, by name. */\nexport const EVENTS = {{ connection: {:?}, session: {:?} }} as const;\n\n",
+        "/** The events the desk core pushes, by name. */\nexport const EVENTS = {{ connection: {:?}, session: {:?}, sync: {:?}, photo: {:?} }} as const;\n\n",
         schalter_desk_core::events::CONNECTION,
-        schalter_desk_core::events::SESSION
+        schalter_desk_core::events::SESSION,
+        schalter_desk_core::events::SYNC,
+        schalter_desk_core::events::PHOTO
     ));
     out.push_str(
         "/** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */\n",

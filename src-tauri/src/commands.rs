@@ -2,7 +2,7 @@
 //! `bindings::COMMANDS` in step: the bindings test lists both.
 
 use schalter_desk_core::{
-    ConnectionView, LoginArgs, PhotoDecisionArgs, PhotoDecisionView, PhotoView, SessionView, UiError,
+    ConnectionView, LoginArgs, PhotoDecisionArgs, PhotoDecisionView, PhotoView, SessionView, SyncView, UiError,
 };
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::State;
@@ -22,7 +22,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         stop_camera,
         decide_photo,
         touch_session,
-        clear_photo
+        clear_photo,
+        sync_now,
+        sync_status
     ]
 }
 
@@ -66,6 +68,17 @@ async fn decide_photo(state: State<'_, DeskState>, args: PhotoDecisionArgs) -> R
 #[tauri::command]
 async fn touch_session(state: State<'_, DeskState>) -> Result<Option<SessionView>, UiError> {
     Ok(state.desk()?.touch_session().await)
+}
+
+/// Starts a sync step now instead of at the next tick; the progress also arrives as `desk://sync` events.
+#[tauri::command]
+async fn sync_now(state: State<'_, DeskState>) -> Result<SyncView, UiError> {
+    Ok(state.desk()?.sync_now().await?)
+}
+
+#[tauri::command]
+fn sync_status(state: State<'_, DeskState>) -> Result<SyncView, UiError> {
+    Ok(state.desk()?.sync_status())
 }
 
 #[tauri::command]

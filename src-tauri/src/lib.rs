@@ -15,6 +15,8 @@ use tauri::Emitter;
 const CONNECTION_CHECK_EVERY: Duration = Duration::from_secs(5);
 /// How often the desk looks whether the clerk's session has run out.
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
+/// How often the desk syncs while a session is open (and retries a photo fetch that waits for the cloud).
+const SYNC_EVERY: Duration = Duration::from_secs(10);
 
 /// The desk, or why it could not start: a broken configuration still opens the window,
 /// so the clerk sees what to tell IT instead of a program that does not start.
@@ -55,8 +57,12 @@ pub fn run() {
             if let Ok(desk) = desk {
                 forward(app.handle().clone(), events::CONNECTION, desk.connection_updates());
                 forward(app.handle().clone(), events::SESSION, desk.session_updates());
+                forward(app.handle().clone(), events::SYNC, desk.sync_updates());
+                forward_some(app.handle().clone(), events::PHOTO, desk.photo_updates());
                 let monitor = desk.clone();
                 tauri::async_runtime::spawn(async move { monitor.monitor_connection(CONNECTION_CHECK_EVERY).await });
+                let sync = desk.clone();
+                tauri::async_runtime::spawn(async move { sync.run_sync(SYNC_EVERY).await });
                 tauri::async_runtime::spawn(async move { desk.watch_session(SESSION_CHECK_EVERY).await });
             }
             Ok(())
@@ -75,6 +81,21 @@ where
     tauri::async_runtime::spawn(async move {
         while updates.changed().await.is_ok() {
             let value = updates.borrow_and_update().clone();
+            if let Err(error) = app.emit(name, value) {
+                tracing::warn!(event = name, %error, "event not delivered to the window");
+            }
+        }
+    });
+}
+
+/// As [`forward`], for channels whose `None` means "nothing to tell" (e.g. no photo arrived).
+fn forward_some<T>(app: tauri::AppHandle, name: &'static str, mut updates: tokio::sync::watch::Receiver<Option<T>>)
+where
+    T: serde::Serialize + Clone + Send + Sync + 'static,
+{
+    tauri::async_runtime::spawn(async move {
+        while updates.changed().await.is_ok() {
+            let Some(value) = updates.borrow_and_update().clone() else { continue };
             if let Err(error) = app.emit(name, value) {
                 tracing::warn!(event = name, %error, "event not delivered to the window");
             }

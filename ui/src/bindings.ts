@@ -22,7 +22,12 @@ absolute_expires_at: string,
 /**
  * Inactivity after which the session lapses.
  */
-idle_timeout_seconds: number, };
+idle_timeout_seconds: number, 
+/**
+ * Logged in offline (the central was unreachable; the desk's keyring let the clerk in). The desk logs in at
+ * the central in the background as soon as it answers, and the session becomes online.
+ */
+offline: boolean, };
 
 export type SessionEndReason = "expired" | "logged_out" | "ended_by_central";
 
@@ -86,8 +91,54 @@ keep_until: string | null,
  */
 override_failed_checks: boolean, };
 
+export type RejectedView = { seq: number, 
+/**
+ * e.g. `photo.accept`.
+ */
+kind: string, code: string, 
+/**
+ * The central's German message.
+ */
+message: string, 
+/**
+ * RFC 3339: when the change was made at the desk.
+ */
+occurred_at: string, };
+
+export type SyncView = { 
+/**
+ * The central answered the last call.
+ */
+online: boolean, 
+/**
+ * `idle`, `uploading`, `pushing`, `pulling`, `running_jobs`, `waiting` (backing off), `needs_login`,
+ * `offline` (last round could not reach the central), `failed` (see `last_error_code`), or `closed` (no
+ * clerk logged in: no store open).
+ */
+phase: string, 
+/**
+ * Changes not yet acknowledged by the central.
+ */
+pending: number, 
+/**
+ * Progress of the current phase: `done` of `total` blobs or changes.
+ */
+done: number, total: number, 
+/**
+ * RFC 3339 time of the last complete sync, if any.
+ */
+last_synced_at: string | null, 
+/**
+ * Why the last round stopped (an error code of `ERROR_CODES`), if it did.
+ */
+last_error_code: string | null, rejected: Array<RejectedView>, 
+/**
+ * A scanned photo code waits for the photo cloud to become reachable; it is fetched then (`desk://photo`).
+ */
+pending_photo_fetch: boolean, };
+
 /** The events the desk core pushes, by name. */
-export const EVENTS = { connection: "desk://connection", session: "desk://session" } as const;
+export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
 /** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */
 export const ERROR_CODES: readonly string[] = [
@@ -107,6 +158,23 @@ export const ERROR_CODES: readonly string[] = [
   "no_photo",
   "override_required",
   "answer_too_large",
+  "photo_cloud_unreachable",
+  "offline_login_unknown",
+  "offline_login_expired",
+  "clock_before_last_login",
+  "wrong_data_key",
+  "encryption_unavailable",
+  "store_exists",
+  "store_missing",
+  "keyring_invalid",
+  "invalid_input",
+  "unknown_mutation",
+  "mutation_settled",
+  "unknown_job",
+  "io",
+  "sync_needs_login",
+  "sync_sequence_behind",
+  "sync_unexpected_answer",
   "not_base64",
   "wrong_magic",
   "unknown_version",
@@ -151,6 +219,13 @@ export const ERROR_CODES: readonly string[] = [
   "too_many_attempts",
   "unknown_office",
   "internal",
+  "sequence_gap",
+  "device_mismatch",
+  "invalid_payload",
+  "unknown_mutation_kind",
+  "blob_missing",
+  "blob_hash_mismatch",
+  "offset_mismatch",
   "invalid_username",
   "invalid_password",
   "invalid_display_name",
@@ -192,4 +267,6 @@ export const commands = {
   decidePhoto: (args: PhotoDecisionArgs): Promise<PhotoDecisionView> => invoke("decide_photo", { args }),
   touchSession: (): Promise<SessionView | null> => invoke("touch_session"),
   clearPhoto: (): Promise<null> => invoke("clear_photo"),
+  syncNow: (): Promise<SyncView> => invoke("sync_now"),
+  syncStatus: (): Promise<SyncView> => invoke("sync_status"),
 };

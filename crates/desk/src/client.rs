@@ -4,7 +4,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use schalter_wire::{paths, ApiError, Health, LoginRequest, PhotoAuditEvent, Session, SessionInfo};
+use schalter_sync::{BlobState, PushOutcome, TransportError};
+use schalter_wire::sync::{
+    PullResponse, PushRequest, PushResponse, SequenceGap, UPLOAD_LENGTH_HEADER, UPLOAD_OFFSET_HEADER,
+};
+use schalter_wire::{paths, ApiError, Health, LoginRequest, Session, SessionInfo};
 use serde::de::DeserializeOwned;
 
 use crate::{DeskConfig, DeskError};
@@ -22,7 +26,32 @@ pub trait CentralApi: Clone + Send + Sync + 'static {
     /// The session's state; using it restarts the server's idle time.
     fn session(&self, token: &str) -> impl Future<Output = Result<SessionInfo, DeskError>> + Send;
     fn logout(&self, token: &str) -> impl Future<Output = Result<(), DeskError>> + Send;
-    fn photo_audit(&self, token: &str, event: &PhotoAuditEvent) -> impl Future<Output = Result<(), DeskError>> + Send;
+
+    // The sync calls (DESIGN §4) answer in the engine's terms, so that it can tell "retry later" from "log in".
+    fn sync_push(
+        &self,
+        token: &str,
+        request: &PushRequest,
+    ) -> impl Future<Output = Result<PushOutcome, TransportError>> + Send;
+    fn sync_pull(
+        &self,
+        token: &str,
+        cursor: i64,
+        limit: u32,
+    ) -> impl Future<Output = Result<PullResponse, TransportError>> + Send;
+    fn blob_head(
+        &self,
+        token: &str,
+        sha256: &str,
+    ) -> impl Future<Output = Result<Option<BlobState>, TransportError>> + Send;
+    fn blob_patch(
+        &self,
+        token: &str,
+        sha256: &str,
+        offset: u64,
+        length: u64,
+        bytes: &[u8],
+    ) -> impl Future<Output = Result<u64, TransportError>> + Send;
 }
 
 /// The desk's HTTPS client for the central API: mutual TLS with the desk certificate,
@@ -101,8 +130,129 @@ impl CentralApi for CentralClient {
         self.send_empty(self.request(Method::POST, paths::LOGOUT, Some(token))).await
     }
 
-    async fn photo_audit(&self, token: &str, event: &PhotoAuditEvent) -> Result<(), DeskError> {
-        self.send_empty(self.request(Method::POST, paths::PHOTO_AUDIT, Some(token)).json(event)).await
+    async fn sync_push(&self, token: &str, request: &PushRequest) -> Result<PushOutcome, TransportError> {
+        let response = self.sync_send(self.request(Method::POST, paths::SYNC_PUSH, Some(token)).json(request)).await?;
+        match response.status() {
+            status if status.is_success() => Ok(PushOutcome::Answered(sync_json::<PushResponse>(response).await?)),
+            StatusCode::CONFLICT => {
+                let body = read_capped(response, MAX_ERROR_ANSWER_BYTES, Server::Central).await.unwrap_or_default();
+                match serde_json::from_slice::<SequenceGap>(&body) {
+                    Ok(gap) if gap.code == "sequence_gap" => Ok(PushOutcome::Gap(gap)),
+                    _ => Err(refusal_from_body(StatusCode::CONFLICT, &body)),
+                }
+            }
+            _ => Err(sync_refusal(response).await),
+        }
+    }
+
+    async fn sync_pull(&self, token: &str, cursor: i64, limit: u32) -> Result<PullResponse, TransportError> {
+        let request = self.request(Method::GET, paths::SYNC_PULL, Some(token)).query(&[("cursor", cursor)]);
+        let response = self.sync_send(request.query(&[("limit", limit)])).await?;
+        if !response.status().is_success() {
+            return Err(sync_refusal(response).await);
+        }
+        sync_json(response).await
+    }
+
+    async fn blob_head(&self, token: &str, sha256: &str) -> Result<Option<BlobState>, TransportError> {
+        let response = self.sync_send(self.request(Method::HEAD, &paths::blob(sha256), Some(token))).await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            status if status.is_success() => {
+                let offset = header_u64(&response, UPLOAD_OFFSET_HEADER).ok_or_else(unexpected_sync_answer)?;
+                Ok(Some(BlobState { offset, length: header_u64(&response, UPLOAD_LENGTH_HEADER) }))
+            }
+            // A HEAD answer has no body: the status alone decides.
+            StatusCode::UNAUTHORIZED => Err(TransportError::SessionExpired),
+            status if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => {
+                Err(TransportError::Unavailable { code: unavailable_code(status).into() })
+            }
+            _ => Err(unexpected_sync_answer()),
+        }
+    }
+
+    async fn blob_patch(
+        &self,
+        token: &str,
+        sha256: &str,
+        offset: u64,
+        length: u64,
+        bytes: &[u8],
+    ) -> Result<u64, TransportError> {
+        let request = self
+            .request(Method::PATCH, &paths::blob(sha256), Some(token))
+            .header(UPLOAD_OFFSET_HEADER, offset)
+            .header(UPLOAD_LENGTH_HEADER, length)
+            .header(reqwest::header::CONTENT_TYPE, "application/offset+octet-stream")
+            .body(bytes.to_vec());
+        let response = self.sync_send(request).await?;
+        match response.status() {
+            status if status.is_success() => {
+                header_u64(&response, UPLOAD_OFFSET_HEADER).ok_or_else(unexpected_sync_answer)
+            }
+            StatusCode::CONFLICT => Err(TransportError::OffsetMismatch),
+            _ => Err(sync_refusal(response).await),
+        }
+    }
+}
+
+impl CentralClient {
+    async fn sync_send(&self, request: reqwest::RequestBuilder) -> Result<reqwest::Response, TransportError> {
+        request.send().await.map_err(|error| TransportError::Unavailable {
+            code: match central_transport_error(error) {
+                DeskError::TlsRejected => "tls_rejected".into(),
+                _ => "central_unreachable".into(),
+            },
+        })
+    }
+}
+
+/// Codes the UI has texts for (ERROR_CODES), for an overload or outage answered without a body.
+fn unavailable_code(status: StatusCode) -> &'static str {
+    if status == StatusCode::TOO_MANY_REQUESTS {
+        "server_busy"
+    } else {
+        "central_unreachable"
+    }
+}
+
+fn header_u64(response: &reqwest::Response, name: &str) -> Option<u64> {
+    response.headers().get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn unexpected_sync_answer() -> TransportError {
+    TransportError::Refused {
+        code: "unexpected_answer".into(),
+        message: "Die Zentrale hat beim Abgleich unerwartet geantwortet.".into(),
+    }
+}
+
+async fn sync_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, TransportError> {
+    let body = read_capped(response, MAX_CENTRAL_ANSWER_BYTES, Server::Central)
+        .await
+        .map_err(|_| TransportError::Unavailable { code: "central_unreachable".into() })?;
+    serde_json::from_slice(&body).map_err(|_| unexpected_sync_answer())
+}
+
+/// A non-success answer in the engine's terms: 401 = log in again, 429/5xx = later, any other = refused.
+async fn sync_refusal(response: reqwest::Response) -> TransportError {
+    let status = response.status();
+    let body = read_capped(response, MAX_ERROR_ANSWER_BYTES, Server::Central).await.unwrap_or_default();
+    refusal_from_body(status, &body)
+}
+
+fn refusal_from_body(status: StatusCode, body: &[u8]) -> TransportError {
+    let error = serde_json::from_slice::<ApiError>(body).ok();
+    if status == StatusCode::UNAUTHORIZED {
+        return TransportError::SessionExpired;
+    }
+    if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+        let code = error.map_or_else(|| unavailable_code(status).to_owned(), |e| e.code);
+        return TransportError::Unavailable { code };
+    }
+    match error {
+        Some(ApiError { code, message }) => TransportError::Refused { code, message },
+        None => unexpected_sync_answer(),
     }
 }
 

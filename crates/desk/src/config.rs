@@ -27,6 +27,16 @@ use crate::DeskError;
 /// # What the seal signs: "digest_as_message" (default) or "plain" (see schalter_photo::seal)
 /// seal_form = "digest_as_message"
 ///
+/// # The encrypted local store (outbox, accepted photos until the central holds them, offline logins): one
+/// # directory per clerk below it. Default: the per-user data directory, i.e. `$XDG_DATA_HOME/schalter/desk`
+/// # (else `~/.local/share/schalter/desk`; Windows `%LOCALAPPDATA%\schalter\desk`; macOS
+/// # `~/Library/Application Support/schalter/desk`).
+/// data_dir = "/var/lib/schalter/desk"
+/// # How long after the last online login on this desk a clerk may still log in offline. Default 72.
+/// offline_login_valid_for_hours = 72
+/// # How long personal data and photos stay on the desk after the central acknowledged them. Default 24.
+/// purge_grace_hours = 24
+///
 /// # The webcam that reads photo codes (F6). Default: /dev/video0.
 /// [camera]
 /// device = "/dev/video0"
@@ -48,6 +58,34 @@ pub struct DeskConfig {
     pub photo_clouds: Vec<TrustedCloud>,
     #[serde(default)]
     pub camera: CameraConfig,
+    /// Resolved by [`DeskConfig::load`]: never empty after it.
+    #[serde(default)]
+    pub data_dir: PathBuf,
+    #[serde(default = "default_offline_login_valid_for_hours")]
+    pub offline_login_valid_for_hours: u32,
+    #[serde(default = "default_purge_grace_hours")]
+    pub purge_grace_hours: u32,
+}
+
+fn default_offline_login_valid_for_hours() -> u32 {
+    72
+}
+
+fn default_purge_grace_hours() -> u32 {
+    24
+}
+
+/// The per-user data directory of the desk store (see [`DeskConfig`]).
+pub fn default_data_dir() -> PathBuf {
+    let env = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = if cfg!(windows) {
+        env("LOCALAPPDATA").or_else(|| env("APPDATA"))
+    } else if cfg!(target_os = "macos") {
+        env("HOME").map(|home| home.join("Library").join("Application Support"))
+    } else {
+        env("XDG_DATA_HOME").or_else(|| env("HOME").map(|home| home.join(".local").join("share")))
+    };
+    base.unwrap_or_else(|| PathBuf::from(".")).join("schalter").join("desk")
 }
 
 /// The webcam: a V4L2 device, or (demo and tests, where there is no camera) a replayed frame sequence.
@@ -98,6 +136,10 @@ impl DeskConfig {
             .into_iter()
             .chain(config.photo_clouds.iter_mut().flat_map(|cloud| [&mut cloud.ca, &mut cloud.seal_cert]))
             .chain(config.camera.replay.as_mut());
+        if config.data_dir.as_os_str().is_empty() {
+            config.data_dir = default_data_dir();
+        }
+        let files = files.chain(std::iter::once(&mut config.data_dir));
         for file in files {
             if file.is_relative() {
                 *file = base.join(&*file);
@@ -135,6 +177,17 @@ mod tests {
         assert_eq!(config.central_ca, dir.path().join("pki/ca.pem"));
         assert_eq!(config.desk_cert, PathBuf::from("/etc/desk.pem"));
         assert!(!config.disable_dmabuf_renderer);
+        assert_eq!(config.data_dir, default_data_dir());
+        assert_eq!((config.offline_login_valid_for_hours, config.purge_grace_hours), (72, 24));
+        std::fs::write(
+            &path,
+            "central_url = \"https://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\n\
+             data_dir = \"store\"\noffline_login_valid_for_hours = 8\npurge_grace_hours = 1\n",
+        )
+        .unwrap();
+        let config = DeskConfig::load(&path).unwrap();
+        assert_eq!(config.data_dir, dir.path().join("store"));
+        assert_eq!((config.offline_login_valid_for_hours, config.purge_grace_hours), (8, 1));
     }
 
     #[test]

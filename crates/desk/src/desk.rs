@@ -1,15 +1,24 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use schalter_wire::{Clerk, PhotoAuditAction, PhotoAuditEvent, Session};
+use schalter_domain::SessionPolicy;
+#[cfg(test)]
+use schalter_photo::PhotoCode;
+use schalter_store::{BlobHash, ClerkProfile, DeskStore, NewMutation};
+use schalter_sync::{JobOutcome, SyncConfig, SyncEngine, SyncError, SyncReport, SyncStatus};
+use schalter_wire::sync::{kinds, AcceptedPhoto};
+use schalter_wire::{Clerk, Office, PhotoAuditAction, PhotoAuditEvent, Session};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use tokio::sync::watch;
+use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::camera::CameraScans;
+use crate::local::{jobs, CentralTransport, CloudJob, DeskHooks, StoreSettings};
 use crate::{
     CentralApi, CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView,
-    SessionEndReason, SessionEvent, SessionView,
+    RejectedView, SessionEndReason, SessionEvent, SessionView, SyncView,
 };
 
 /// The desk's notion of now; tests set it by hand.
@@ -39,6 +48,25 @@ impl DeskClock {
     }
 }
 
+/// The sync engine sleeps on the desk's clock: a manual clock moves instead of waiting.
+struct EngineClock(DeskClock);
+
+impl schalter_sync::Clock for EngineClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0.now()
+    }
+
+    fn sleep(&self, duration: Duration) -> schalter_sync::Sleep<'_> {
+        match &self.0 {
+            DeskClock::System => Box::pin(tokio::time::sleep(duration)),
+            manual => {
+                manual.advance(duration);
+                Box::pin(std::future::ready(()))
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Connection {
     online: bool,
@@ -50,7 +78,8 @@ struct Connection {
 /// timestamps are turned into durations at login, so a skewed clock on either side does
 /// not end a session early or late.
 struct ActiveSession {
-    token: String,
+    /// `None` for an offline session.
+    token: Option<String>,
     clerk: Clerk,
     idle: Duration,
     absolute_expires_at: OffsetDateTime,
@@ -58,6 +87,9 @@ struct ActiveSession {
     expires_at: OffsetDateTime,
     /// When the central API last restarted its idle time for this session.
     server_touched_at: OffsetDateTime,
+    /// Offline only: the password, to log in at the central in the background once it answers (the data key it
+    /// unlocked is in memory for the session anyway). Wiped on drop.
+    offline_password: Option<Zeroizing<String>>,
 }
 
 impl ActiveSession {
@@ -66,12 +98,35 @@ impl ActiveSession {
         let absolute_left = (session.absolute_expires_at - session.expires_at) + idle;
         let absolute_expires_at = now + absolute_left;
         Self {
-            token: session.token,
+            token: Some(session.token),
             clerk: session.clerk,
             idle,
             absolute_expires_at,
             expires_at: (now + idle).min(absolute_expires_at),
             server_touched_at: now,
+            offline_password: None,
+        }
+    }
+
+    /// Offline the central's policy is not known: the default one applies, counted on this desk.
+    fn offline(profile: &ClerkProfile, password: &str, now: OffsetDateTime) -> Self {
+        let policy = SessionPolicy::default();
+        let idle = Duration::from_secs(policy.idle_seconds.unsigned_abs());
+        let absolute_expires_at = now + Duration::from_secs(policy.absolute_seconds.unsigned_abs());
+        Self {
+            token: None,
+            clerk: Clerk {
+                id: profile.clerk_id,
+                username: profile.username.clone(),
+                display_name: profile.display_name.clone(),
+                role: profile.role,
+                office: Office { id: profile.office_id.clone(), name: profile.office_name.clone() },
+            },
+            idle,
+            absolute_expires_at,
+            expires_at: (now + idle).min(absolute_expires_at),
+            server_touched_at: now,
+            offline_password: Some(Zeroizing::new(password.to_owned())),
         }
     }
 
@@ -91,58 +146,239 @@ impl ActiveSession {
             expires_at: rfc3339(self.expires_at),
             absolute_expires_at: rfc3339(self.absolute_expires_at),
             idle_timeout_seconds: u32::try_from(self.idle.as_secs()).unwrap_or(u32::MAX),
+            offline: self.token.is_none(),
         }
     }
 }
 
+fn profile_of(clerk: &Clerk) -> ClerkProfile {
+    ClerkProfile {
+        clerk_id: clerk.id,
+        username: clerk.username.clone(),
+        display_name: clerk.display_name.clone(),
+        role: clerk.role,
+        office_id: clerk.office.id.clone(),
+        office_name: clerk.office.name.clone(),
+    }
+}
+
+type DeskEngine<C> = SyncEngine<CentralTransport<C>, DeskHooks>;
+
+/// The logged-in clerk's store and its engine (the engine holds the store).
+struct OpenStore<C: CentralApi> {
+    clerk_id: Uuid,
+    engine: Arc<DeskEngine<C>>,
+    /// Shared with the engine's transport: set when an offline session becomes online.
+    token: Arc<Mutex<Option<String>>>,
+}
+
+impl<C: CentralApi> Clone for OpenStore<C> {
+    fn clone(&self) -> Self {
+        Self { clerk_id: self.clerk_id, engine: self.engine.clone(), token: self.token.clone() }
+    }
+}
+
+/// The customer at the counter: a new visit with every new code.
+struct Visit {
+    id: Uuid,
+    /// A code whose fetch waits for the photo cloud (it holds the photo's key: forgotten with the visit).
+    pending_code: Option<Zeroizing<String>>,
+}
+
+impl Visit {
+    fn new() -> Self {
+        Self { id: Uuid::now_v7(), pending_code: None }
+    }
+}
+
+/// Turns the engine's status, the connection and the pending fetch into the `desk://sync` payload.
+struct SyncPublisher {
+    updates: watch::Sender<SyncView>,
+    state: Mutex<(Option<SyncStatus>, bool, bool)>,
+}
+
+impl SyncPublisher {
+    fn new() -> Self {
+        let publisher = Self { updates: watch::Sender::new(closed_view()), state: Mutex::new((None, false, false)) };
+        publisher.publish();
+        publisher
+    }
+
+    fn set_status(&self, status: Option<SyncStatus>) {
+        self.state.lock().expect("sync view lock").0 = status;
+        self.publish();
+    }
+
+    fn set_online(&self, online: bool) {
+        let changed = {
+            let mut state = self.state.lock().expect("sync view lock");
+            std::mem::replace(&mut state.1, online) != online
+        };
+        if changed {
+            self.publish();
+        }
+    }
+
+    fn set_pending_fetch(&self, pending: bool) {
+        let changed = {
+            let mut state = self.state.lock().expect("sync view lock");
+            std::mem::replace(&mut state.2, pending) != pending
+        };
+        if changed {
+            self.publish();
+        }
+    }
+
+    fn view(&self) -> SyncView {
+        let (status, online, pending_photo_fetch) = &*self.state.lock().expect("sync view lock");
+        let mut view = match status {
+            None => closed_view(),
+            Some(status) => SyncView {
+                online: false,
+                phase: status.phase.as_str().to_owned(),
+                pending: status.pending,
+                done: status.done,
+                total: status.total,
+                last_synced_at: status.last_synced_at.map(rfc3339),
+                last_error_code: status.last_error_code.clone(),
+                rejected: status
+                    .rejected
+                    .iter()
+                    .map(|r| RejectedView {
+                        seq: r.seq,
+                        kind: r.kind.clone(),
+                        code: r.code.clone(),
+                        message: r.message.clone(),
+                        occurred_at: rfc3339(r.occurred_at),
+                    })
+                    .collect(),
+                pending_photo_fetch: false,
+            },
+        };
+        view.online = *online;
+        view.pending_photo_fetch = *pending_photo_fetch;
+        view
+    }
+
+    fn publish(&self) {
+        let view = self.view();
+        self.updates.send_if_modified(|current| {
+            let changed = *current != view;
+            *current = view;
+            changed
+        });
+    }
+}
+
+fn closed_view() -> SyncView {
+    SyncView {
+        online: false,
+        phase: "closed".into(),
+        pending: 0,
+        done: 0,
+        total: 0,
+        last_synced_at: None,
+        last_error_code: None,
+        rejected: Vec::new(),
+        pending_photo_fetch: false,
+    }
+}
+
+/// What [`Desk::record_accepted_photo`] wrote (or found written).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CapturedPhoto {
+    pub photo_id: Uuid,
+    pub visit_id: Uuid,
+    pub sha256: String,
+    /// The `photo.accept` mutation; `None` when the record existed already.
+    pub seq: Option<i64>,
+    pub existing: bool,
+}
+
+/// Local records of accepted photos (the blob is linked, so the purge removes both after acknowledgement).
+const ACCEPTED_PHOTO: &str = "accepted_photo";
+const MEDIA_TYPE_JPEG: &str = "image/jpeg";
+
 /// One running desk: its client, the clerk's session and what it knows of the network.
-/// What changes without the clerk asking (connection, session) is published on watch
+/// What changes without the clerk asking (connection, session, sync) is published on watch
 /// channels, which the Tauri shell turns into events for the front end.
 pub struct Desk<C: CentralApi = CentralClient> {
     central: C,
-    photos: PhotoRetrieval,
+    photos: Arc<PhotoRetrieval>,
     camera: CameraScans,
     clock: DeskClock,
+    settings: StoreSettings,
+    sync_config: SyncConfig,
     session: Mutex<Option<ActiveSession>>,
+    local: Mutex<Option<OpenStore<C>>>,
+    visit: Mutex<Visit>,
+    /// Logins (the clerk's and the background one of an offline session) one at a time.
+    login_lock: tokio::sync::Mutex<()>,
     connection: Mutex<Connection>,
     connection_updates: watch::Sender<ConnectionView>,
     session_updates: watch::Sender<SessionEvent>,
+    sync: Arc<SyncPublisher>,
+    photo_updates: watch::Sender<Option<PhotoView>>,
 }
 
 impl Desk<CentralClient> {
     pub fn new(config: &DeskConfig) -> Result<Self, DeskError> {
+        let mut settings = StoreSettings::new(&config.data_dir);
+        settings.offline_login_valid_for = time::Duration::hours(config.offline_login_valid_for_hours.into());
+        settings.purge_grace = time::Duration::hours(config.purge_grace_hours.into());
         Ok(Self::with_parts(
             CentralClient::new(config)?,
             PhotoRetrieval::new(config)?,
             CameraScans::new(config.camera.source()),
             DeskClock::System,
+            settings,
         ))
     }
 }
 
 impl<C: CentralApi> Desk<C> {
     /// A desk over any central API: the seam for tests without certificates or servers.
-    pub fn with_central(central: C, photos: PhotoRetrieval, clock: DeskClock) -> Self {
-        Self::with_parts(central, photos, CameraScans::new(crate::CameraConfig::default().source()), clock)
+    pub fn with_central(central: C, photos: PhotoRetrieval, clock: DeskClock, settings: StoreSettings) -> Self {
+        Self::with_parts(central, photos, CameraScans::new(crate::CameraConfig::default().source()), clock, settings)
     }
 
-    fn with_parts(central: C, photos: PhotoRetrieval, camera: CameraScans, clock: DeskClock) -> Self {
+    fn with_parts(
+        central: C,
+        photos: PhotoRetrieval,
+        camera: CameraScans,
+        clock: DeskClock,
+        settings: StoreSettings,
+    ) -> Self {
         let initial_connection = ConnectionView {
             online: false,
             central_url: central.base_url().to_owned(),
             last_contact: None,
             last_sync: None,
         };
+        let sync_config = SyncConfig { purge_grace: settings.purge_grace, ..SyncConfig::default() };
         Self {
             central,
-            photos,
+            photos: Arc::new(photos),
             camera,
             clock,
+            settings,
+            sync_config,
             session: Mutex::new(None),
+            local: Mutex::new(None),
+            visit: Mutex::new(Visit::new()),
+            login_lock: tokio::sync::Mutex::new(()),
             connection: Mutex::default(),
             connection_updates: watch::Sender::new(initial_connection),
             session_updates: watch::Sender::new(SessionEvent { session: None, reason: None }),
+            sync: Arc::new(SyncPublisher::new()),
+            photo_updates: watch::Sender::new(None),
         }
+    }
+
+    /// How the engine retries within a round (tests make it give up at once).
+    pub fn with_sync_config(mut self, config: SyncConfig) -> Self {
+        self.sync_config = config;
+        self
     }
 
     /// The connection state, anew whenever it changes.
@@ -155,19 +391,68 @@ impl<C: CentralApi> Desk<C> {
         self.session_updates.subscribe()
     }
 
+    /// The outbox and the sync engine (`desk://sync`), anew whenever they change.
+    pub fn sync_updates(&self) -> watch::Receiver<SyncView> {
+        self.sync.updates.subscribe()
+    }
+
+    /// A photo whose fetch waited for the cloud, when it arrives (`desk://photo`).
+    pub fn photo_updates(&self) -> watch::Receiver<Option<PhotoView>> {
+        self.photo_updates.subscribe()
+    }
+
+    pub fn sync_status(&self) -> SyncView {
+        self.sync.view()
+    }
+
+    /// Online: at the central, then this clerk's store is created (first login here) or unlocked and the data key
+    /// wrapped anew with the confirmed password. Central unreachable (and only then, not on any refusal of the
+    /// central): the keyring lets a clerk in who logged in online here within `offline_login_valid_for_hours`.
     pub async fn login(&self, username: &str, password: &str) -> Result<SessionView, DeskError> {
         if username.trim().is_empty() || password.is_empty() {
             return Err(DeskError::MissingCredentials);
         }
+        let _one_login_at_a_time = self.login_lock.lock().await;
         let result = self.central.login(username.trim(), password).await;
-        let session = ActiveSession::from_login(self.observe(result)?, self.clock.now());
+        let now = self.clock.now();
+        let (session, store) = match self.observe(result) {
+            Ok(session) => {
+                let store = self.settings.open_online(profile_of(&session.clerk), password, now).await?;
+                (ActiveSession::from_login(session, now), store)
+            }
+            Err(DeskError::Unreachable) => {
+                let (profile, store) = self.settings.open_offline(username.trim(), password, now).await?;
+                (ActiveSession::offline(&profile, password, now), store)
+            }
+            Err(error) => return Err(error),
+        };
         let view = session.view();
         // A new clerk never inherits what the previous one had open.
+        self.close_store();
         self.photos.clear();
+        self.new_visit();
+        let token = Arc::new(Mutex::new(session.token.clone()));
+        let open = OpenStore { clerk_id: session.clerk.id, engine: Arc::new(self.engine(store, token.clone())), token };
+        let _ = open.engine.refresh_status().await;
+        *self.local.lock().expect("store lock") = Some(open);
         *self.session.lock().expect("session lock") = Some(session);
         self.publish_session(Some(view.clone()), None);
-        tracing::info!("clerk logged in");
+        tracing::info!(offline = view.offline, "clerk logged in");
         Ok(view)
+    }
+
+    fn engine(&self, store: DeskStore, token: Arc<Mutex<Option<String>>>) -> DeskEngine<C> {
+        let transport = CentralTransport { central: self.central.clone(), token };
+        let hooks = DeskHooks { photos: self.photos.clone(), settings: self.settings.clone() };
+        let publisher = self.sync.clone();
+        SyncEngine::with_config(
+            store,
+            transport,
+            hooks,
+            self.sync_config.clone(),
+            Arc::new(EngineClock(self.clock.clone())),
+        )
+        .with_observer(move |status| publisher.set_status(Some(status.clone())))
     }
 
     /// Ends the session here at once; tells the central API if it can be reached (an
@@ -184,16 +469,40 @@ impl<C: CentralApi> Desk<C> {
         Ok(())
     }
 
-    /// Forgets the session, the photo on screen (and its key) and stops the camera; returns the
-    /// token so the caller can tell the central API.
+    /// Forgets the session, the photo on screen (and its key), the visit, stops the camera and closes the store;
+    /// returns the token (if online) so the caller can tell the central API.
     fn end_session(&self, reason: SessionEndReason) -> Option<String> {
         let ended = self.session.lock().expect("session lock").take();
         self.camera.stop();
         self.photos.clear();
+        self.new_visit();
+        self.close_store();
         let ended = ended?;
         tracing::info!(reason = ?reason, "session ended");
         self.publish_session(None, Some(reason));
-        Some(ended.token)
+        ended.token
+    }
+
+    fn close_store(&self) {
+        let Some(open) = self.local.lock().expect("store lock").take() else {
+            return;
+        };
+        let store = open.engine.store().clone();
+        drop(open);
+        self.sync.set_status(None);
+        // The pool (and the key text sqlx keeps in it) goes now; a round still running ends with an error.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(store.close());
+        }
+    }
+
+    fn new_visit(&self) {
+        *self.visit.lock().expect("visit lock") = Visit::new();
+        self.sync.set_pending_fetch(false);
+    }
+
+    fn open_store(&self) -> Result<OpenStore<C>, DeskError> {
+        self.local.lock().expect("store lock").clone().ok_or(DeskError::NotLoggedIn)
     }
 
     /// The clerk did something: the idle time starts anew, here and (at a bounded pace) at the
@@ -211,12 +520,12 @@ impl<C: CentralApi> Desk<C> {
             session.expires_at = (now + session.idle).min(session.absolute_expires_at);
             (session.token.clone(), now - session.server_touched_at >= session.server_refresh_every())
         };
-        if refresh_due {
+        if let (Some(token), true) = (token, refresh_due) {
             let result = self.central.session(&token).await;
             match self.observe(result) {
                 Ok(_) => {
                     if let Some(session) = self.session.lock().expect("session lock").as_mut() {
-                        if session.token == token {
+                        if session.token.as_deref() == Some(token.as_str()) {
                             session.server_touched_at = now;
                         }
                     }
@@ -227,8 +536,12 @@ impl<C: CentralApi> Desk<C> {
                     } else {
                         SessionEndReason::EndedByCentral
                     };
-                    let still_ours =
-                        self.session.lock().expect("session lock").as_ref().is_some_and(|s| s.token == token);
+                    let still_ours = self
+                        .session
+                        .lock()
+                        .expect("session lock")
+                        .as_ref()
+                        .is_some_and(|s| s.token.as_deref() == Some(token.as_str()));
                     if still_ours {
                         self.end_session(reason);
                     }
@@ -263,12 +576,28 @@ impl<C: CentralApi> Desk<C> {
     }
 
     /// Fetches and checks the photo behind a scanned code. Only for a logged-in clerk. The photo
-    /// before it is forgotten first, whatever becomes of this one.
+    /// before it is forgotten first, whatever becomes of this one, and a new visit begins. A cloud that
+    /// cannot be reached keeps the code as the visit's pending fetch (`photo_cloud_unreachable`): it is
+    /// fetched by [`Desk::run_sync`] once the cloud answers and arrives as `desk://photo`.
     pub async fn fetch_photo(&self, code: &str) -> Result<PhotoView, DeskError> {
         self.require_session()?;
         self.photos.clear();
+        self.new_visit();
         let (result, _) = tokio::join!(self.photos.fetch(code), self.touch_session());
-        let event = match &result {
+        let result = match result {
+            Err(DeskError::CloudUnreachable) => {
+                self.visit.lock().expect("visit lock").pending_code = Some(Zeroizing::new(code.to_owned()));
+                self.sync.set_pending_fetch(true);
+                Err(DeskError::PhotoCloudUnreachable)
+            }
+            other => other,
+        };
+        self.audit_fetch(&result).await;
+        result
+    }
+
+    async fn audit_fetch(&self, result: &Result<PhotoView, DeskError>) {
+        let event = match result {
             Ok(photo) => PhotoAuditEvent {
                 action: PhotoAuditAction::Fetched,
                 photo_id: photo.photo_id.parse().ok(),
@@ -280,28 +609,68 @@ impl<C: CentralApi> Desk<C> {
                 error_code: Some(error.code().to_owned()),
             },
         };
-        self.audit(event);
-        result
+        self.audit(event).await;
+    }
+
+    /// The visit's pending fetch, tried again (by [`Desk::run_sync`]).
+    async fn retry_pending_fetch(&self) {
+        let Some(code) = self.visit.lock().expect("visit lock").pending_code.clone() else {
+            return;
+        };
+        let result = self.photos.fetch(&code).await;
+        if matches!(result, Err(DeskError::CloudUnreachable)) {
+            return;
+        }
+        {
+            let mut visit = self.visit.lock().expect("visit lock");
+            if visit.pending_code.as_deref().map(String::as_str) != Some(code.as_str()) {
+                // A newer code or the end of the visit came first.
+                self.photos.clear();
+                return;
+            }
+            visit.pending_code = None;
+        }
+        self.sync.set_pending_fetch(false);
+        self.audit_fetch(&result).await;
+        match result {
+            Ok(view) => {
+                tracing::info!("pending photo fetch completed");
+                self.photo_updates.send_replace(Some(view));
+            }
+            Err(error) => tracing::info!(code = error.code(), "pending photo fetch failed"),
+        }
     }
 
     /// Forgets the photo on screen (the visit is finished).
     pub fn clear_photo(&self) {
         self.photos.clear();
+        self.new_visit();
+        self.photo_updates.send_replace(None);
     }
 
-    /// Sends an audit event to the central API without holding up the clerk: who and when
-    /// are taken from the session there. Until the sync outbox exists, an event that
-    /// cannot be delivered is logged here (ids only) and lost.
-    fn audit(&self, event: PhotoAuditEvent) {
-        let Some(token) = self.session.lock().expect("session lock").as_ref().map(|s| s.token.clone()) else {
-            return;
-        };
-        let central = self.central.clone();
-        tokio::spawn(async move {
-            if let Err(error) = central.photo_audit(&token, &event).await {
-                tracing::warn!(action = event.action.as_str(), photo_id = ?event.photo_id, code = error.code(), "audit event not delivered");
+    /// Writes an audit event into the outbox (who and when: the session that pushes it, and the mutation's
+    /// time). Nothing is lost offline: it leaves the desk with the next sync.
+    async fn audit(&self, event: PhotoAuditEvent) {
+        let result = async {
+            let store = self.open_store()?.engine.store().clone();
+            let mut tx = store.transaction().await?;
+            tx.push_mutation(&audit_mutation(&event, self.clock.now())).await?;
+            tx.commit().await?;
+            Ok::<_, DeskError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => self.refresh_sync_status().await,
+            Err(error) => {
+                tracing::warn!(action = event.action.as_str(), code = error.code(), "audit event not recorded")
             }
-        });
+        }
+    }
+
+    async fn refresh_sync_status(&self) {
+        if let Ok(open) = self.open_store() {
+            let _ = open.engine.refresh_status().await;
+        }
     }
 
     /// The code text in an image file (Data Matrix or QR), as the studio printed it.
@@ -323,6 +692,11 @@ impl<C: CentralApi> Desk<C> {
 
     /// The clerk's decision on the photo on screen. Accepting a photo that failed a check needs
     /// `override_failed_checks`, and is audited as such.
+    ///
+    /// Accepting writes, in one store transaction, the decrypted image as a blob, the `photo.accept` mutation, the
+    /// audit mutation and the cloud job (delete, or keep until `keep_until`); only then is the cloud asked, once,
+    /// here: `deleted_in_cloud` / `kept_until` say whether it confirmed. If not, the job is retried by the sync
+    /// engine with backoff until the cloud confirms.
     pub async fn decide_photo(
         &self,
         photo_id: &str,
@@ -332,19 +706,219 @@ impl<C: CentralApi> Desk<C> {
     ) -> Result<PhotoDecisionView, DeskError> {
         self.require_session()?;
         let (decision, _) = tokio::join!(
-            self.photos.decide(photo_id, accept, keep_until, override_failed_checks),
+            async { self.photos.begin_decision(photo_id, accept, override_failed_checks) },
             self.touch_session()
         );
         let decision = decision?;
-        let action = match (decision.accepted, decision.kept_until.is_some(), decision.checks_overridden) {
+        let overridden = accept && !decision.all_passed;
+        let action = match (accept, keep_until.is_some(), overridden) {
             (false, _, _) => PhotoAuditAction::Rejected,
             (true, false, false) => PhotoAuditAction::Accepted,
             (true, true, false) => PhotoAuditAction::AcceptedKept,
             (true, false, true) => PhotoAuditAction::AcceptedOverride,
             (true, true, true) => PhotoAuditAction::AcceptedKeptOverride,
         };
-        self.audit(PhotoAuditEvent { action, photo_id: decision.photo_id.parse().ok(), error_code: None });
-        Ok(decision)
+        let open = self.open_store()?;
+        let store = open.engine.store().clone();
+        let now = self.clock.now();
+        let mut view = PhotoDecisionView {
+            photo_id: decision.photo_id.to_string(),
+            accepted: accept,
+            deleted_in_cloud: false,
+            kept_until: None,
+            checks_overridden: overridden,
+        };
+        if !accept {
+            let mut tx = store.transaction().await?;
+            let event = PhotoAuditEvent { action, photo_id: Some(decision.photo_id), error_code: None };
+            tx.push_mutation(&audit_mutation(&event, now)).await?;
+            tx.commit().await?;
+            self.photos.finish_decision(decision.photo_id);
+            tracing::info!(photo_id = %decision.photo_id, accept, "photo decision");
+            self.refresh_sync_status().await;
+            return Ok(view);
+        }
+        let visit_id = self.visit.lock().expect("visit lock").id;
+        let kind = if keep_until.is_some() { jobs::PHOTO_CLOUD_KEEP } else { jobs::PHOTO_CLOUD_DELETE };
+        let job = CloudJob { photo_id: decision.photo_id, cloud_url: decision.cloud_url.clone(), keep_until };
+        let (_, _, job_id) = write_accept(
+            &store,
+            decision.photo_id,
+            visit_id,
+            &decision.jpeg,
+            overridden,
+            action,
+            Some((kind, &job)),
+            now,
+        )
+        .await?;
+        self.photos.finish_decision(decision.photo_id);
+        if let Some(job_id) = job_id {
+            // One attempt now, so that the clerk usually sees the cloud's answer; the engine retries otherwise.
+            let outcome = open.engine.hooks().run_cloud_job(kind, &job).await;
+            let now = self.clock.now();
+            let settled = match &outcome {
+                JobOutcome::Done => store.job_succeeded(job_id, now).await.map(drop),
+                JobOutcome::Retry { error } => store.job_failed(job_id, now, error).await.map(drop),
+                JobOutcome::GiveUp { error } => store.job_gave_up(job_id, now, error).await,
+            };
+            if let Err(error) = settled {
+                // A sync round ran the job at the same moment and settled it.
+                tracing::debug!(code = error.code(), "cloud job settled elsewhere");
+            }
+            if outcome == JobOutcome::Done {
+                view.deleted_in_cloud = job.keep_until.is_none();
+                view.kept_until = job.keep_until.clone();
+            }
+        }
+        tracing::info!(photo_id = %decision.photo_id, accept, kept = view.kept_until.is_some(), overridden, "photo decision");
+        self.refresh_sync_status().await;
+        Ok(view)
+    }
+
+    /// For the crash-test probe and benchmarks: records an accepted photo as [`Desk::decide_photo`] does (one store
+    /// transaction: blob, record, `photo.accept`, audit), minus the cloud job. Idempotent per photo id: a record
+    /// already there is reported (`existing`), not written again, so a killed run can be resumed.
+    pub async fn record_accepted_photo(
+        &self,
+        photo_id: Uuid,
+        visit_id: Uuid,
+        jpeg: &[u8],
+    ) -> Result<CapturedPhoto, DeskError> {
+        self.require_session()?;
+        let store = self.open_store()?.engine.store().clone();
+        if let Some(existing) = store.get_record(ACCEPTED_PHOTO, &photo_id.to_string()).await? {
+            let accepted: AcceptedPhoto = serde_json::from_value(existing)
+                .map_err(|_| DeskError::Store(schalter_store::StoreError::Internal("Datensatz")))?;
+            return Ok(CapturedPhoto {
+                photo_id,
+                visit_id: accepted.visit_id,
+                sha256: accepted.photo_sha256,
+                seq: None,
+                existing: true,
+            });
+        }
+        let now = self.clock.now();
+        let (seq, hash, _) =
+            write_accept(&store, photo_id, visit_id, jpeg, false, PhotoAuditAction::Accepted, None, now).await?;
+        Ok(CapturedPhoto { photo_id, visit_id, sha256: hash.as_str().to_owned(), seq: Some(seq), existing: false })
+    }
+
+    /// Syncs while a session is open, every `every`; runs for the life of the app. Each step: an offline session
+    /// logs in at the central once it answers, a pending photo fetch is tried again, then one engine round (blobs,
+    /// push, pull, side jobs, purge).
+    pub async fn run_sync(&self, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let _ = self.sync_step().await;
+        }
+    }
+
+    /// One sync step now (the clerk asked); the result is also published as `desk://sync`.
+    pub async fn sync_now(&self) -> Result<SyncView, DeskError> {
+        self.require_session()?;
+        let _ = self.sync_step().await;
+        Ok(self.sync_status())
+    }
+
+    /// One engine round, its report and error as they are: for the probe and tests.
+    pub async fn sync_round(&self) -> Result<SyncReport, DeskError> {
+        let open = self.open_store()?;
+        let result = open.engine.sync_once().await;
+        self.note_sync_result(&result);
+        Ok(result?)
+    }
+
+    async fn sync_step(&self) -> Option<Result<SyncReport, SyncError>> {
+        self.current_session()?;
+        self.upgrade_offline_session().await;
+        self.retry_pending_fetch().await;
+        let open = self.open_store().ok()?;
+        let result = open.engine.sync_once().await;
+        self.note_sync_result(&result);
+        Some(result)
+    }
+
+    fn note_sync_result(&self, result: &Result<SyncReport, SyncError>) {
+        let reachable = match result {
+            Ok(_) => Some(true),
+            Err(SyncError::Unavailable { code }) if code == "central_unreachable" || code == "tls_rejected" => {
+                Some(false)
+            }
+            Err(SyncError::Unavailable { .. } | SyncError::Refused { .. } | SyncError::SequenceBehind { .. }) => {
+                Some(true)
+            }
+            // Offline sessions end every round here without asking the central.
+            _ => None,
+        };
+        if let Some(reachable) = reachable {
+            self.note_reachable(reachable);
+            if result.is_ok() {
+                self.connection.lock().expect("connection lock").last_sync = Some(self.clock.now());
+                self.connection_updates.send_replace(self.connection());
+            }
+        }
+    }
+
+    /// An offline session logs in at the central as soon as it answers, with the password it was opened with;
+    /// the session becomes online (and the keyring records the online login). A central that refuses the
+    /// password (changed or locked meanwhile) ends the session.
+    async fn upgrade_offline_session(&self) {
+        let Some((username, password, clerk_id)) = self
+            .session
+            .lock()
+            .expect("session lock")
+            .as_ref()
+            .and_then(|s| s.offline_password.as_ref().map(|p| (s.clerk.username.clone(), p.clone(), s.clerk.id)))
+        else {
+            return;
+        };
+        let _one_login_at_a_time = self.login_lock.lock().await;
+        let result = self.central.login(&username, &password).await;
+        let session = match self.observe(result) {
+            Ok(session) => session,
+            Err(DeskError::Unreachable | DeskError::TlsRejected) => return,
+            Err(error @ DeskError::Central { .. }) if error.code() != "server_busy" => {
+                tracing::info!(code = error.code(), "central refused the offline session's login");
+                self.end_session(SessionEndReason::EndedByCentral);
+                return;
+            }
+            Err(error) => {
+                tracing::debug!(code = error.code(), "background login failed");
+                return;
+            }
+        };
+        if session.clerk.id != clerk_id {
+            self.end_session(SessionEndReason::EndedByCentral);
+            return;
+        }
+        let now = self.clock.now();
+        let profile = profile_of(&session.clerk);
+        let online = ActiveSession::from_login(session, now);
+        let token = online.token.clone();
+        {
+            let mut guard = self.session.lock().expect("session lock");
+            match guard.as_mut() {
+                Some(current) if current.clerk.id == clerk_id && current.token.is_none() => {
+                    // The clerk's own activity keeps counting; the central's limits apply from now.
+                    let expires_at = current.expires_at;
+                    *current = online;
+                    current.expires_at = expires_at.min(current.absolute_expires_at);
+                }
+                _ => return,
+            }
+        }
+        if let Ok(open) = self.open_store() {
+            *open.token.lock().expect("token lock") = token;
+        }
+        let settings = self.settings.clone();
+        if let Err(error) = settings.rewrap_online(&profile, &password, now).await {
+            tracing::warn!(code = error.code(), "keyring not refreshed after the background login");
+        }
+        tracing::info!("offline session is online now");
+        self.publish_session(self.current_session(), None);
     }
 
     fn require_session(&self) -> Result<(), DeskError> {
@@ -392,6 +966,11 @@ impl<C: CentralApi> Desk<C> {
     /// even a refusal, means it is reachable.
     fn observe<T>(&self, result: Result<T, DeskError>) -> Result<T, DeskError> {
         let reachable = !matches!(result, Err(DeskError::Unreachable) | Err(DeskError::TlsRejected));
+        self.note_reachable(reachable);
+        result
+    }
+
+    fn note_reachable(&self, reachable: bool) {
         {
             let mut connection = self.connection.lock().expect("connection lock");
             if connection.online != reachable {
@@ -402,9 +981,53 @@ impl<C: CentralApi> Desk<C> {
                 connection.last_contact = Some(self.clock.now());
             }
         }
+        self.sync.set_online(reachable);
         self.connection_updates.send_replace(self.connection());
-        result
     }
+}
+
+fn audit_mutation(event: &PhotoAuditEvent, now: OffsetDateTime) -> NewMutation {
+    NewMutation {
+        kind: kinds::PHOTO_AUDIT.to_owned(),
+        payload: serde_json::to_value(event).unwrap_or_default(),
+        occurred_at: now,
+    }
+}
+
+/// The accept of a photo in one store transaction: blob, record, `photo.accept`, audit, and the cloud job if any.
+/// Returns the `photo.accept` seq, the blob's hash and the job's id.
+#[allow(clippy::too_many_arguments)]
+async fn write_accept(
+    store: &DeskStore,
+    photo_id: Uuid,
+    visit_id: Uuid,
+    jpeg: &[u8],
+    override_failed_checks: bool,
+    action: PhotoAuditAction,
+    cloud_job: Option<(&str, &CloudJob)>,
+    now: OffsetDateTime,
+) -> Result<(i64, BlobHash, Option<Uuid>), DeskError> {
+    let mut tx = store.transaction().await?;
+    let hash = tx.put_blob(jpeg, now).await?;
+    let accepted = AcceptedPhoto {
+        photo_id,
+        visit_id,
+        photo_sha256: hash.as_str().to_owned(),
+        media_type: MEDIA_TYPE_JPEG.to_owned(),
+        override_failed_checks,
+    };
+    let payload = serde_json::to_value(&accepted).unwrap_or_default();
+    tx.put_record(ACCEPTED_PHOTO, &photo_id.to_string(), &payload, std::slice::from_ref(&hash), now).await?;
+    let accept =
+        tx.push_mutation(&NewMutation { kind: kinds::PHOTO_ACCEPT.to_owned(), payload, occurred_at: now }).await?;
+    let event = PhotoAuditEvent { action, photo_id: Some(photo_id), error_code: None };
+    tx.push_mutation(&audit_mutation(&event, now)).await?;
+    let job_id = match cloud_job {
+        Some((kind, job)) => Some(tx.enqueue_job(kind, &serde_json::to_value(job).unwrap_or_default(), now).await?),
+        None => None,
+    };
+    tx.commit().await?;
+    Ok((accept.seq, hash, job_id))
 }
 
 fn rfc3339(at: OffsetDateTime) -> String {
@@ -416,9 +1039,22 @@ mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use schalter_domain::Role;
+    use schalter_store::{JobState, KdfParams, MutationState};
+    use schalter_sync::{BlobState, PushOutcome, TransportError};
+    use schalter_wire::sync::{
+        MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse, UPLOAD_LENGTH_HEADER,
+    };
     use schalter_wire::{Health, Office, SessionInfo};
 
     use super::*;
+
+    /// What the fake central received through the sync calls.
+    #[derive(Default)]
+    struct SyncServer {
+        last_seq: i64,
+        kinds: Vec<String>,
+        blobs: std::collections::HashMap<String, Vec<u8>>,
+    }
 
     const IDLE_SECONDS: u32 = 60;
 
@@ -430,6 +1066,10 @@ mod tests {
         server_expires_at: Arc<Mutex<Option<OffsetDateTime>>>,
         reachable: Arc<AtomicBool>,
         session_calls: Arc<AtomicUsize>,
+        password: Arc<Mutex<String>>,
+        sync: Arc<Mutex<SyncServer>>,
+        /// The desk's data directory lives as long as the desk (which holds a clone).
+        data_dir: Arc<tempfile::TempDir>,
     }
 
     impl FakeCentral {
@@ -439,6 +1079,21 @@ mod tests {
                 server_expires_at: Arc::default(),
                 reachable: Arc::new(AtomicBool::new(true)),
                 session_calls: Arc::default(),
+                password: Arc::new(Mutex::new(PASSWORD.into())),
+                sync: Arc::default(),
+                data_dir: Arc::new(tempfile::tempdir().unwrap()),
+            }
+        }
+
+        fn set_reachable(&self, reachable: bool) {
+            self.reachable.store(reachable, Ordering::SeqCst);
+        }
+
+        fn sync_authenticate(&self) -> Result<(), TransportError> {
+            match self.authenticate() {
+                Ok(()) => Ok(()),
+                Err(DeskError::Unreachable) => Err(TransportError::Unavailable { code: "central_unreachable".into() }),
+                Err(_) => Err(TransportError::SessionExpired),
             }
         }
 
@@ -482,7 +1137,10 @@ mod tests {
         }
 
         async fn login(&self, _username: &str, password: &str) -> Result<Session, DeskError> {
-            if password != "korrekt-pferd-batterie" {
+            if !self.reachable.load(Ordering::SeqCst) {
+                return Err(DeskError::Unreachable);
+            }
+            if password != *self.password.lock().unwrap() {
                 return Err(DeskError::Central { code: "invalid_credentials".into(), message: "falsch".into() });
             }
             let now = self.clock.now();
@@ -515,22 +1173,243 @@ mod tests {
             Ok(())
         }
 
-        async fn photo_audit(&self, _token: &str, _event: &PhotoAuditEvent) -> Result<(), DeskError> {
-            self.authenticate()
+        async fn sync_push(&self, _token: &str, request: &PushRequest) -> Result<PushOutcome, TransportError> {
+            self.sync_authenticate()?;
+            let mut server = self.sync.lock().unwrap();
+            let mut results = Vec::new();
+            for mutation in &request.mutations {
+                let status = if mutation.seq <= server.last_seq {
+                    MutationStatus::Replayed
+                } else {
+                    if mutation.kind == kinds::PHOTO_ACCEPT {
+                        let sha = mutation.payload["photo_sha256"].as_str().unwrap_or_default();
+                        assert!(server.blobs.contains_key(sha), "the blob went up before its mutation");
+                    }
+                    server.kinds.push(mutation.kind.clone());
+                    server.last_seq = mutation.seq;
+                    MutationStatus::Applied
+                };
+                results.push(MutationResult { seq: mutation.seq, status, response: None, error: None });
+            }
+            let last_seq = server.last_seq;
+            Ok(PushOutcome::Answered(PushResponse { results, last_seq }))
+        }
+
+        async fn sync_pull(&self, _token: &str, cursor: i64, _limit: u32) -> Result<PullResponse, TransportError> {
+            self.sync_authenticate()?;
+            Ok(PullResponse { changes: Vec::new(), next_cursor: cursor, has_more: false })
+        }
+
+        async fn blob_head(&self, _token: &str, sha256: &str) -> Result<Option<BlobState>, TransportError> {
+            self.sync_authenticate()?;
+            let server = self.sync.lock().unwrap();
+            Ok(server.blobs.get(sha256).map(|b| BlobState { offset: b.len() as u64, length: None }))
+        }
+
+        async fn blob_patch(
+            &self,
+            _token: &str,
+            sha256: &str,
+            offset: u64,
+            _length: u64,
+            bytes: &[u8],
+        ) -> Result<u64, TransportError> {
+            self.sync_authenticate()?;
+            let mut server = self.sync.lock().unwrap();
+            let held = server.blobs.entry(sha256.to_owned()).or_default();
+            if held.len() as u64 != offset {
+                return Err(TransportError::OffsetMismatch);
+            }
+            held.extend_from_slice(bytes);
+            let _ = UPLOAD_LENGTH_HEADER;
+            Ok(held.len() as u64)
         }
     }
 
-    fn desk() -> (Desk<FakeCentral>, FakeCentral, DeskClock) {
+    const PASSWORD: &str = "korrekt-pferd-batterie";
+
+    fn desk_with(photos: PhotoRetrieval) -> (Desk<FakeCentral>, FakeCentral, DeskClock) {
         let clock = DeskClock::manual(OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000));
         let central = FakeCentral::new(&clock);
-        let photos = PhotoRetrieval::without_clouds();
-        (Desk::with_central(central.clone(), photos, clock.clone()), central, clock)
+        let mut settings = StoreSettings::new(central.data_dir.path());
+        settings.kdf = Some(KdfParams { m_cost_kib: 8, t_cost: 1, p_cost: 1 });
+        // One attempt per round: tests step the rounds themselves.
+        let mut sync = SyncConfig::default();
+        sync.retry.max_attempts = 1;
+        let desk = Desk::with_central(central.clone(), photos, clock.clone(), settings).with_sync_config(sync);
+        (desk, central, clock)
+    }
+
+    fn desk() -> (Desk<FakeCentral>, FakeCentral, DeskClock) {
+        desk_with(PhotoRetrieval::without_clouds())
     }
 
     async fn logged_in() -> (Desk<FakeCentral>, FakeCentral, DeskClock) {
         let (desk, central, clock) = desk();
-        desk.login("erika", "korrekt-pferd-batterie").await.unwrap();
+        desk.login("erika", PASSWORD).await.unwrap();
         (desk, central, clock)
+    }
+
+    fn store_of(desk: &Desk<FakeCentral>) -> DeskStore {
+        desk.open_store().unwrap().engine.store().clone()
+    }
+
+    /// Online once, then out: the central goes away.
+    async fn known_then_offline() -> (Desk<FakeCentral>, FakeCentral, DeskClock) {
+        let (desk, central, clock) = logged_in().await;
+        desk.logout().await.unwrap();
+        central.set_reachable(false);
+        (desk, central, clock)
+    }
+
+    #[tokio::test]
+    async fn offline_login_within_the_validity_opens_the_store_and_is_marked_offline() {
+        let (desk, _central, clock) = known_then_offline().await;
+        clock.advance(Duration::from_secs(71 * 3600));
+        let view = desk.login("erika", PASSWORD).await.unwrap();
+        assert!(view.offline);
+        assert_eq!(view.display_name, "Erika Mustermann");
+        assert_eq!(desk.session_updates().borrow().session.as_ref().map(|s| s.offline), Some(true));
+        assert_eq!(desk.sync_status().phase, "idle", "a store is open");
+        desk.logout().await.unwrap();
+        assert_eq!(desk.sync_status().phase, "closed");
+    }
+
+    #[tokio::test]
+    async fn offline_login_after_the_validity_is_refused() {
+        let (desk, _central, clock) = known_then_offline().await;
+        clock.advance(Duration::from_secs(72 * 3600 + 60));
+        let error = desk.login("erika", PASSWORD).await.unwrap_err();
+        assert_eq!(error.code(), "offline_login_expired");
+        assert!(desk.current_session().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_wrong_password_is_refused_offline_and_a_central_refusal_never_falls_back_to_offline() {
+        let (desk, central, _clock) = known_then_offline().await;
+        assert_eq!(desk.login("erika", "falsch-falsch-falsch").await.unwrap_err().code(), "invalid_credentials");
+        assert_eq!(desk.login("nobody", PASSWORD).await.unwrap_err().code(), "offline_login_unknown");
+        assert!(desk.current_session().is_none());
+        // Reachable: the central's "wrong password" is final, even though the keyring knows this password.
+        central.set_reachable(true);
+        *central.password.lock().unwrap() = "neu-und-geheim-2026".into();
+        assert_eq!(desk.login("erika", PASSWORD).await.unwrap_err().code(), "invalid_credentials");
+        assert!(desk.current_session().is_none());
+        // The new password works online and replaces the old one for offline logins.
+        desk.login("erika", "neu-und-geheim-2026").await.unwrap();
+        desk.logout().await.unwrap();
+        central.set_reachable(false);
+        assert_eq!(desk.login("erika", PASSWORD).await.unwrap_err().code(), "invalid_credentials");
+        assert!(desk.login("erika", "neu-und-geheim-2026").await.unwrap().offline);
+    }
+
+    #[tokio::test]
+    async fn audit_events_land_in_the_outbox_offline_and_leave_it_when_synced() {
+        let (desk, central, _clock) = known_then_offline().await;
+        desk.login("erika", PASSWORD).await.unwrap();
+        assert_eq!(desk.fetch_photo("kein Foto-Code").await.unwrap_err().code(), "not_base64");
+        let store = store_of(&desk);
+        let pending = store.pending(10).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].kind, kinds::PHOTO_AUDIT);
+        assert_eq!(pending[0].payload["action"], "fetch_failed");
+        assert_eq!(desk.sync_status().pending, 1);
+
+        // Still away: the round keeps it; an offline session cannot push anyway.
+        assert!(desk.sync_now().await.is_ok());
+        assert_eq!(store.pending_count().await.unwrap(), 1);
+        assert!(desk.current_session().unwrap().offline);
+
+        // Back: the offline session logs in in the background and the outbox drains.
+        central.set_reachable(true);
+        let view = desk.sync_now().await.unwrap();
+        assert!(!desk.current_session().unwrap().offline, "the session is online now");
+        assert_eq!((view.pending, view.phase.as_str(), view.online), (0, "idle", true));
+        assert!(view.last_synced_at.is_some());
+        assert_eq!(central.sync.lock().unwrap().kinds, [kinds::PHOTO_AUDIT]);
+        assert!(matches!(store.mutation(1).await.unwrap().unwrap().state, MutationState::Applied { .. }));
+    }
+
+    #[tokio::test]
+    async fn accepting_writes_blob_record_mutations_and_cloud_job_in_one_transaction() {
+        let (desk, central, clock) = desk_with(PhotoRetrieval::for_tests("https://cloud.invalid"));
+        desk.login("erika", PASSWORD).await.unwrap();
+        let photo_id = Uuid::now_v7();
+        let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5];
+        desk.photos.show_for_tests(photo_id, jpeg.clone(), true);
+        let visit_id = desk.visit.lock().unwrap().id;
+
+        let decision = desk.decide_photo(&photo_id.to_string(), true, None, false).await.unwrap();
+        assert!(decision.accepted && !decision.deleted_in_cloud, "the cloud is unreachable: the job waits");
+        let store = store_of(&desk);
+        let hash = BlobHash::of(&jpeg);
+        assert_eq!(store.get_blob(&hash).await.unwrap(), Some(jpeg.clone()));
+        let record = store.get_record("accepted_photo", &photo_id.to_string()).await.unwrap().unwrap();
+        assert_eq!(record["visit_id"], visit_id.to_string());
+        let pending = store.pending(10).await.unwrap();
+        let kinds_written: Vec<&str> = pending.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds_written, [kinds::PHOTO_ACCEPT, kinds::PHOTO_AUDIT]);
+        assert_eq!(pending[1].seq, pending[0].seq + 1, "one transaction, consecutive");
+        let accepted: AcceptedPhoto = serde_json::from_value(pending[0].payload.clone()).unwrap();
+        assert_eq!(
+            (accepted.photo_id, accepted.visit_id, accepted.photo_sha256),
+            (photo_id, visit_id, hash.to_string())
+        );
+        assert_eq!(pending[1].payload["action"], "accepted");
+        let later = clock.now() + Duration::from_secs(3600);
+        let jobs_due = store.due_jobs(later).await.unwrap();
+        assert_eq!(jobs_due.len(), 1);
+        assert_eq!(jobs_due[0].kind, jobs::PHOTO_CLOUD_DELETE);
+        assert_eq!(jobs_due[0].attempts, 1, "tried once at the decision");
+        assert!(matches!(jobs_due[0].state, JobState::Pending { .. }));
+        assert_eq!(jobs_due[0].payload["photo_id"], photo_id.to_string());
+        assert!(matches!(desk.decide_photo(&photo_id.to_string(), true, None, false).await, Err(DeskError::NoPhoto)));
+
+        // The blob goes up before the mutations (the fake central asserts it).
+        let report = desk.sync_round().await.unwrap();
+        assert_eq!((report.blobs_uploaded, report.pushed, report.pending), (1, 2, 0));
+        assert_eq!(central.sync.lock().unwrap().blobs[hash.as_str()], jpeg);
+    }
+
+    #[tokio::test]
+    async fn a_failed_photo_needs_the_override_and_a_rejection_is_audited_without_a_blob() {
+        let (desk, _central, _clock) = desk_with(PhotoRetrieval::for_tests("https://cloud.invalid"));
+        desk.login("erika", PASSWORD).await.unwrap();
+        let photo_id = Uuid::now_v7();
+        desk.photos.show_for_tests(photo_id, vec![1, 2, 3], false);
+        let id = photo_id.to_string();
+        assert!(matches!(desk.decide_photo(&id, true, None, false).await, Err(DeskError::OverrideRequired)));
+        let decision = desk.decide_photo(&id, false, None, false).await.unwrap();
+        assert!(!decision.accepted);
+        let store = store_of(&desk);
+        let pending = store.pending(10).await.unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].payload["action"], "rejected");
+        assert!(store.unacknowledged_blobs().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_cloud_keeps_the_code_as_the_visits_pending_fetch() {
+        let (desk, _central, _clock) = desk_with(PhotoRetrieval::for_tests("https://cloud.invalid"));
+        desk.login("erika", PASSWORD).await.unwrap();
+        let code = PhotoCode::new(
+            "https://cloud.invalid",
+            Uuid::now_v7(),
+            schalter_photo::Algorithm::Aes256Gcm,
+            vec![0; 12],
+            schalter_photo::Algorithm::Aes256Gcm.default_padding(),
+            [7; 32],
+        )
+        .unwrap()
+        .to_base64();
+        let error = desk.fetch_photo(&code).await.unwrap_err();
+        assert_eq!(error.code(), "photo_cloud_unreachable");
+        assert!(desk.sync_status().pending_photo_fetch);
+        // Still unreachable at the next step: still pending. A new visit forgets it.
+        desk.sync_now().await.unwrap();
+        assert!(desk.sync_status().pending_photo_fetch);
+        desk.clear_photo();
+        assert!(!desk.sync_status().pending_photo_fetch);
     }
 
     #[tokio::test]
@@ -575,7 +1454,7 @@ mod tests {
     #[tokio::test]
     async fn offline_the_idle_time_counts_on_the_desk_and_the_central_is_told_later() {
         let (desk, central, clock) = logged_in().await;
-        central.reachable.store(false, Ordering::SeqCst);
+        central.set_reachable(false);
         clock.advance(Duration::from_secs(40));
         assert!(desk.touch_session().await.is_some(), "an unreachable central does not end the session");
         clock.advance(Duration::from_secs(40));
@@ -616,7 +1495,7 @@ mod tests {
         assert!(updates.has_changed().unwrap());
         assert!(updates.borrow_and_update().online);
         desk.login("erika", "korrekt-pferd-batterie").await.unwrap();
-        central.reachable.store(false, Ordering::SeqCst);
+        central.set_reachable(false);
         // Every call to the central counts; the refresh is due after a quarter of the idle time.
         clock.advance(Duration::from_secs(u64::from(IDLE_SECONDS) / 4));
         updates.borrow_and_update();

@@ -49,6 +49,13 @@ pub enum DeskError {
     Scan(#[from] schalter_scan::ScanError),
     #[error("{}", camera_message(.0))]
     Camera(#[from] schalter_camera::CameraError),
+    /// The local store (keyring, outbox): offline login refusals carry their own codes.
+    #[error("{0}")]
+    Store(#[from] schalter_store::StoreError),
+    #[error("{0}")]
+    Sync(#[from] schalter_sync::SyncError),
+    #[error("Die Foto-Cloud ist nicht erreichbar. Der Code ist vorgemerkt: Das Foto wird abgerufen, sobald sie wieder antwortet.")]
+    PhotoCloudUnreachable,
 }
 
 /// A camera that does not work gets the other ways in named; a scan that simply timed out does not.
@@ -82,6 +89,9 @@ impl DeskError {
             DeskError::AnswerTooLarge { .. } => "answer_too_large",
             DeskError::Scan(inner) => inner.code(),
             DeskError::Camera(inner) => inner.code(),
+            DeskError::Store(inner) => inner.code(),
+            DeskError::Sync(inner) => inner.code(),
+            DeskError::PhotoCloudUnreachable => "photo_cloud_unreachable",
         }
     }
 
@@ -113,6 +123,25 @@ pub const ERROR_CODES: &[&str] = &[
     "no_photo",
     "override_required",
     "answer_too_large",
+    "photo_cloud_unreachable",
+    // the local store: offline login, keyring, outbox
+    "offline_login_unknown",
+    "offline_login_expired",
+    "clock_before_last_login",
+    "wrong_data_key",
+    "encryption_unavailable",
+    "store_exists",
+    "store_missing",
+    "keyring_invalid",
+    "invalid_input",
+    "unknown_mutation",
+    "mutation_settled",
+    "unknown_job",
+    "io",
+    // sync
+    "sync_needs_login",
+    "sync_sequence_behind",
+    "sync_unexpected_answer",
     // photo code, seal, decryption, image
     "not_base64",
     "wrong_magic",
@@ -161,6 +190,14 @@ pub const ERROR_CODES: &[&str] = &[
     "too_many_attempts",
     "unknown_office",
     "internal",
+    // the central's sync refusals (a rejected mutation or a refused call shows its code)
+    "sequence_gap",
+    "device_mismatch",
+    "invalid_payload",
+    "unknown_mutation_kind",
+    "blob_missing",
+    "blob_hash_mismatch",
+    "offset_mismatch",
     // the central's validation of names and keys
     "invalid_username",
     "invalid_password",
@@ -211,6 +248,8 @@ mod tests {
             include_str!("../../camera/src/lib.rs"),
             include_str!("../../central/src/error.rs"),
             include_str!("../../domain/src/lib.rs"),
+            include_str!("../../store/src/error.rs"),
+            include_str!("../../sync/src/error.rs"),
         ];
         let mut found: Vec<String> = sources.iter().flat_map(|source| codes_in(source)).collect();
         found.push("unexpected".into());

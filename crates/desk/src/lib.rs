@@ -6,16 +6,22 @@ mod client;
 mod config;
 mod desk;
 mod error;
+mod local;
 mod photo;
 mod views;
 
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
-pub use config::{CameraConfig, DeskConfig};
-pub use desk::{Desk, DeskClock};
+pub use config::{default_data_dir, CameraConfig, DeskConfig};
+pub use desk::{CapturedPhoto, Desk, DeskClock};
 pub use error::{DeskError, UiError, ERROR_CODES};
+pub use local::{jobs, CloudJob, StoreSettings};
 pub use photo::{photo_check_messages, OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
 pub use schalter_camera::Frame as CameraFrame;
-pub use views::{events, ConnectionView, LoginArgs, PhotoDecisionArgs, SessionEndReason, SessionEvent, SessionView};
+pub use schalter_sync::{SyncConfig, SyncReport};
+pub use views::{
+    events, ConnectionView, LoginArgs, PhotoDecisionArgs, RejectedView, SessionEndReason, SessionEvent, SessionView,
+    SyncView,
+};
 
 /// Every type the front end sees, for the generated TypeScript bindings.
 pub fn typescript_declarations() -> Vec<String> {
@@ -32,5 +38,7 @@ pub fn typescript_declarations() -> Vec<String> {
         PhotoView::decl(),
         PhotoDecisionView::decl(),
         PhotoDecisionArgs::decl(),
+        RejectedView::decl(),
+        SyncView::decl(),
     ]
 }

@@ -92,6 +92,16 @@ struct Fetched {
     code: PhotoCode,
     cloud: usize,
     all_passed: bool,
+    /// The decrypted image: what the desk keeps (as a blob) when the clerk accepts it.
+    jpeg: Vec<u8>,
+}
+
+/// The photo on screen, taken for the clerk's decision (see [`PhotoRetrieval::begin_decision`]).
+pub(crate) struct Decision {
+    pub photo_id: Uuid,
+    pub cloud_url: String,
+    pub all_passed: bool,
+    pub jpeg: Vec<u8>,
 }
 
 /// The desk's photo clouds and the photo currently on screen.
@@ -201,7 +211,7 @@ impl PhotoRetrieval {
         if self.cleared.load(Ordering::SeqCst) != clears_before {
             return Err(DeskError::NoPhoto);
         }
-        *current = Some(Fetched { code, cloud, all_passed: report.all_passed });
+        *current = Some(Fetched { code, cloud, all_passed: report.all_passed, jpeg: opened.jpeg });
         Ok(view)
     }
 
@@ -310,6 +320,57 @@ impl PhotoRetrieval {
         Ok(decision)
     }
 
+    /// The photo on screen if it is `photo_id`, checked for the decision (a failed photo needs the override), left
+    /// on screen until [`PhotoRetrieval::finish_decision`].
+    pub(crate) fn begin_decision(
+        &self,
+        photo_id: &str,
+        accept: bool,
+        override_failed_checks: bool,
+    ) -> Result<Decision, DeskError> {
+        let photo_id = Uuid::parse_str(photo_id).map_err(|_| DeskError::NoPhoto)?;
+        let current = self.current.lock().expect("photo lock");
+        let fetched = current.as_ref().filter(|f| f.code.photo_id == photo_id).ok_or(DeskError::NoPhoto)?;
+        if accept && !fetched.all_passed && !override_failed_checks {
+            return Err(DeskError::OverrideRequired);
+        }
+        Ok(Decision {
+            photo_id,
+            cloud_url: self.clouds[fetched.cloud].base_url.clone(),
+            all_passed: fetched.all_passed,
+            jpeg: if accept { fetched.jpeg.clone() } else { Vec::new() },
+        })
+    }
+
+    /// The decision on `photo_id` is recorded: forget the photo (unless a newer one replaced it meanwhile).
+    pub(crate) fn finish_decision(&self, photo_id: Uuid) {
+        let mut current = self.current.lock().expect("photo lock");
+        if current.as_ref().is_some_and(|f| f.code.photo_id == photo_id) {
+            *current = None;
+        }
+    }
+
+    fn cloud_by_url(&self, cloud_url: &str) -> Result<&Cloud, DeskError> {
+        self.clouds
+            .iter()
+            .find(|c| c.base_url == cloud_url)
+            .ok_or_else(|| DeskError::Config(format!("Foto-Cloud {cloud_url} ist nicht (mehr) konfiguriert")))
+    }
+
+    /// Deletes an accepted photo in its cloud (the side job after an accept).
+    pub async fn cloud_delete(&self, cloud_url: &str, photo_id: Uuid) -> Result<(), DeskError> {
+        let cloud = self.cloud_by_url(cloud_url)?;
+        self.call(cloud, Method::DELETE, &paths::photo(photo_id), None).await.map(drop)
+    }
+
+    /// Asks the cloud to keep an accepted photo until `keep_until` (`YYYY-MM-DD`).
+    pub async fn cloud_keep(&self, cloud_url: &str, photo_id: Uuid, keep_until: &str) -> Result<(), DeskError> {
+        let cloud = self.cloud_by_url(cloud_url)?;
+        let body = serde_json::to_vec(&RetentionRequest { keep_until: keep_until.to_owned() })
+            .map_err(|e| DeskError::CloudAnswer(e.to_string()))?;
+        self.call(cloud, Method::PUT, &paths::retention(photo_id), Some(body)).await.map(drop)
+    }
+
     async fn call(
         &self,
         cloud: &Cloud,
@@ -369,4 +430,41 @@ async fn cloud_refusal(response: reqwest::Response) -> DeskError {
 /// end's catalogue must have German and English text for each.
 pub fn photo_check_messages() -> Vec<(String, Vec<&'static str>)> {
     check::MESSAGES.iter().map(|(id, reason, params)| (format!("{id}.{reason}"), params.to_vec())).collect()
+}
+
+#[cfg(test)]
+impl PhotoRetrieval {
+    /// A retrieval with one cloud at `base_url` whose TLS trusts nothing (every call fails as unreachable).
+    pub(crate) fn for_tests(base_url: &str) -> Self {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_root_certificates(rustls::RootCertStore::empty())
+            .with_no_client_auth();
+        let http = http_client_builder(tls).timeout(Duration::from_secs(2)).build().expect("client");
+        let mut retrieval = Self::without_clouds();
+        retrieval.organisation_key = Some(OrganisationKey::parse("psb:05111000_00").expect("organisation key"));
+        retrieval.clouds.push(Cloud {
+            base_url: base_url.to_owned(),
+            http,
+            seal_cert_pem: String::new(),
+            seal_form: seal::SealForm::default(),
+        });
+        retrieval
+    }
+
+    /// Puts a photo on screen as a successful fetch would.
+    pub(crate) fn show_for_tests(&self, photo_id: Uuid, jpeg: Vec<u8>, all_passed: bool) {
+        let code = PhotoCode::new(
+            self.clouds[0].base_url.clone(),
+            photo_id,
+            schalter_photo::Algorithm::Aes256Gcm,
+            vec![0; schalter_photo::Algorithm::Aes256Gcm.iv_len()],
+            schalter_photo::Algorithm::Aes256Gcm.default_padding(),
+            [7; 32],
+        )
+        .expect("code");
+        *self.current.lock().expect("photo lock") = Some(Fetched { code, cloud: 0, all_passed, jpeg });
+    }
 }

@@ -28,6 +28,9 @@ pub struct SessionView {
     pub absolute_expires_at: String,
     /// Inactivity after which the session lapses.
     pub idle_timeout_seconds: u32,
+    /// Logged in offline (the central was unreachable; the desk's keyring let the clerk in). The desk logs in at
+    /// the central in the background as soon as it answers, and the session becomes online.
+    pub offline: bool,
 }
 
 /// Why a session ended.
@@ -71,8 +74,51 @@ pub struct PhotoDecisionArgs {
     pub override_failed_checks: bool,
 }
 
+/// A change the central rejected (a business rule): shown to the clerk until resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RejectedView {
+    #[ts(type = "number")]
+    pub seq: i64,
+    /// e.g. `photo.accept`.
+    pub kind: String,
+    pub code: String,
+    /// The central's German message.
+    pub message: String,
+    /// RFC 3339: when the change was made at the desk.
+    pub occurred_at: String,
+}
+
+/// Payload of the `desk://sync` event: the outbox and the sync engine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncView {
+    /// The central answered the last call.
+    pub online: bool,
+    /// `idle`, `uploading`, `pushing`, `pulling`, `running_jobs`, `waiting` (backing off), `needs_login`,
+    /// `offline` (last round could not reach the central), `failed` (see `last_error_code`), or `closed` (no
+    /// clerk logged in: no store open).
+    pub phase: String,
+    /// Changes not yet acknowledged by the central.
+    #[ts(type = "number")]
+    pub pending: u64,
+    /// Progress of the current phase: `done` of `total` blobs or changes.
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+    /// RFC 3339 time of the last complete sync, if any.
+    pub last_synced_at: Option<String>,
+    /// Why the last round stopped (an error code of `ERROR_CODES`), if it did.
+    pub last_error_code: Option<String>,
+    pub rejected: Vec<RejectedView>,
+    /// A scanned photo code waits for the photo cloud to become reachable; it is fetched then (`desk://photo`).
+    pub pending_photo_fetch: bool,
+}
+
 /// The events the desk core pushes to the front end, by name.
 pub mod events {
     pub const CONNECTION: &str = "desk://connection";
     pub const SESSION: &str = "desk://session";
+    pub const SYNC: &str = "desk://sync";
+    /// A photo whose fetch waited for the cloud arrived (`PhotoView`).
+    pub const PHOTO: &str = "desk://photo";
 }

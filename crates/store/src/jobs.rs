@@ -164,6 +164,26 @@ impl DeskStore {
         Ok(state)
     }
 
+    /// The attempt failed in a way no retry can mend (e.g. the cloud refuses for good): the job is given up at once
+    /// (state failed, as after `max_attempts`). `error` as for [`DeskStore::job_failed`].
+    pub async fn job_gave_up(&self, id: Uuid, now: OffsetDateTime, error: &str) -> Result<(), StoreError> {
+        let error: String = error.chars().take(MAX_ERROR_CHARS).collect();
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = 'failed', attempts = attempts + 1, last_error = ?, finished_at = ? \
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(error)
+        .bind(to_ms(now))
+        .bind(id.to_string())
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            return Err(StoreError::UnknownJob);
+        }
+        Ok(())
+    }
+
     /// Jobs given up after too many attempts.
     pub async fn failed_jobs(&self) -> Result<Vec<Job>, StoreError> {
         let rows = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'failed' ORDER BY id"))

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
-use schalter_store::{AckResult, BlobHash, DeskStore, Job, Keyring, MutationState, RetryPolicy};
+use schalter_store::{AckResult, BlobHash, DeskStore, Job, Keyring, MutationState, RetryPolicy, StoreError};
 use schalter_wire::sync::{
     entities, Change, ChangeOp, ClerkChange, MutationResult, MutationStatus, PushMutation, PushRequest,
     MAX_BLOB_CHUNK_BYTES, MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS,
@@ -65,6 +65,7 @@ impl Default for SyncConfig {
 pub enum SyncPhase {
     /// Between rounds, everything that could be sent was sent.
     Idle,
+    #[serde(rename = "uploading")]
     UploadingBlobs,
     Pushing,
     Pulling,
@@ -83,7 +84,7 @@ impl SyncPhase {
     pub fn as_str(self) -> &'static str {
         match self {
             SyncPhase::Idle => "idle",
-            SyncPhase::UploadingBlobs => "uploading_blobs",
+            SyncPhase::UploadingBlobs => "uploading",
             SyncPhase::Pushing => "pushing",
             SyncPhase::Pulling => "pulling",
             SyncPhase::RunningJobs => "running_jobs",
@@ -169,6 +170,10 @@ pub enum JobOutcome {
     Done,
     /// Try again later (with the store's job backoff). `error` is a code or short technical text, never personal data.
     Retry {
+        error: String,
+    },
+    /// No retry can mend it (the cloud refuses for good): the job is given up now.
+    GiveUp {
         error: String,
     },
 }
@@ -559,16 +564,27 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             s.total = total;
         });
         for (index, job) in due.iter().enumerate() {
-            match self.hooks.run_job(job).await {
+            let now = self.clock.now();
+            let settled = match self.hooks.run_job(job).await {
                 JobOutcome::Done => {
-                    self.store.job_succeeded(job.id, self.clock.now()).await?;
                     report.jobs_done += 1;
+                    self.store.job_succeeded(job.id, now).await
                 }
                 JobOutcome::Retry { error } => {
-                    let state = self.store.job_failed(job.id, self.clock.now(), &error).await?;
-                    tracing::info!(job = %job.id, kind = %job.kind, error = %error, state = ?state, "side job failed");
+                    tracing::info!(job = %job.id, kind = %job.kind, error = %error, "side job failed, retried later");
                     report.jobs_retried += 1;
+                    self.store.job_failed(job.id, now, &error).await.map(drop)
                 }
+                JobOutcome::GiveUp { error } => {
+                    tracing::warn!(job = %job.id, kind = %job.kind, error = %error, "side job given up");
+                    report.jobs_retried += 1;
+                    self.store.job_gave_up(job.id, now, &error).await
+                }
+            };
+            match settled {
+                // The desk ran the same job at the same moment (its first attempt right after the accept).
+                Err(StoreError::UnknownJob) => tracing::debug!(job = %job.id, "side job settled elsewhere"),
+                other => other?,
             }
             self.update(|s| s.done = index as u64 + 1);
         }

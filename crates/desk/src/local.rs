@@ -1,0 +1,308 @@
+//! The desk's local store as the desk uses it: one encrypted store per clerk below `data_dir`, opened at login
+//! (online: created or unlocked and re-wrapped with the password the central just confirmed; offline: unlocked
+//! by the keyring within its validity), the sync transport over the central client, and the side-job runner
+//! (photo cloud delete / keep) over the photo retrieval's HTTP code.
+//!
+//! Why one store per clerk: a mutation is pushed under the session of whoever is logged in, and the central
+//! records that clerk as its author (audit). With one store per clerk only the clerk who made a change can send
+//! it; and a new clerk on the desk needs no other clerk's password to get a data key.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use schalter_store::{ClerkProfile, DataKey, DeskStore, Job, KdfParams, Keyring, NewStore, StoreError};
+use schalter_sync::{BlobState, JobOutcome, PushOutcome, SyncHooks, SyncTransport, TransportError};
+use schalter_wire::sync::{entities, Change, ChangeOp, ClerkChange, PullResponse, PushRequest};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::{CentralApi, DeskError, PhotoRetrieval};
+
+/// Side jobs the desk queues, and their payload ([`CloudJob`]).
+pub mod jobs {
+    /// Delete the accepted photo in its cloud (a 404 means it is gone already: done).
+    pub const PHOTO_CLOUD_DELETE: &str = "photo_cloud.delete";
+    /// Ask the cloud to keep the accepted photo for reuse until a date.
+    pub const PHOTO_CLOUD_KEEP: &str = "photo_cloud.keep";
+}
+
+/// Payload of the photo cloud jobs: ids and a URL, nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloudJob {
+    pub photo_id: Uuid,
+    pub cloud_url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_until: Option<String>,
+}
+
+/// Where the stores live and how they are opened.
+#[derive(Debug, Clone)]
+pub struct StoreSettings {
+    /// One directory per clerk below `<data_dir>/clerks/`.
+    pub data_dir: PathBuf,
+    pub offline_login_valid_for: time::Duration,
+    pub purge_grace: time::Duration,
+    /// Argon2id cost of new keyring wrappings (`None`: the store's default; tests use a cheap one).
+    pub kdf: Option<KdfParams>,
+}
+
+impl StoreSettings {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            offline_login_valid_for: time::Duration::hours(72),
+            purge_grace: time::Duration::hours(24),
+            kdf: None,
+        }
+    }
+
+    fn clerks_dir(&self) -> PathBuf {
+        self.data_dir.join("clerks")
+    }
+
+    fn clerk_dir(&self, clerk_id: Uuid) -> PathBuf {
+        self.clerks_dir().join(clerk_id.to_string())
+    }
+
+    fn keyring(&self, keyring: Keyring) -> Keyring {
+        match self.kdf {
+            Some(kdf) => keyring.with_kdf_params(kdf),
+            None => keyring,
+        }
+    }
+
+    /// Every clerk store directory (set-aside ones, with a `.` in the name, excluded).
+    pub(crate) fn store_dirs(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.clerks_dir()) else {
+            return Vec::new();
+        };
+        let mut dirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter(|e| !e.file_name().to_string_lossy().contains('.'))
+            .map(|e| e.path())
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// After the central confirmed `password` for `clerk`: this clerk's store, created at the first login here.
+    /// The data key is wrapped anew with this password, so a password changed centrally replaces the old one
+    /// here too. A store whose wrapping the confirmed password cannot open (the password was changed centrally
+    /// since the last login here, or the keyring belongs to a former account of the name) is set aside, not
+    /// deleted, and a new one made.
+    pub(crate) async fn open_online(
+        &self,
+        clerk: ClerkProfile,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<DeskStore, DeskError> {
+        let dir = self.clerk_dir(clerk.clerk_id);
+        let settings = self.clone();
+        let secret = Zeroizing::new(password.to_owned());
+        let (blocking_dir, blocking_clerk) = (dir.clone(), clerk.clone());
+        // Argon2id runs twice here (unlock, re-wrap): off the async workers.
+        let existing_key = tokio::task::spawn_blocking(move || -> Result<Option<DataKey>, DeskError> {
+            let (dir, clerk) = (blocking_dir, blocking_clerk);
+            let keyring = match Keyring::load(&dir) {
+                Ok(keyring) if keyring.clerk_count() > 0 => keyring,
+                Ok(_) | Err(StoreError::StoreMissing) => return Ok(None),
+                Err(error) => return Err(error.into()),
+            };
+            // Online the central vouches for the time; only the password matters here.
+            let at = keyring.last_online_login(clerk.clerk_id).map_or(now, |last| last.max(now));
+            match keyring.unlock(&clerk.username, &secret, at, time::Duration::MAX) {
+                Ok((_, key)) => {
+                    settings.keyring(keyring).add_clerk(&clerk, &secret, &key, now)?;
+                    Ok(Some(key))
+                }
+                Err(StoreError::InvalidCredentials | StoreError::UnknownOfflineClerk) => {
+                    set_aside(&dir, now)?;
+                    Ok(None)
+                }
+                Err(error) => Err(error.into()),
+            }
+        })
+        .await
+        .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
+        if let Some(key) = existing_key {
+            return Ok(DeskStore::open(&dir, &key).await?);
+        }
+        let device_id = format!("desk-{}", Uuid::now_v7());
+        let NewStore { store, keyring, data_key } = DeskStore::create(&dir, &device_id).await?;
+        let mut keyring = self.keyring(keyring);
+        let secret = Zeroizing::new(password.to_owned());
+        tokio::task::spawn_blocking(move || keyring.add_clerk(&clerk, &secret, &data_key, now))
+            .await
+            .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
+        tracing::info!(device_id = store.device_id(), "desk store created");
+        Ok(store)
+    }
+
+    /// The central is unreachable: the keyring lets a clerk in who logged in online here within the validity.
+    pub(crate) async fn open_offline(
+        &self,
+        username: &str,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<(ClerkProfile, DeskStore), DeskError> {
+        let dirs = self.store_dirs();
+        let valid_for = self.offline_login_valid_for;
+        let username = Zeroizing::new(username.to_owned());
+        let password = Zeroizing::new(password.to_owned());
+        let (dir, profile, key) = tokio::task::spawn_blocking(move || {
+            for dir in dirs {
+                let Ok(keyring) = Keyring::load(&dir) else { continue };
+                match keyring.unlock(&username, &password, now, valid_for) {
+                    Ok((profile, key)) => return Ok((dir, profile, key)),
+                    Err(StoreError::UnknownOfflineClerk) => continue,
+                    Err(error) => return Err(error),
+                }
+            }
+            Err(StoreError::UnknownOfflineClerk)
+        })
+        .await
+        .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
+        let store = open_with(&dir, &key).await?;
+        Ok((profile, store))
+    }
+
+    /// After a background login of an offline session: the keyring records the online login (and the wrapping
+    /// is renewed with the password the central confirmed).
+    pub(crate) async fn rewrap_online(
+        &self,
+        profile: &ClerkProfile,
+        password: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), DeskError> {
+        let dir = self.clerk_dir(profile.clerk_id);
+        let settings = self.clone();
+        let profile = profile.clone();
+        let secret = Zeroizing::new(password.to_owned());
+        tokio::task::spawn_blocking(move || -> Result<(), DeskError> {
+            let keyring = Keyring::load(&dir)?;
+            let at = keyring.last_online_login(profile.clerk_id).map_or(now, |last| last.max(now));
+            let (_, key) = keyring.unlock(&profile.username, &secret, at, time::Duration::MAX)?;
+            settings.keyring(keyring).add_clerk(&profile, &secret, &key, now)?;
+            Ok(())
+        })
+        .await
+        .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))?
+    }
+
+    /// A clerk deactivated (or deleted) centrally loses the offline login on this desk, in every store here.
+    pub(crate) fn remove_clerk_everywhere(&self, clerk_id: Uuid) {
+        for dir in self.store_dirs() {
+            match Keyring::load(&dir).and_then(|mut keyring| keyring.remove_clerk(clerk_id)) {
+                Ok(true) => tracing::info!(%clerk_id, "deactivated clerk removed from a keyring"),
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%clerk_id, code = error.code(), "keyring not updated"),
+            }
+        }
+    }
+}
+
+async fn open_with(dir: &Path, key: &DataKey) -> Result<DeskStore, StoreError> {
+    DeskStore::open(dir, key).await
+}
+
+/// Moves an unopenable store out of the way (kept for IT: whoever knows the old password can still open it).
+fn set_aside(dir: &Path, now: OffsetDateTime) -> Result<(), DeskError> {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let target = dir.with_file_name(format!("{name}.superseded-{}", now.unix_timestamp()));
+    std::fs::rename(dir, &target).map_err(StoreError::from)?;
+    tracing::warn!(clerk_store = %name, "desk store set aside: the confirmed password does not open it");
+    Ok(())
+}
+
+/// The sync calls over the central client with the session's token; no token (an offline session) = log in.
+#[derive(Clone)]
+pub(crate) struct CentralTransport<C: CentralApi> {
+    pub central: C,
+    pub token: Arc<Mutex<Option<String>>>,
+}
+
+impl<C: CentralApi> CentralTransport<C> {
+    fn token(&self) -> Result<String, TransportError> {
+        self.token.lock().expect("token lock").clone().ok_or(TransportError::SessionExpired)
+    }
+}
+
+impl<C: CentralApi> SyncTransport for CentralTransport<C> {
+    async fn push(&self, request: &PushRequest) -> Result<PushOutcome, TransportError> {
+        self.central.sync_push(&self.token()?, request).await
+    }
+
+    async fn pull(&self, cursor: i64, limit: u32) -> Result<PullResponse, TransportError> {
+        self.central.sync_pull(&self.token()?, cursor, limit).await
+    }
+
+    async fn blob_head(&self, sha256: &str) -> Result<Option<BlobState>, TransportError> {
+        self.central.blob_head(&self.token()?, sha256).await
+    }
+
+    async fn blob_patch(&self, sha256: &str, offset: u64, length: u64, bytes: &[u8]) -> Result<u64, TransportError> {
+        self.central.blob_patch(&self.token()?, sha256, offset, length, bytes).await
+    }
+}
+
+/// The desk's side of a sync round: photo cloud jobs, and clerk changes for every keyring on this desk.
+pub(crate) struct DeskHooks {
+    pub photos: Arc<PhotoRetrieval>,
+    pub settings: StoreSettings,
+}
+
+impl DeskHooks {
+    pub(crate) async fn run_cloud_job(&self, kind: &str, job: &CloudJob) -> JobOutcome {
+        let result = match kind {
+            jobs::PHOTO_CLOUD_DELETE => self.photos.cloud_delete(&job.cloud_url, job.photo_id).await,
+            jobs::PHOTO_CLOUD_KEEP => match &job.keep_until {
+                Some(date) => self.photos.cloud_keep(&job.cloud_url, job.photo_id, date).await,
+                None => return JobOutcome::GiveUp { error: "keep_until_missing".into() },
+            },
+            _ => return JobOutcome::GiveUp { error: "unknown_job_kind".into() },
+        };
+        match result {
+            Ok(()) => JobOutcome::Done,
+            // Deleting what is gone is done; keeping what is gone cannot be done by retrying.
+            Err(DeskError::PhotoNotFound) if kind == jobs::PHOTO_CLOUD_DELETE => JobOutcome::Done,
+            Err(error @ (DeskError::CloudUnreachable | DeskError::CloudAnswer(_) | DeskError::CloudTlsRejected)) => {
+                JobOutcome::Retry { error: error.code().to_owned() }
+            }
+            Err(error) => JobOutcome::GiveUp { error: error.code().to_owned() },
+        }
+    }
+}
+
+impl SyncHooks for DeskHooks {
+    async fn run_job(&self, job: &Job) -> JobOutcome {
+        match serde_json::from_value::<CloudJob>(job.payload.clone()) {
+            Ok(payload) => self.run_cloud_job(&job.kind, &payload).await,
+            Err(_) => JobOutcome::GiveUp { error: "invalid_job_payload".into() },
+        }
+    }
+
+    async fn apply_change(&self, change: &Change) -> Result<(), String> {
+        if change.entity != entities::CLERK {
+            return Ok(());
+        }
+        let inactive = match change.op {
+            ChangeOp::Delete => change.id.parse().ok(),
+            ChangeOp::Upsert => change
+                .data
+                .as_ref()
+                .and_then(|data| serde_json::from_value::<ClerkChange>(data.clone()).ok())
+                .filter(|c| !c.active)
+                .map(|c| c.clerk.id),
+        };
+        if let Some(clerk_id) = inactive {
+            let settings = self.settings.clone();
+            tokio::task::spawn_blocking(move || settings.remove_clerk_everywhere(clerk_id))
+                .await
+                .map_err(|_| "keyring task".to_owned())?;
+        }
+        Ok(())
+    }
+}
