@@ -601,7 +601,50 @@ async fn concurrent_patches_of_one_blob_take_turns(backend: Backend) {
     assert_eq!(central.db().blob_bytes(&sha256).await.unwrap().as_deref(), Some(photo.as_slice()));
 }
 
+async fn a_push_may_be_larger_than_other_bodies_but_not_without_bound(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let padded = |seq: i64, padding: usize| {
+        let mut mutation = audit_mutation(seq);
+        mutation["payload"]["padding"] = json!("x".repeat(padding));
+        mutation
+    };
+    // 100 mutations of 1 KB: more than the 64 KiB of other bodies.
+    let big: Vec<Value> = (1..=100).map(|seq| padded(seq, 1000)).collect();
+    let answer = central.push(&desk, &token, "desk-1", &big).await;
+    assert_eq!((answer.status, answer.body["last_seq"].as_i64()), (StatusCode::OK, Some(100)), "{}", answer.body);
+    let huge: Vec<Value> = (101..=200).map(|seq| padded(seq, 6000)).collect();
+    let answer = central.push(&desk, &token, "desk-1", &huge).await;
+    assert_eq!((answer.status, answer.body["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));
+    assert_eq!(answer.body["message"], "Die Anfrage ist zu groß (höchstens 524288 Bytes).");
+}
+
+async fn clerk_changes_through_two_instances_get_one_cursor_each_without_gaps(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let first = Instance::start(&database, true).await;
+    let second = Instance::start(&database, false).await;
+    let changes: Vec<_> = (0..10)
+        .map(|i| {
+            let db = if i % 2 == 0 { first.db().clone() } else { second.db().clone() };
+            tokio::spawn(async move {
+                db.upsert_clerk(&new_clerk(&format!("clerk{i}"), "$argon2id$kein-echter-hash"), START).await.unwrap()
+            })
+        })
+        .collect();
+    for change in changes {
+        change.await.unwrap();
+    }
+    let page = second.db().changes_after(0, 100).await.unwrap();
+    let cursors: Vec<i64> = page.changes.iter().map(|change| change.cursor).collect();
+    assert_eq!(cursors, (1..=11).collect::<Vec<_>>(), "erika and ten clerks, one cursor each, in order");
+    assert!(!page.has_more);
+}
+
 on_both_backends!(
+    a_push_may_be_larger_than_other_bodies_but_not_without_bound,
+    clerk_changes_through_two_instances_get_one_cursor_each_without_gaps,
     a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
     a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes,
     a_rejected_mutation_is_stored_and_the_batch_goes_on,
