@@ -175,6 +175,9 @@ async fn serve(
     Ok(())
 }
 
+/// An upload not completed within a week is given up: the desk starts again if it still can.
+const ABANDONED_UPLOAD_SECONDS: i64 = 7 * 24 * 3600;
+
 fn spawn_session_purge(state: AppState) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(600));
@@ -187,6 +190,11 @@ fn spawn_session_purge(state: AppState) {
             }
             if let Err(error) = state.db.purge_lapsed_login_throttles(state.clock.now()).await {
                 tracing::warn!(error = ?error, "login throttle purge failed");
+            }
+            match state.db.purge_abandoned_blobs(state.clock.now() - ABANDONED_UPLOAD_SECONDS).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "abandoned blob uploads removed"),
+                Err(error) => tracing::warn!(error = ?error, "blob purge failed"),
             }
         }
     });

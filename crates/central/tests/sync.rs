@@ -552,6 +552,14 @@ async fn a_blob_uploads_in_parts_resumes_and_is_checked_against_its_hash(backend
     assert_eq!(central.head_blob(&desk, &token, &liar).await.status, StatusCode::NOT_FOUND);
     assert_eq!(central.db().count_rows("blob_chunks").await.unwrap(), 3, "only the good blob's parts stay");
 
+    // An upload left unfinished is purged after a while; complete blobs stay.
+    let unfinished = hex_sha256(b"nie fertig");
+    central.patch_blob(&desk, &token, &unfinished, 0, Some(100), &[1; 10]).await;
+    assert_eq!(central.db().purge_abandoned_blobs(START).await.unwrap(), 0, "not old enough yet");
+    assert_eq!(central.db().purge_abandoned_blobs(START + 1).await.unwrap(), 1);
+    assert_eq!(central.head_blob(&desk, &token, &unfinished).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(central.head_blob(&desk, &token, &sha256).await.status, StatusCode::OK);
+
     // Limits and forms.
     let huge = central.patch_blob(&desk, &token, &hex_sha256(b"gross"), 0, Some(16 * 1024 * 1024 + 1), &[]).await;
     assert_eq!((huge.status, huge.body["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")));

@@ -110,6 +110,25 @@ pub async fn is_complete(connection: &mut AnyConnection, sha256: &str) -> Result
 }
 
 impl Db {
+    /// Discards uploads started before `started_before` and never completed: a desk that gave
+    /// up (or was wiped) would otherwise leave its parts here for good. Returns how many.
+    pub async fn purge_abandoned_blobs(&self, started_before: i64) -> Result<u64, CentralError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM blob_chunks WHERE sha256 IN \
+               (SELECT sha256 FROM blobs WHERE complete = FALSE AND created_at < $1)",
+        )
+        .bind(started_before)
+        .execute(&mut *tx)
+        .await?;
+        let done = sqlx::query("DELETE FROM blobs WHERE complete = FALSE AND created_at < $1")
+            .bind(started_before)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
+    }
+
     pub async fn blob_state(&self, sha256: &str) -> Result<Option<BlobState>, CentralError> {
         let row = sqlx::query(&format!("SELECT {STATE_COLUMNS} FROM blobs WHERE sha256 = $1"))
             .bind(sha256)

@@ -27,6 +27,11 @@ pub(crate) enum PushConflict {
 /// `rejected` (a business rejection: final, shown to the clerk, the batch goes on) or `replayed`
 /// (answered before; the stored response or error again). All of a push is one transaction.
 /// The first push of a device binds its id to the desk certificate it came with.
+///
+/// Kinds: `photo_audit.record` (payload `PhotoAuditEvent`; an audit row with the desk's
+/// `occurred_at` beside the server's time) and `photo.accept` (payload `AcceptedPhoto`, whose
+/// blob must be completely uploaded first; response `{"received_at": <Unix seconds>}`). Rejections:
+/// `unknown_mutation_kind`, `invalid_payload`.
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("bearer" = [])),
     request_body = PushRequest, responses(
     (status = 200, body = PushResponse, description = "Every mutation answered, in order; `last_seq` is the \
