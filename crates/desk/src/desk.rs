@@ -823,8 +823,11 @@ impl<C: CentralApi> Desk<C> {
         Ok(self.sync_status())
     }
 
-    /// One engine round, its report and error as they are: for the probe and tests.
+    /// One sync step (an offline session first tries to log in at the central), its report and error as they
+    /// are: for the probe and tests.
     pub async fn sync_round(&self) -> Result<SyncReport, DeskError> {
+        self.require_session()?;
+        self.upgrade_offline_session().await;
         let open = self.open_store()?;
         let result = open.engine.sync_once().await;
         self.note_sync_result(&result);
