@@ -20,7 +20,7 @@ use crate::db::sync::{self as sql, AcceptedPhotoRecord, NewMutationRecord, Store
 use crate::db::{blobs, insert_audit, AuditEntry};
 use crate::{CentralError, Db};
 
-/// Longest device id accepted (the desk store makes `desk-<UUID>`).
+/// Longest device id accepted (the desk store makes `desk-<UUID>`, 41 characters).
 pub const MAX_DEVICE_ID_CHARS: usize = 100;
 
 /// Who pushes: the session's clerk at the desk of the TLS client certificate.
@@ -105,8 +105,13 @@ pub(crate) const ID_REUSED: &str = "Die Kennung einer Änderung ist schon für e
 /// `MAX_PUSH_MUTATIONS`, sequences from 1 upwards without gaps inside the batch.
 fn check_batch(request: &PushRequest) -> Result<(), CentralError> {
     let device_id = request.device_id.as_str();
-    if device_id.trim().is_empty() || device_id.chars().count() > MAX_DEVICE_ID_CHARS {
-        return Err(CentralError::InvalidSyncRequest("Die Geräte-Kennung fehlt oder ist zu lang."));
+    // The desk store makes `desk-<UUID>`; letters, digits and a few separators leave no room for
+    // free text, which would end up in logs.
+    let well_formed = device_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    if device_id.is_empty() || device_id.len() > MAX_DEVICE_ID_CHARS || !well_formed {
+        return Err(CentralError::InvalidSyncRequest(
+            "Die Geräte-Kennung fehlt, ist zu lang oder enthält andere Zeichen als Buchstaben, Ziffern, - _ . :",
+        ));
     }
     if request.mutations.len() > schalter_wire::sync::MAX_PUSH_MUTATIONS {
         return Err(CentralError::InvalidSyncRequest(
@@ -312,9 +317,14 @@ mod tests {
         }
         let seqs: Vec<i64> = (1..=101).collect();
         assert!(check_batch(&batch(&seqs)).is_err());
-        let mut unnamed = batch(&[1]);
-        unnamed.device_id = " ".into();
-        assert!(check_batch(&unnamed).is_err());
+        for device_id in ["", " ", "Erika Mustermann", &"d".repeat(101)] {
+            let mut misnamed = batch(&[1]);
+            misnamed.device_id = device_id.into();
+            assert!(check_batch(&misnamed).is_err(), "{device_id:?}");
+        }
+        let mut named = batch(&[1]);
+        named.device_id = "desk-0190c5a2-7e4b-7c3d-9f00-2a1b3c4d5e6f".into();
+        assert!(check_batch(&named).is_ok());
     }
 
     #[test]

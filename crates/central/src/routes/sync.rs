@@ -36,8 +36,8 @@ pub(crate) enum PushConflict {
     request_body = PushRequest, responses(
     (status = 200, body = PushResponse, description = "Every mutation answered, in order; `last_seq` is the \
         device's highest answered sequence"),
-    (status = 400, body = ApiError, description = "`invalid_request`: not a push document; more than 100 \
-        mutations; sequences not ascending from 1 without gaps; a sequence already answered for a mutation \
+    (status = 400, body = ApiError, description = "`invalid_request`: not a push document; a device id that \
+        is empty, over 100 characters or more than letters, digits and `-_.:`; more than 100 mutations; sequences not ascending from 1 without gaps; a sequence already answered for a mutation \
         with another id; a mutation id already used under another sequence or device"),
     (status = 401, body = ApiError, description = "`unauthenticated` (also: token of another desk) or `session_expired`"),
     (status = 403, body = ApiError, description = "`device_mismatch`: the device id is bound to another desk certificate"),
