@@ -650,7 +650,25 @@ async fn clerk_changes_through_two_instances_get_one_cursor_each_without_gaps(ba
     assert!(!page.has_more);
 }
 
+async fn clerks_from_before_the_feed_enter_it_once_at_migrate(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let central = Instance::start(&database, true).await;
+    // As if erika had been created before migration 0004: no entry in the feed.
+    sqlx::any::install_default_drivers();
+    let raw = sqlx::AnyPool::connect(&database.url).await.unwrap();
+    sqlx::query("DELETE FROM sync_changes").execute(&raw).await.unwrap();
+    raw.close().await;
+    assert!(central.db().changes_after(0, 10).await.unwrap().changes.is_empty());
+
+    central.db().migrate().await.unwrap();
+    central.db().migrate().await.unwrap();
+    let page = central.db().changes_after(0, 10).await.unwrap();
+    assert_eq!(page.changes.len(), 1, "{:?}", page.changes);
+    assert_eq!(page.changes[0].data.as_ref().unwrap()["clerk"]["username"], "erika");
+}
+
 on_both_backends!(
+    clerks_from_before_the_feed_enter_it_once_at_migrate,
     a_push_may_be_larger_than_other_bodies_but_not_without_bound,
     clerk_changes_through_two_instances_get_one_cursor_each_without_gaps,
     a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
