@@ -6,7 +6,7 @@
 import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
-import { CODE, Harness, failedPhoto, fakeApi } from "./test-support";
+import { CODE, Harness, erika, failedPhoto, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -55,6 +55,15 @@ describe("accessibility (axe-core)", () => {
     await h.pasteCode(CODE);
     await h.press("F8");
     await h.press("F1");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("main screen logged in offline, with pending and rejected changes listed", async () => {
+    await h.loggedIn(<App api={fakeApi(vi.fn(async () => ({ ...erika, offline: true })))} events={h.events} />);
+    const rejected = [{ seq: 2, kind: "photo.accept", code: "invalid_payload", message: "Unvollständig.", occurred_at: "2026-11-24T09:00:00Z" }];
+    await h.act(() => h.events.emitSync(syncView({ phase: "offline", pending: 4, rejected })));
+    await h.click("#sync-rejected-toggle");
+    expect(h.$("#sync-rejections")).not.toBeNull();
     expect(await violations()).toEqual([]);
   });
 

@@ -7,6 +7,7 @@ import { ShortcutHelp } from "./help";
 import { LoginScreen } from "./login";
 import { t } from "./messages";
 import { ScanDetector } from "./scanner";
+import { RejectionsPanel } from "./sync";
 import { handleKey, screenById } from "./screens/registry";
 
 export type { DeskApi } from "./desk";
@@ -85,6 +86,7 @@ function MainFrame() {
   const lang = useDeskState((s) => s.lang);
   const screen = screenById(useDeskState((s) => s.screen));
   const scannerNotice = useDeskState((s) => s.scannerLayout.shown);
+  const rejectionsOpen = useDeskState((s) => s.rejectionsOpen);
   const Screen = screen.component;
   return (
     <div class="main">
@@ -100,6 +102,7 @@ function MainFrame() {
             </button>
           </div>
         )}
+        {rejectionsOpen && <RejectionsPanel />}
         <Screen />
       </main>
       <StatusBar />

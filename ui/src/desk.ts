@@ -6,7 +6,7 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { Channel } from "@tauri-apps/api/core";
-import type { ConnectionView, PhotoDecisionView, PhotoView, SessionEndReason, SessionEvent, SessionView, UiError, commands } from "./bindings";
+import type { ConnectionView, PhotoDecisionView, PhotoView, SessionEndReason, SessionEvent, SessionView, SyncView, UiError, commands } from "./bindings";
 import { drawPreview } from "./camera";
 import { germanToIso, isoToGerman } from "./dates";
 import type { DeskEvents, Unlisten } from "./events";
@@ -63,6 +63,10 @@ export interface DeskState {
   lang: Lang;
   session: SessionView | null;
   connection: ConnectionView | null;
+  /** The outbox and the sync engine: pending changes, progress, last sync, rejections. */
+  sync: SyncView | null;
+  /** The list of rejected changes is open. */
+  rejectionsOpen: boolean;
   /** The desk core could not start (configuration, certificate): what to tell IT. */
   startupError: UiError | null;
   /** Shown on the login screen: why the last session ended. */
@@ -104,6 +108,8 @@ export function initialState(lang: Lang = storedLang()): DeskState {
     lang,
     session: null,
     connection: null,
+    sync: null,
+    rejectionsOpen: false,
     startupError: null,
     loginNotice: null,
     screen: "customer",
@@ -134,6 +140,7 @@ export class Desk {
   /** An event or a login came before the first read: that read is older and must not win. */
   private sessionKnown = false;
   private connectionKnown = false;
+  private syncKnown = false;
   /** The window ended the session on its own inference (touch answered null, a command said
    * session_expired): the desk core's event, when it comes, knows the true reason. */
   private endInferred = false;
@@ -168,6 +175,19 @@ export class Desk {
       }),
     );
     void keep(this.events.onSession((event) => this.onSessionEvent(event)));
+    void keep(
+      this.events.onSync((view) => {
+        this.syncKnown = true;
+        this.store.set({ sync: view });
+      }),
+    );
+    void keep(this.events.onPhoto((view) => this.photo.arrived(view)));
+    void this.api.syncStatus().then(
+      (view) => {
+        if (!stopped && !this.syncKnown) this.store.set({ sync: view });
+      },
+      () => undefined,
+    );
     void this.api.connectionStatus().then(
       (view) => {
         if (!stopped && !this.connectionKnown) this.store.set({ connection: view, startupError: null });
@@ -197,6 +217,15 @@ export class Desk {
       // A language that is not remembered is no reason to fail.
     }
     this.store.set({ lang: next });
+  }
+
+  /** Starts a sync round now instead of at the next tick; the result arrives as a sync event. */
+  syncNow(): void {
+    void this.api.syncNow().catch((error: unknown) => this.failed(error));
+  }
+
+  toggleRejections(show?: boolean): void {
+    this.store.set((s) => ({ rejectionsOpen: show ?? !s.rejectionsOpen }));
   }
 
   toggleHelp(show?: boolean): void {
@@ -402,6 +431,15 @@ export class PhotoActions {
     } finally {
       if (generation === this.generation) this.busy = false;
     }
+  }
+
+  /** The desk core fetched the visit's waiting code once the cloud was reachable: show it, unless the
+   * clerk has moved on (another photo on screen or loading, a decision made, logged out). */
+  arrived(view: PhotoView): void {
+    const state = this.state;
+    if (!this.desk.state.session || this.busy || state.photo || state.decision) return;
+    this.generation += 1;
+    this.set({ busy: false, problem: null, photo: view, confirmAccept: false });
   }
 
   async fetchFromImage(file: File): Promise<void> {

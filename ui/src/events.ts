@@ -1,6 +1,6 @@
 /** What the desk core pushes to the window: Tauri events behind a small interface tests can drive. */
 import { listen } from "@tauri-apps/api/event";
-import { EVENTS, type ConnectionView, type SessionEvent } from "./bindings";
+import { EVENTS, type ConnectionView, type PhotoView, type SessionEvent, type SyncView } from "./bindings";
 
 export type Unlisten = () => void;
 
@@ -9,17 +9,25 @@ export interface DeskEvents {
   onConnection(handler: (view: ConnectionView) => void): Promise<Unlisten>;
   /** The session now (refreshed expiry), or null with the reason it ended. */
   onSession(handler: (event: SessionEvent) => void): Promise<Unlisten>;
+  /** The outbox and the sync engine, anew after every step. */
+  onSync(handler: (view: SyncView) => void): Promise<Unlisten>;
+  /** A photo whose fetch had to wait for the photo cloud arrived. */
+  onPhoto(handler: (view: PhotoView) => void): Promise<Unlisten>;
 }
 
 export const tauriEvents: DeskEvents = {
   onConnection: (handler) => listen<ConnectionView>(EVENTS.connection, (event) => handler(event.payload)),
   onSession: (handler) => listen<SessionEvent>(EVENTS.session, (event) => handler(event.payload)),
+  onSync: (handler) => listen<SyncView>(EVENTS.sync, (event) => handler(event.payload)),
+  onPhoto: (handler) => listen<PhotoView>(EVENTS.photo, (event) => handler(event.payload)),
 };
 
 /** Events emitted by hand, for tests and for a window without the desk core. */
 export class ManualEvents implements DeskEvents {
   private connection = new Set<(view: ConnectionView) => void>();
   private session = new Set<(event: SessionEvent) => void>();
+  private sync = new Set<(view: SyncView) => void>();
+  private photo = new Set<(view: PhotoView) => void>();
 
   async onConnection(handler: (view: ConnectionView) => void): Promise<Unlisten> {
     this.connection.add(handler);
@@ -31,6 +39,24 @@ export class ManualEvents implements DeskEvents {
     return () => this.session.delete(handler);
   }
 
+  async onSync(handler: (view: SyncView) => void): Promise<Unlisten> {
+    this.sync.add(handler);
+    return () => this.sync.delete(handler);
+  }
+
+  async onPhoto(handler: (view: PhotoView) => void): Promise<Unlisten> {
+    this.photo.add(handler);
+    return () => this.photo.delete(handler);
+  }
+
+  emitPhoto(view: PhotoView): void {
+    for (const handler of [...this.photo]) handler(view);
+  }
+
+  emitSync(view: SyncView): void {
+    for (const handler of [...this.sync]) handler(view);
+  }
+
   emitConnection(view: ConnectionView): void {
     for (const handler of [...this.connection]) handler(view);
   }
@@ -40,6 +66,6 @@ export class ManualEvents implements DeskEvents {
   }
 
   get listeners(): number {
-    return this.connection.size + this.session.size;
+    return this.connection.size + this.session.size + this.sync.size + this.photo.size;
   }
 }

@@ -2,6 +2,7 @@
 import { useDesk, useDeskState, type DeskState } from "./desk";
 import { ConnectionBadge } from "./components";
 import { keyLabel } from "./keys";
+import { SyncStatus } from "./sync";
 import { formatTime, roleLabel, t, type Lang, type MessageKey } from "./messages";
 import { SCREENS } from "./screens/registry";
 
@@ -40,6 +41,11 @@ export function Header() {
             {session.display_name}
           </span>
           <span class="role">{roleLabel(lang, session.role)}</span>
+          {session.offline && (
+            <span id="offline-session" class="badge offline" title={t(lang, "offlineSessionHint")}>
+              {t(lang, "offlineSession")}
+            </span>
+          )}
           <span id="office-name" class="office">
             {session.office_name} ({session.office_id})
           </span>
@@ -49,9 +55,7 @@ export function Header() {
           <span>
             {t(lang, "lastContact")}: <span id="last-contact">{formatTime(lang, connection?.last_contact ?? null)}</span>
           </span>
-          <span>
-            {t(lang, "lastSync")}: <span id="last-sync">{formatTime(lang, connection?.last_sync ?? null)}</span>
-          </span>
+          <SyncStatus />
         </div>
         <div class="actions">
           <LanguageButton />

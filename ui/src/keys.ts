@@ -47,10 +47,12 @@ export const GLOBAL_KEYS: readonly KeyBinding[] = [
     loggedOut: true,
     hidden: true,
     run: (desk) => {
-      if (!desk.state.help) return false;
-      desk.toggleHelp(false);
+      if (desk.state.help) desk.toggleHelp(false);
+      else if (desk.state.rejectionsOpen) desk.toggleRejections(false);
+      else return false;
     },
   },
+  { chords: ["Ctrl+S"], label: "keySyncNow", run: (desk) => desk.syncNow() },
   { chords: ["Alt+S", "Alt+Shift+S"], label: "keyLanguage", loggedOut: true, run: (desk) => desk.toggleLang() },
   { chords: ["Ctrl+Q"], label: "keyLogout", run: (desk) => void desk.logout() },
   { chords: ["F10"], label: "keyFinishVisit", run: (desk) => desk.finishVisit() },

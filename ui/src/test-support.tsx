@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ConnectionView, PhotoView, SessionView } from "./bindings";
+import type { ConnectionView, PhotoView, SessionView, SyncView } from "./bindings";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
 
@@ -16,6 +16,7 @@ export const erika: SessionView = {
   expires_at: "2026-11-28T12:00:00Z",
   absolute_expires_at: "2026-11-28T20:00:00Z",
   idle_timeout_seconds: 1800,
+  offline: false,
 };
 
 export const online: ConnectionView = { online: true, central_url: "https://localhost", last_contact: "2026-11-28T09:05:07Z", last_sync: null };
@@ -62,7 +63,24 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     decidePhoto: vi.fn(async (args) => ({ photo_id: args.photo_id, accepted: args.accept, deleted_in_cloud: args.accept && !args.keep_until, kept_until: args.keep_until, checks_overridden: args.override_failed_checks })),
     touchSession: vi.fn(async () => erika),
     clearPhoto: vi.fn(async () => null),
+    syncNow: vi.fn(async () => syncView()),
+    syncStatus: vi.fn(async () => syncView()),
   };
+}
+
+/** The sync engine idle with nothing pending, or as patched. */
+export function syncView(patch: Partial<SyncView> = {}): SyncView {
+  return {
+    phase: "idle",
+    pending: 0,
+    done: 0,
+    total: 0,
+    last_synced_at: null,
+    last_error_code: null,
+    rejected: [],
+    pending_photo_fetch: false,
+    ...patch,
+  } as SyncView;
 }
 
 export const noChannel = () => ({}) as Channel<ArrayBuffer>;

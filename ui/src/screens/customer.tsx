@@ -131,7 +131,9 @@ export function CustomerScreen() {
             ? t(lang, "photoRejected")
             : state.decision.kept_until
               ? t(lang, "photoAcceptedKept", { date: isoToGerman(state.decision.kept_until) })
-              : t(lang, "photoAccepted")}
+              : state.decision.deleted_in_cloud
+                ? t(lang, "photoAccepted")
+                : t(lang, state.keep ? "photoAcceptedKeepLater" : "photoAcceptedCloudLater")}
         </p>
       )}
       {visitFinished && !state.busy && !state.photo && (
