@@ -1372,6 +1372,23 @@ mod tests {
         let report = desk.sync_round().await.unwrap();
         assert_eq!((report.blobs_uploaded, report.pushed, report.pending), (1, 2, 0));
         assert_eq!(central.sync.lock().unwrap().blobs[hash.as_str()], jpeg);
+
+        // Acknowledged: kept for the grace time, then purged; what is not acknowledged stays. (The session lapses
+        // meanwhile: an offline login opens the store again.)
+        desk.audit(PhotoAuditEvent { action: PhotoAuditAction::Rejected, photo_id: None, error_code: None }).await;
+        central.set_reachable(false);
+        clock.advance(Duration::from_secs(23 * 3600));
+        desk.login("erika", PASSWORD).await.unwrap();
+        let _ = desk.sync_round().await;
+        let store = store_of(&desk);
+        assert!(store.get_blob(&hash).await.unwrap().is_some(), "within the grace time");
+        clock.advance(Duration::from_secs(2 * 3600));
+        desk.login("erika", PASSWORD).await.unwrap();
+        let _ = desk.sync_round().await;
+        let store = store_of(&desk);
+        assert_eq!(store.get_blob(&hash).await.unwrap(), None, "purged after the grace time");
+        assert!(store.get_record("accepted_photo", &photo_id.to_string()).await.unwrap().is_none());
+        assert_eq!(store.pending_count().await.unwrap(), 1, "the unacknowledged audit event stays");
     }
 
     #[tokio::test]
