@@ -375,10 +375,12 @@ impl Environment {
     /// with other settings in the same test.
     pub fn desk_config_named(&self, file_name: &str, central_url: &str, extra: &str) -> anyhow::Result<PathBuf> {
         let path = self.dir.path().join(file_name);
+        // Each configuration its own store: never the user's data directory, never another desk's.
+        let data_dir = format!("data-{}", file_name.trim_end_matches(".toml"));
         std::fs::write(
             &path,
             format!(
-                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n{extra}"
+                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\ndata_dir = \"{data_dir}\"\n{extra}"
             ),
         )?;
         Ok(path)
@@ -452,6 +454,27 @@ fn central_command(database_url: &str, args: &[&str]) -> Command {
     let mut command = Command::new(binary("schalter-central"));
     command.args(args).env("SCHALTER_DATABASE_URL", database_url).env("SCHALTER_LOG", "warn");
     command
+}
+
+/// The headless desk (`desk-sync-probe`, crates/desk) for `config`, logged in as the test clerk; add
+/// `capture …` or `sync …`.
+pub fn sync_probe(config: &Path) -> Command {
+    let mut command = Command::new(binary("desk-sync-probe"));
+    command
+        .arg("--config")
+        .arg(config)
+        .args(["--username", CLERK_USERNAME])
+        .env("SCHALTER_PROBE_PASSWORD", CLERK_PASSWORD)
+        .env("SCHALTER_LOG", "warn");
+    command
+}
+
+/// A connection to the central API's database of an environment, to check what it holds.
+pub async fn central_database(env: &Environment) -> anyhow::Result<sqlx::AnyPool> {
+    sqlx::any::install_default_drivers();
+    let url = env.central_database_url();
+    let url = if url.starts_with("sqlite://") { format!("{url}?mode=ro") } else { url };
+    Ok(sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await?)
 }
 
 /// Reads the "listening on URL" line a server prints and keeps draining its stdout.

@@ -240,7 +240,7 @@ fn run_processes(
     std::fs::write(
         &desk_toml,
         format!(
-            "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\n\
+            "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\ndata_dir = \"desk-data\"\n\
              organisation_key = \"psb:05111000_00\"\n\n[[photo_clouds]]\nbase_url = \"{cloud_url}\"\nca = \"pki/ca.pem\"\nseal_cert = \"pki/seal.pem\"\n{camera}"
         ),
     )?;
