@@ -91,11 +91,6 @@ impl Db {
         self.backend
     }
 
-    /// Closes the pool's connections (tests drop their PostgreSQL database afterwards).
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
-
     pub async fn migrate(&self) -> Result<(), CentralError> {
         MIGRATOR.run(&self.pool).await?;
         self.feed_clerks_from_before_the_feed().await
