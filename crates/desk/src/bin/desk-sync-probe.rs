@@ -14,8 +14,9 @@
 //!
 //! `sync` runs engine rounds (all of them with `--until-drained`, until nothing is pending) and prints one JSON
 //! summary `{pushed, replayed, rejected, blobs_uploaded, seconds, pending, rounds}`. Exit codes: 0 drained (or
-//! the single round succeeded), 2 central unreachable after the engine's retries, 3 login needed (refused or
-//! expired), 1 anything else (the error's code on stderr). Killing it loses nothing: every answer is committed
+//! the single round succeeded), 2 central unreachable after the engine's retries (backoff 1, 2, 4, 8, 16 s; also
+//! for an offline login that cannot reach the central), 3 login needed (refused or expired), 1 anything else (the
+//! error's code on stderr), 64 usage. Killing it loses nothing: every answer is committed
 //! as it arrives and the next run resumes uploads from the central's offset and replays unanswered pushes.
 //!
 //! The password may also come from `SCHALTER_PROBE_PASSWORD` (keeps it out of the process list).
@@ -183,6 +184,10 @@ async fn sync(desk: &Desk, until_drained: bool, logged_in_offline: bool) -> Exit
     let started = Instant::now();
     let mut total = SyncReport::default();
     let mut rounds = 0u64;
+    // The engine retries within a round while the central is away; an offline login has no session to retry
+    // with, so the probe pauses by the engine's backoff between its background login attempts instead.
+    let retry = schalter_desk_core::SyncConfig::default().retry;
+    let mut offline_failures = 0u32;
     let result = loop {
         rounds += 1;
         match desk.sync_round().await {
@@ -195,7 +200,15 @@ async fn sync(desk: &Desk, until_drained: bool, logged_in_offline: bool) -> Exit
             // An offline login whose background login at the central still fails: the central is unreachable.
             Err(error) if error.code() == "sync_needs_login" && logged_in_offline => {
                 let still_offline = desk.current_session().is_some_and(|s| s.offline);
-                break Err(if still_offline { DeskError::Unreachable } else { error });
+                if !still_offline {
+                    break Err(error);
+                }
+                offline_failures += 1;
+                if offline_failures >= retry.max_attempts {
+                    break Err(DeskError::Unreachable);
+                }
+                let pause = retry.delay_after(offline_failures).whole_milliseconds();
+                tokio::time::sleep(std::time::Duration::from_millis(u64::try_from(pause).unwrap_or(0))).await;
             }
             Err(error) => break Err(error),
         }
