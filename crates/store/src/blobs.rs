@@ -103,6 +103,22 @@ impl DeskStore {
         Ok(updated == 1)
     }
 
+    /// [`DeskStore::mark_blob_acknowledged`] for several blobs in one transaction (one disk sync).
+    pub async fn mark_blobs_acknowledged(&self, hashes: &[BlobHash], now: OffsetDateTime) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut updated = 0;
+        for hash in hashes {
+            updated += sqlx::query("UPDATE blobs SET acknowledged_at = ? WHERE sha256 = ? AND acknowledged_at IS NULL")
+                .bind(to_ms(now))
+                .bind(hash.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(updated)
+    }
+
     /// Blobs the server does not have yet, oldest first: the uploader's work list.
     pub async fn unacknowledged_blobs(&self) -> Result<Vec<BlobHash>, StoreError> {
         let hashes: Vec<String> =

@@ -15,5 +15,5 @@ pub use error::StoreError;
 pub use jobs::{Job, JobState, RetryPolicy};
 pub use key::DataKey;
 pub use keyring::{ClerkProfile, KdfParams, Keyring};
-pub use outbox::{AckResult, Mutation, MutationRef, MutationState, NewMutation, StoreTx};
+pub use outbox::{AckResult, Mutation, MutationRef, MutationState, NewMutation, Settlement, StoreTx};
 pub use store::{DeskStore, EncryptionInfo, NewStore, StoreOptions, DATABASE_FILE};

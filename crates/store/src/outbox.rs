@@ -85,6 +85,13 @@ pub enum AckResult {
     Replayed(Option<Value>),
 }
 
+/// The server's answer to one pushed mutation, for [`DeskStore::settle`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settlement {
+    Acknowledged(AckResult),
+    Rejected { code: String, message: String },
+}
+
 /// One local write transaction (`BEGIN IMMEDIATE`): changes, their mutation(s), jobs and blobs commit
 /// together or not at all. Dropping it without [`StoreTx::commit`] rolls everything back, including the
 /// sequence numbers it took, so the outbox stays gapless.
@@ -146,38 +153,7 @@ impl DeskStore {
     /// The server applied (or replayed) mutation `seq`. The records it wrote count as acknowledged from `now`
     /// (see [`DeskStore::purge_acknowledged`]). Marking an acknowledged mutation again is a no-op.
     pub async fn mark_acknowledged(&self, seq: i64, result: AckResult, now: OffsetDateTime) -> Result<(), StoreError> {
-        let (state, response) = match result {
-            AckResult::Applied(response) => ("applied", response),
-            AckResult::Replayed(response) => ("replayed", response),
-        };
-        let response = response.map(|r| r.to_string());
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let updated = sqlx::query(
-            "UPDATE mutations SET state = ?, response = ?, settled_at = ? \
-             WHERE device_id = ? AND seq = ? AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(response)
-        .bind(to_ms(now))
-        .bind(&*self.device_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return match settled_state(&mut tx, &self.device_id, seq).await? {
-                None => Err(StoreError::UnknownMutation(seq)),
-                Some("rejected") => Err(StoreError::MutationSettled { seq, state: "rejected" }),
-                Some(_) => Ok(()),
-            };
-        }
-        sqlx::query("UPDATE records SET acknowledged_at = ? WHERE pending_seq = ?")
-            .bind(to_ms(now))
-            .bind(seq)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        self.settle(&[(seq, Settlement::Acknowledged(result))], now).await
     }
 
     /// The server rejected mutation `seq` (a business rule, e.g. compartment taken). The records it wrote
@@ -189,25 +165,15 @@ impl DeskStore {
         message: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.settle(&[(seq, Settlement::Rejected { code: code.to_owned(), message: message.to_owned() })], now).await
+    }
+
+    /// Settles the answers of one push in one transaction (one disk sync instead of one per mutation), each as
+    /// [`DeskStore::mark_acknowledged`] / [`DeskStore::mark_rejected`] would; an error leaves all of them unsettled.
+    pub async fn settle(&self, settlements: &[(i64, Settlement)], now: OffsetDateTime) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let updated = sqlx::query(
-            "UPDATE mutations SET state = 'rejected', error_code = ?, error_message = ?, settled_at = ? \
-             WHERE device_id = ? AND seq = ? AND state = 'pending'",
-        )
-        .bind(code)
-        .bind(message)
-        .bind(to_ms(now))
-        .bind(&*self.device_id)
-        .bind(seq)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            return match settled_state(&mut tx, &self.device_id, seq).await? {
-                None => Err(StoreError::UnknownMutation(seq)),
-                Some("rejected") => Ok(()),
-                Some(state) => Err(StoreError::MutationSettled { seq, state }),
-            };
+        for (seq, settlement) in settlements {
+            settle_one(&mut tx, &self.device_id, *seq, settlement, now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -360,6 +326,65 @@ fn mutation_from_row(row: &SqliteRow) -> Result<Mutation, StoreError> {
         occurred_at: from_ms(row.try_get("occurred_at")?),
         state,
     })
+}
+
+async fn settle_one(
+    tx: &mut Transaction<'static, Sqlite>,
+    device_id: &str,
+    seq: i64,
+    settlement: &Settlement,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let updated = match settlement {
+        Settlement::Acknowledged(result) => {
+            let (state, response) = match result {
+                AckResult::Applied(response) => ("applied", response),
+                AckResult::Replayed(response) => ("replayed", response),
+            };
+            sqlx::query(
+                "UPDATE mutations SET state = ?, response = ?, settled_at = ? \
+                 WHERE device_id = ? AND seq = ? AND state = 'pending'",
+            )
+            .bind(state)
+            .bind(response.as_ref().map(|r| r.to_string()))
+            .bind(to_ms(now))
+            .bind(device_id)
+            .bind(seq)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+        }
+        Settlement::Rejected { code, message } => sqlx::query(
+            "UPDATE mutations SET state = 'rejected', error_code = ?, error_message = ?, settled_at = ? \
+             WHERE device_id = ? AND seq = ? AND state = 'pending'",
+        )
+        .bind(code)
+        .bind(message)
+        .bind(to_ms(now))
+        .bind(device_id)
+        .bind(seq)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+    };
+    if updated == 0 {
+        // Idempotent for the same answer, an error for a contradicting one or an unknown seq.
+        let acknowledged = matches!(settlement, Settlement::Acknowledged(_));
+        return match settled_state(tx, device_id, seq).await? {
+            None => Err(StoreError::UnknownMutation(seq)),
+            Some("rejected") if acknowledged => Err(StoreError::MutationSettled { seq, state: "rejected" }),
+            Some(state) if !acknowledged && state != "rejected" => Err(StoreError::MutationSettled { seq, state }),
+            Some(_) => Ok(()),
+        };
+    }
+    if matches!(settlement, Settlement::Acknowledged(_)) {
+        sqlx::query("UPDATE records SET acknowledged_at = ? WHERE pending_seq = ?")
+            .bind(to_ms(now))
+            .bind(seq)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn settled_state(

@@ -555,3 +555,24 @@ async fn the_pull_cursor_and_last_sync_survive_a_reopen() {
     assert_eq!(store.pull_cursor().await.unwrap(), 42);
     assert_eq!(store.last_synced_at().await.unwrap(), Some(datetime!(2026-12-01 10:00 UTC)));
 }
+
+#[tokio::test]
+async fn the_answers_of_one_push_settle_together_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _, _) = new_store(dir.path()).await;
+    let first = write_application(&store, "a1", &[]).await;
+    let second = write_application(&store, "a2", &[]).await;
+    let now = OffsetDateTime::now_utc();
+    let applied = schalter_store::Settlement::Acknowledged(AckResult::Applied(None));
+    let rejected = schalter_store::Settlement::Rejected { code: "compartment_taken".into(), message: "belegt".into() };
+    // An unknown seq in the batch: nothing of it is settled.
+    let error = store.settle(&[(first, applied.clone()), (99, applied.clone())], now).await.unwrap_err();
+    assert!(matches!(error, StoreError::UnknownMutation(99)));
+    assert_eq!(store.pending_count().await.unwrap(), 2);
+    store.settle(&[(first, applied.clone()), (second, rejected.clone())], now).await.unwrap();
+    assert_eq!(store.pending_count().await.unwrap(), 0);
+    assert!(matches!(store.mutation(second).await.unwrap().unwrap().state, MutationState::Rejected { .. }));
+    // The same answers again are a no-op; a contradicting one is refused.
+    store.settle(&[(first, applied.clone()), (second, rejected)], now).await.unwrap();
+    assert!(matches!(store.settle(&[(second, applied)], now).await, Err(StoreError::MutationSettled { .. })));
+}

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
-use schalter_store::{AckResult, BlobHash, DeskStore, Job, Keyring, MutationState, RetryPolicy, StoreError};
+use schalter_store::{
+    AckResult, BlobHash, DeskStore, Job, Keyring, MutationState, RetryPolicy, Settlement, StoreError,
+};
 use schalter_wire::sync::{
     entities, Change, ChangeOp, ClerkChange, MutationResult, MutationStatus, PushMutation, PushRequest,
     MAX_BLOB_CHUNK_BYTES, MAX_PULL_LIMIT, MAX_PUSH_MUTATIONS,
@@ -17,8 +19,11 @@ use schalter_wire::sync::{
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::transport::{PushOutcome, SyncTransport, TransportError};
+use crate::transport::{BlobState, PushOutcome, SyncTransport, TransportError};
 use crate::{Clock, SyncError, SystemClock};
+
+/// Blob acknowledgements written per store transaction.
+const ACK_BATCH: usize = 50;
 
 /// How the engine paces itself. The defaults suit a desk.
 #[derive(Debug, Clone)]
@@ -348,14 +353,29 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             s.done = 0;
             s.total = total;
         });
+        // Acknowledgements are written in batches (one disk sync each): one lost to a crash only costs a HEAD
+        // next time, which finds the blob complete.
+        let mut held = Vec::new();
+        let mut result = Ok(());
         for (index, hash) in blobs.iter().enumerate() {
-            if self.upload_blob(hash).await? {
-                self.store.mark_blob_acknowledged(hash, self.clock.now()).await?;
-                report.blobs_uploaded += 1;
+            match self.upload_blob(hash).await {
+                Ok(true) => held.push(hash.clone()),
+                Ok(false) => {}
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            }
+            if held.len() >= ACK_BATCH {
+                report.blobs_uploaded += self.store.mark_blobs_acknowledged(&held, self.clock.now()).await?;
+                held.clear();
             }
             self.update(|s| s.done = index as u64 + 1);
         }
-        Ok(())
+        if !held.is_empty() {
+            report.blobs_uploaded += self.store.mark_blobs_acknowledged(&held, self.clock.now()).await?;
+        }
+        result
     }
 
     /// tus-style: ask the server's offset, send the rest in chunks. Returns whether the server now holds it all.
@@ -365,8 +385,16 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
         };
         let length = bytes.len() as u64;
         let mut offset_conflicts = 0;
+        // Most blobs are new to the central: send from 0 at once and ask its offset (HEAD) only when it answers
+        // that it holds some already (409), i.e. after a crash or for a blob it has from elsewhere.
+        let mut optimistic = true;
         'from_head: loop {
-            let state = self.call(|| self.transport.blob_head(hash.as_str())).await?;
+            let state = if optimistic {
+                optimistic = false;
+                Some(BlobState { offset: 0, length: None })
+            } else {
+                self.call(|| self.transport.blob_head(hash.as_str())).await?
+            };
             let mut offset = match state {
                 None => 0,
                 Some(state) => {
@@ -385,7 +413,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                 match self.call(|| self.transport.blob_patch(hash.as_str(), offset, length, chunk)).await {
                     Ok(new_offset) if new_offset > offset && new_offset <= length => offset = new_offset,
                     Ok(_) => return Err(SyncError::Protocol("Upload-Offset")),
-                    Err(TransportError::OffsetMismatch) if offset_conflicts < 3 => {
+                    Err(TransportError::OffsetMismatch) if offset_conflicts < 4 => {
                         // Another attempt (ours, before a crash) got further than we knew: ask again.
                         offset_conflicts += 1;
                         continue 'from_head;
@@ -430,16 +458,21 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             };
             let settled = match self.call(|| self.transport.push(&request)).await? {
                 PushOutcome::Answered(response) => {
-                    let mut settled = 0u64;
+                    let mut settlements = Vec::with_capacity(response.results.len());
+                    let mut counts = SyncReport::default();
                     for result in response.results {
                         if !batch.iter().any(|m| m.seq == result.seq) {
                             tracing::warn!(seq = result.seq, "push answer names a mutation that was not pushed");
                             continue;
                         }
-                        self.settle(result, report).await?;
-                        settled += 1;
+                        settlements.push(settlement(result, &mut counts));
                     }
-                    settled
+                    // One transaction for the whole answer: one disk sync per batch, not per mutation.
+                    self.store.settle(&settlements, self.clock.now()).await?;
+                    report.pushed += counts.pushed;
+                    report.replayed += counts.replayed;
+                    report.rejected += counts.rejected;
+                    settlements.len() as u64
                 }
                 PushOutcome::Gap(gap) => {
                     let expected = gap.expected_seq;
@@ -451,13 +484,14 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                     // lost and it does not replay them): settle ours as replayed without a stored response and
                     // re-read the outbox from `expected`.
                     tracing::warn!(expected, first_pending = first, "sequence gap: central is ahead");
-                    let mut settled = 0u64;
-                    for mutation in batch.iter().filter(|m| m.seq < expected) {
-                        self.store.mark_acknowledged(mutation.seq, AckResult::Replayed(None), self.clock.now()).await?;
-                        report.replayed += 1;
-                        settled += 1;
-                    }
-                    settled
+                    let settlements: Vec<(i64, Settlement)> = batch
+                        .iter()
+                        .filter(|m| m.seq < expected)
+                        .map(|m| (m.seq, Settlement::Acknowledged(AckResult::Replayed(None))))
+                        .collect();
+                    self.store.settle(&settlements, self.clock.now()).await?;
+                    report.replayed += settlements.len() as u64;
+                    settlements.len() as u64
                 }
             };
             if settled == 0 {
@@ -471,32 +505,6 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                 s.pending = pending;
             });
         }
-    }
-
-    async fn settle(&self, result: MutationResult, report: &mut SyncReport) -> Result<(), SyncError> {
-        let now = self.clock.now();
-        match (result.status, result.error) {
-            (MutationStatus::Applied, _) => {
-                self.store.mark_acknowledged(result.seq, AckResult::Applied(result.response), now).await?;
-                report.pushed += 1;
-            }
-            (MutationStatus::Replayed, None) => {
-                self.store.mark_acknowledged(result.seq, AckResult::Replayed(result.response), now).await?;
-                report.replayed += 1;
-            }
-            // A replay of a rejection, or a rejection: final; the clerk sees it and the queue goes on.
-            (MutationStatus::Replayed, Some(error)) | (MutationStatus::Rejected, Some(error)) => {
-                tracing::info!(seq = result.seq, code = %error.code, "mutation rejected by central");
-                self.store.mark_rejected(result.seq, &error.code, &error.message, now).await?;
-                report.rejected += 1;
-            }
-            (MutationStatus::Rejected, None) => {
-                tracing::info!(seq = result.seq, "mutation rejected by central without a reason");
-                self.store.mark_rejected(result.seq, "rejected", "Von der Zentrale abgelehnt.", now).await?;
-                report.rejected += 1;
-            }
-        }
-        Ok(())
     }
 
     async fn pull_changes(&self, report: &mut SyncReport) -> Result<(), SyncError> {
@@ -668,4 +676,31 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             observer(&status);
         }
     }
+}
+
+/// The store's record of one result, counted into `counts`.
+fn settlement(result: MutationResult, counts: &mut SyncReport) -> (i64, Settlement) {
+    let seq = result.seq;
+    let settlement = match (result.status, result.error) {
+        (MutationStatus::Applied, _) => {
+            counts.pushed += 1;
+            Settlement::Acknowledged(AckResult::Applied(result.response))
+        }
+        (MutationStatus::Replayed, None) => {
+            counts.replayed += 1;
+            Settlement::Acknowledged(AckResult::Replayed(result.response))
+        }
+        // A replay of a rejection, or a rejection: final; the clerk sees it and the queue goes on.
+        (MutationStatus::Replayed | MutationStatus::Rejected, Some(error)) => {
+            tracing::info!(seq, code = %error.code, "mutation rejected by central");
+            counts.rejected += 1;
+            Settlement::Rejected { code: error.code, message: error.message }
+        }
+        (MutationStatus::Rejected, None) => {
+            tracing::info!(seq, "mutation rejected by central without a reason");
+            counts.rejected += 1;
+            Settlement::Rejected { code: "rejected".into(), message: "Von der Zentrale abgelehnt.".into() }
+        }
+    };
+    (seq, settlement)
 }

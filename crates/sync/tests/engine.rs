@@ -42,7 +42,9 @@ struct Server {
     faults: VecDeque<Fault>,
     batches: Vec<Vec<i64>>,
     blobs: HashMap<String, (Vec<u8>, u64)>,
+    /// Accepted PATCHes (offset, bytes) and refused ones (wrong offset).
     patches: Vec<(u64, usize)>,
+    refused_patches: usize,
     changes: Vec<Change>,
 }
 
@@ -141,14 +143,16 @@ impl SyncTransport for FakeCentral {
 
     async fn blob_patch(&self, sha256: &str, offset: u64, length: u64, bytes: &[u8]) -> Result<u64, TransportError> {
         let mut s = self.0.lock().unwrap();
-        s.patches.push((offset, bytes.len()));
         let (held, _) = s.blobs.entry(sha256.to_owned()).or_insert_with(|| (Vec::new(), length));
         if held.len() as u64 != offset {
+            s.refused_patches += 1;
             return Err(TransportError::OffsetMismatch);
         }
         held.extend_from_slice(bytes);
+        let held = held.clone();
+        s.patches.push((offset, bytes.len()));
         if held.len() as u64 == length {
-            assert_eq!(BlobHash::of(held).as_str(), sha256, "the complete blob matches its name");
+            assert_eq!(BlobHash::of(&held).as_str(), sha256, "the complete blob matches its name");
         }
         Ok(held.len() as u64)
     }
@@ -395,6 +399,7 @@ async fn a_blob_goes_up_before_its_mutation_and_resumes_from_the_centrals_offset
     assert_eq!((report.blobs_uploaded, report.pushed, report.rejected), (1, 1, 0));
     central.with(|s| {
         assert_eq!(s.patches, [(1_500_000, 1_000_000)], "only the rest, from the central's offset");
+        assert_eq!(s.refused_patches, 1, "the optimistic first PATCH from 0 learnt of the partial upload");
         assert_eq!(s.blobs[hash.as_str()].0, bytes);
     });
     assert!(store.unacknowledged_blobs().await.unwrap().is_empty());
@@ -409,7 +414,25 @@ async fn a_blob_goes_up_before_its_mutation_and_resumes_from_the_centrals_offset
     });
     let report = engine(&store, &central, NoHooks, config(), &clock).sync_once().await.unwrap();
     assert_eq!(report.blobs_uploaded, 1);
-    central.with(|s| assert_eq!(s.patches.len(), 1));
+    central.with(|s| assert_eq!((s.patches.len(), s.refused_patches), (1, 2)));
+}
+
+#[tokio::test]
+async fn a_new_blob_goes_up_in_chunks_without_asking_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path()).await;
+    let central = FakeCentral::default();
+    let bytes = photo(2_100_000);
+    let mut tx = store.transaction().await.unwrap();
+    tx.put_blob(&bytes, OffsetDateTime::now_utc()).await.unwrap();
+    tx.commit().await.unwrap();
+    let clock = clock();
+    let report = engine(&store, &central, NoHooks, config(), &clock).sync_once().await.unwrap();
+    assert_eq!(report.blobs_uploaded, 1);
+    central.with(|s| {
+        assert_eq!(s.patches, [(0, 1_048_576), (1_048_576, 1_048_576), (2_097_152, 2_848)]);
+        assert_eq!(s.refused_patches, 0);
+    });
 }
 
 #[tokio::test]
