@@ -70,7 +70,9 @@ describe("sync status in the header", () => {
   });
 
   it("says in English what waits for a login", () => {
-    expect(syncLine("en", syncView({ phase: "needs_login", pending: 5 }))).toBe("5 changes waiting: log in to the central office");
+    expect(syncLine("en", syncView({ phase: "needs_login", online: true, pending: 5 }))).toBe("5 changes waiting: log in to the central office");
+    // Offline there is nothing to log in to: the changes are just pending.
+    expect(syncLine("de", syncView({ phase: "needs_login", online: false, pending: 5 }))).toBe("5 Änderungen noch nicht übertragen");
     expect(syncLine("de", null)).toBe("Synchronisierung: Stand unbekannt");
   });
 });

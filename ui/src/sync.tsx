@@ -7,7 +7,8 @@ import { errorText, formatDateTime, formatTime, hasMessage, t, type Lang, type M
 /** "3 Änderungen ausstehend" / "Synchronisiere 2 von 5" / "Alles synchronisiert". */
 export function syncLine(lang: Lang, sync: SyncView | null): string {
   if (!sync) return t(lang, "syncUnknown");
-  if (sync.phase === "needs_login") return t(lang, "syncNeedsLogin", { count: String(sync.pending) });
+  // Without the central there is nothing to log in to yet: the desk logs in there by itself when it returns.
+  if (sync.phase === "needs_login" && sync.online) return t(lang, "syncNeedsLogin", { count: String(sync.pending) });
   if ((sync.phase === "uploading" || sync.phase === "pushing") && sync.total > 0) {
     return t(lang, sync.phase === "uploading" ? "syncUploading" : "syncPushing", { done: String(sync.done), total: String(sync.total) });
   }

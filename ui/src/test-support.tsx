@@ -71,6 +71,7 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
 /** The sync engine idle with nothing pending, or as patched. */
 export function syncView(patch: Partial<SyncView> = {}): SyncView {
   return {
+    online: true,
     phase: "idle",
     pending: 0,
     done: 0,
