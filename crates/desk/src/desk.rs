@@ -883,7 +883,8 @@ impl<C: CentralApi> Desk<C> {
         let session = match self.observe(result) {
             Ok(session) => session,
             Err(DeskError::Unreachable | DeskError::TlsRejected) => return,
-            Err(error @ DeskError::Central { .. }) if error.code() != "server_busy" => {
+            // Only a refusal of the clerk ends the session; an overloaded or failing central is asked again later.
+            Err(error) if matches!(error.code(), "invalid_credentials" | "account_locked" | "too_many_attempts") => {
                 tracing::info!(code = error.code(), "central refused the offline session's login");
                 self.end_session(SessionEndReason::EndedByCentral);
                 return;
@@ -1331,6 +1332,17 @@ mod tests {
         assert!(view.last_synced_at.is_some());
         assert_eq!(central.sync.lock().unwrap().kinds, [kinds::PHOTO_AUDIT]);
         assert!(matches!(store.mutation(1).await.unwrap().unwrap().state, MutationState::Applied { .. }));
+    }
+
+    #[tokio::test]
+    async fn an_offline_session_whose_password_the_central_no_longer_takes_ends_when_it_answers() {
+        let (desk, central, _clock) = known_then_offline().await;
+        desk.login("erika", PASSWORD).await.unwrap();
+        *central.password.lock().unwrap() = "inzwischen-geaendert-2026".into();
+        central.set_reachable(true);
+        assert_eq!(desk.sync_now().await.unwrap().phase, "closed", "the store was closed with the session");
+        assert_eq!(desk.session_updates().borrow().reason, Some(SessionEndReason::EndedByCentral));
+        assert!(desk.current_session().is_none());
     }
 
     #[tokio::test]
