@@ -2,8 +2,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use schalter_domain::SessionPolicy;
-#[cfg(test)]
-use schalter_photo::PhotoCode;
 use schalter_store::{BlobHash, ClerkProfile, DeskStore, NewMutation};
 use schalter_sync::{JobOutcome, SyncConfig, SyncEngine, SyncError, SyncReport, SyncStatus};
 use schalter_wire::sync::{kinds, AcceptedPhoto};
@@ -1043,11 +1041,10 @@ mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use schalter_domain::Role;
+    use schalter_photo::PhotoCode;
     use schalter_store::{JobState, KdfParams, MutationState};
     use schalter_sync::{BlobState, PushOutcome, TransportError};
-    use schalter_wire::sync::{
-        MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse, UPLOAD_LENGTH_HEADER,
-    };
+    use schalter_wire::sync::{MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse};
     use schalter_wire::{Health, Office, SessionInfo};
 
     use super::*;
@@ -1225,7 +1222,6 @@ mod tests {
                 return Err(TransportError::OffsetMismatch);
             }
             held.extend_from_slice(bytes);
-            let _ = UPLOAD_LENGTH_HEADER;
             Ok(held.len() as u64)
         }
     }
