@@ -38,6 +38,19 @@ pub enum Schedule {
     /// Each connection: a fault with probability `fault_rate` (drop, delay, cuts and resets in equal
     /// parts, cut points up to `max_cut_bytes`), otherwise passed. Reproducible from the seed.
     Random { seed: u64, fault_rate: f64, max_cut_bytes: u64 },
+    /// As `Random`, but a passed connection too is reset after a random number of bytes up to
+    /// `max_connection_bytes`: a mobile network whose connections never last, even for a client that
+    /// keeps one alive.
+    Flaky { seed: u64, fault_rate: f64, max_cut_bytes: u64, max_connection_bytes: u64 },
+}
+
+impl Schedule {
+    fn seed(&self) -> u64 {
+        match self {
+            Schedule::Always(_) => 0,
+            Schedule::Random { seed, .. } | Schedule::Flaky { seed, .. } => *seed,
+        }
+    }
 }
 
 struct State {
@@ -64,10 +77,7 @@ impl FaultProxy {
     pub async fn start(upstream: SocketAddr, schedule: Schedule) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let seed = match &schedule {
-            Schedule::Random { seed, .. } => *seed,
-            Schedule::Always(_) => 0,
-        };
+        let seed = schedule.seed();
         let state = Arc::new(Mutex::new(State { schedule, rng: StdRng::seed_from_u64(seed) }));
         let counts = Arc::new(FaultCounts::default());
         let task = tokio::spawn(accept_loop(listener, upstream, state.clone(), counts.clone()));
@@ -86,9 +96,7 @@ impl FaultProxy {
     /// Changes how new connections are treated (open ones keep theirs).
     pub fn set_schedule(&self, schedule: Schedule) {
         let mut state = self.state.lock().expect("proxy state");
-        if let Schedule::Random { seed, .. } = &schedule {
-            state.rng = StdRng::seed_from_u64(*seed);
-        }
+        state.rng = StdRng::seed_from_u64(schedule.seed());
         state.schedule = schedule;
     }
 
@@ -105,37 +113,44 @@ impl Drop for FaultProxy {
 
 async fn accept_loop(listener: TcpListener, upstream: SocketAddr, state: Arc<Mutex<State>>, counts: Arc<FaultCounts>) {
     while let Ok((client, _)) = listener.accept().await {
-        let fault = choose(&state);
+        let (fault, lifetime) = choose(&state);
         counts.connections.fetch_add(1, Ordering::Relaxed);
-        if fault != Fault::Pass {
+        if fault != Fault::Pass || lifetime.is_some() {
             counts.faulted.fetch_add(1, Ordering::Relaxed);
         }
-        tokio::spawn(handle(client, upstream, fault));
+        tokio::spawn(handle(client, upstream, fault, lifetime));
     }
 }
 
-fn choose(state: &Mutex<State>) -> Fault {
+/// The connection's fault, and the number of bytes after which it is reset whatever its fault (`Flaky`).
+fn choose(state: &Mutex<State>) -> (Fault, Option<u64>) {
     let mut state = state.lock().expect("proxy state");
     let State { schedule, rng } = &mut *state;
     match schedule {
-        Schedule::Always(fault) => *fault,
-        Schedule::Random { fault_rate, max_cut_bytes, .. } => {
-            if !rng.gen_bool(fault_rate.clamp(0.0, 1.0)) {
-                return Fault::Pass;
-            }
-            let cut = rng.gen_range(1..=(*max_cut_bytes).max(1));
-            match rng.gen_range(0..5) {
-                0 => Fault::Drop,
-                1 => Fault::Delay(Duration::from_millis(rng.gen_range(50..1500))),
-                2 => Fault::CutUpstreamAfter(cut),
-                3 => Fault::CutDownstreamAfter(cut),
-                _ => Fault::ResetAfter(cut),
-            }
+        Schedule::Always(fault) => (*fault, None),
+        Schedule::Random { fault_rate, max_cut_bytes, .. } => (random_fault(rng, *fault_rate, *max_cut_bytes), None),
+        Schedule::Flaky { fault_rate, max_cut_bytes, max_connection_bytes, .. } => {
+            let fault = random_fault(rng, *fault_rate, *max_cut_bytes);
+            (fault, Some(rng.gen_range(1..=(*max_connection_bytes).max(1))))
         }
     }
 }
 
-async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
+fn random_fault(rng: &mut StdRng, fault_rate: f64, max_cut_bytes: u64) -> Fault {
+    if !rng.gen_bool(fault_rate.clamp(0.0, 1.0)) {
+        return Fault::Pass;
+    }
+    let cut = rng.gen_range(1..=max_cut_bytes.max(1));
+    match rng.gen_range(0..5) {
+        0 => Fault::Drop,
+        1 => Fault::Delay(Duration::from_millis(rng.gen_range(50..1500))),
+        2 => Fault::CutUpstreamAfter(cut),
+        3 => Fault::CutDownstreamAfter(cut),
+        _ => Fault::ResetAfter(cut),
+    }
+}
+
+async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, lifetime: Option<u64>) {
     let (limit_up, limit_down, reset) = match fault {
         Fault::Drop => return,
         Fault::Delay(by) => {
@@ -150,6 +165,10 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
     let Ok(mut server) = TcpStream::connect(upstream).await else { return };
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
+    let reset = match (reset, lifetime) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
     let budget = AtomicU64::new(reset.unwrap_or(u64::MAX));
     {
         let (mut client_read, mut client_write) = client.split();
@@ -265,7 +284,7 @@ mod tests {
     async fn a_random_schedule_is_reproducible_from_its_seed() {
         let server = upstream(1, vec![1]).await;
         let schedule = Schedule::Random { seed: 42, fault_rate: 0.5, max_cut_bytes: 1000 };
-        let picks = |proxy: &FaultProxy| (0..50).map(|_| choose(&proxy.state)).collect::<Vec<_>>();
+        let picks = |proxy: &FaultProxy| (0..50).map(|_| choose(&proxy.state).0).collect::<Vec<_>>();
         let first = FaultProxy::start(server, schedule.clone()).await.unwrap();
         let second = FaultProxy::start(server, schedule).await.unwrap();
         let (a, b) = (picks(&first), picks(&second));

@@ -374,9 +374,21 @@ impl Environment {
     /// The same under another file name in the environment's directory, e.g. for a second desk
     /// with other settings in the same test.
     pub fn desk_config_named(&self, file_name: &str, central_url: &str, extra: &str) -> anyhow::Result<PathBuf> {
-        let path = self.dir.path().join(file_name);
         // Each configuration its own store: never the user's data directory, never another desk's.
         let data_dir = format!("data-{}", file_name.trim_end_matches(".toml"));
+        self.desk_config_with_store(file_name, central_url, &data_dir, extra)
+    }
+
+    /// A desk configuration whose store is `data_dir` (relative to the environment): two configurations with the
+    /// same `data_dir` are one desk reaching the central by two addresses.
+    pub fn desk_config_with_store(
+        &self,
+        file_name: &str,
+        central_url: &str,
+        data_dir: &str,
+        extra: &str,
+    ) -> anyhow::Result<PathBuf> {
+        let path = self.dir.path().join(file_name);
         std::fs::write(
             &path,
             format!(
@@ -475,6 +487,92 @@ pub async fn central_database(env: &Environment) -> anyhow::Result<sqlx::AnyPool
     let url = env.central_database_url();
     let url = if url.starts_with("sqlite://") { format!("{url}?mode=ro") } else { url };
     Ok(sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await?)
+}
+
+/// One line of `desk-sync-probe capture`'s output: the record's id.
+pub fn captured_record_id(line: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    Some(value.get("record_id")?.as_str()?.to_owned())
+}
+
+/// `desk-sync-probe capture` to the end; the ids of all `count` records (new or resumed).
+pub fn capture_records(config: &Path, count: u64, photo_bytes: usize, seed: u64) -> anyhow::Result<Vec<String>> {
+    let out = sync_probe(config)
+        .args(["capture", "--count", &count.to_string(), "--photo-bytes", &photo_bytes.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .output()?;
+    if !out.status.success() {
+        bail!("capture --seed {seed}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let ids: Vec<String> = String::from_utf8(out.stdout)?.lines().filter_map(captured_record_id).collect();
+    anyhow::ensure!(ids.len() as u64 == count, "capture printed {} of {count} records", ids.len());
+    Ok(ids)
+}
+
+/// `desk-sync-probe sync --until-drained`, started again while it ends with "central unreachable" (exit 2), at
+/// most `attempts` times; its last summary.
+pub fn sync_until_drained(config: &Path, attempts: u32) -> anyhow::Result<serde_json::Value> {
+    for attempt in 1..=attempts {
+        let out = sync_probe(config).args(["sync", "--until-drained"]).output()?;
+        if out.status.success() {
+            let summary: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+            anyhow::ensure!(summary["pending"] == 0, "drained but pending: {summary}");
+            return Ok(summary);
+        }
+        if out.status.code() != Some(2) || attempt == attempts {
+            bail!("sync (attempt {attempt}) ended with {}: {}", out.status, String::from_utf8_lossy(&out.stderr));
+        }
+    }
+    unreachable!("the last attempt returns")
+}
+
+/// What the central must hold after desks synced: exactly `expected` accepted photos, each once, with complete
+/// images, and per device every mutation answered once without gaps (`mutations_per_device`) and none rejected.
+pub async fn assert_central_holds_exactly(
+    env: &Environment,
+    expected: &std::collections::BTreeSet<String>,
+    mutations_per_device: &[i64],
+) -> anyhow::Result<()> {
+    use sqlx::Row as _;
+    let db = central_database(env).await?;
+    let held: Vec<String> =
+        sqlx::query("SELECT photo_id FROM accepted_photos").fetch_all(&db).await?.iter().map(|r| r.get(0)).collect();
+    let distinct: std::collections::BTreeSet<String> = held.iter().cloned().collect();
+    anyhow::ensure!(held.len() == distinct.len(), "{} records held more than once", held.len() - distinct.len());
+    anyhow::ensure!(
+        &distinct == expected,
+        "the central holds {} records, {} expected ({} missing, {} unexpected)",
+        distinct.len(),
+        expected.len(),
+        expected.difference(&distinct).count(),
+        distinct.difference(expected).count()
+    );
+    let devices = sqlx::query(
+        "SELECT d.last_seq, (SELECT COUNT(*) FROM sync_mutations m WHERE m.device_id = d.device_id), \
+         (SELECT COUNT(*) FROM sync_mutations m WHERE m.device_id = d.device_id AND m.status <> 'applied') \
+         FROM sync_devices d ORDER BY d.last_seq",
+    )
+    .fetch_all(&db)
+    .await?;
+    let mut counts: Vec<i64> = Vec::new();
+    for device in &devices {
+        let (last_seq, answered, rejected): (i64, i64, i64) = (device.get(0), device.get(1), device.get(2));
+        anyhow::ensure!(last_seq == answered, "a device's last_seq {last_seq} but {answered} mutations answered");
+        anyhow::ensure!(rejected == 0, "{rejected} mutations rejected");
+        counts.push(answered);
+    }
+    let mut wanted = mutations_per_device.to_vec();
+    wanted.sort_unstable();
+    anyhow::ensure!(counts == wanted, "mutations per device {counts:?}, expected {wanted:?}");
+    let incomplete: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM accepted_photos a JOIN blobs b ON b.sha256 = a.photo_sha256 WHERE NOT b.complete",
+    )
+    .fetch_one(&db)
+    .await?
+    .get(0);
+    anyhow::ensure!(incomplete == 0, "{incomplete} accepted photos without their complete image");
+    db.close().await;
+    Ok(())
 }
 
 /// Reads the "listening on URL" line a server prints and keeps draining its stdout.

@@ -42,6 +42,36 @@ pub fn run(name: Option<&str>) -> anyhow::Result<()> {
                 "bench-scan-to-photo",
             ]))
         }
-        _ => bail!("cargo xtask bench decode | scan-to-photo"),
+        Some("sync-backlog") => {
+            setup::bench_packages()?;
+            let postgres = crate::postgres::ensure_running()?;
+            run_command(cargo().current_dir(&root).args([
+                "build",
+                "--quiet",
+                "--release",
+                "--locked",
+                "-p",
+                "schalter-central",
+                "-p",
+                "schalter-desk-core",
+                "--bins",
+            ]))?;
+            run_command(
+                cargo()
+                    .current_dir(&root)
+                    .args([
+                        "run",
+                        "--quiet",
+                        "--release",
+                        "--locked",
+                        "-p",
+                        "schalter-system-tests",
+                        "--bin",
+                        "bench-sync-backlog",
+                    ])
+                    .env(crate::postgres::URL_VARIABLE, &postgres.url),
+            )
+        }
+        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog"),
     }
 }

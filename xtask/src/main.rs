@@ -20,7 +20,7 @@ const USAGE: &str = "cargo xtask <command>
   test   Formatierung, Clippy, alle Rust-Tests, UI-Tests, WebDriver-Tests (eigenes Xvfb je Fenster), Demo-Smoke
   postgres  PostgreSQL für die Tests starten (eigene Instanz unter target/postgres), URL ausgeben, bis Strg-C
   pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
-  bench  decode | scan-to-photo: Messungen mit Vergleichswerten aus demselben Lauf
+  bench  decode | scan-to-photo | sync-backlog: Messungen mit Vergleichswerten aus demselben Lauf
   fuzz   [Sekunden]: die Fuzz-Ziele des Foto-Codes und der Bildprüfung laufen lassen (Standard 60 s je Ziel)";
 
 fn main() {
