@@ -141,7 +141,7 @@ impl CentralApi for CentralClient {
                     _ => Err(refusal_from_body(StatusCode::CONFLICT, &body)),
                 }
             }
-            _ => Err(sync_refusal(response).await),
+            _ => Err(retry_if_damaged(sync_refusal(response).await)),
         }
     }
 
@@ -191,8 +191,17 @@ impl CentralApi for CentralClient {
                 header_u64(&response, UPLOAD_OFFSET_HEADER).ok_or_else(unexpected_sync_answer)
             }
             StatusCode::CONFLICT => Err(TransportError::OffsetMismatch),
-            _ => Err(sync_refusal(response).await),
+            _ => Err(retry_if_damaged(sync_refusal(response).await)),
         }
+    }
+}
+
+/// The desk builds push and blob requests itself, so the central calling one malformed (`invalid_request`) means it
+/// got damaged on the way: a body cut short by a dropped connection. Sent again, it goes through.
+fn retry_if_damaged(error: TransportError) -> TransportError {
+    match error {
+        TransportError::Refused { code, .. } if code == "invalid_request" => TransportError::Unavailable { code },
+        other => other,
     }
 }
 

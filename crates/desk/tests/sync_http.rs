@@ -90,6 +90,7 @@ async fn push_answers_become_gap_retry_login_refusal_and_results() {
                     3 => error(StatusCode::UNAUTHORIZED, "session_expired"),
                     4 => error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_payload"),
                     5 => error(StatusCode::CONFLICT, "device_mismatch"),
+                    6 => error(StatusCode::BAD_REQUEST, "invalid_request"),
                     _ => Json(json!({
                         "results": body.mutations.iter().map(|m| MutationResult {
                             seq: m.seq, status: MutationStatus::Applied, response: None, error: None,
@@ -125,6 +126,11 @@ async fn push_answers_become_gap_retry_login_refusal_and_results() {
             Err(TransportError::Refused { code, .. }) if code == "device_mismatch"
         ),
         "a 409 that is no sequence gap is a refusal"
+    );
+    assert_eq!(
+        client.sync_push(TOKEN, &request).await,
+        Err(TransportError::Unavailable { code: "invalid_request".into() }),
+        "a request of ours called malformed was damaged on the way: sent again"
     );
     match client.sync_push(TOKEN, &request).await {
         Ok(PushOutcome::Answered(response)) => assert_eq!((response.results[0].seq, response.last_seq), (3, 3)),
