@@ -489,6 +489,33 @@ pub async fn central_database(env: &Environment) -> anyhow::Result<sqlx::AnyPool
     Ok(sqlx::any::AnyPoolOptions::new().max_connections(2).connect(&url).await?)
 }
 
+/// Files below `dir` (recursively) and the given `extra` files whose raw bytes contain any of `needles`: what a
+/// thief with the disk would find. Returns `(file, needle index)` pairs.
+pub fn files_containing(dir: &Path, extra: &[PathBuf], needles: &[&[u8]]) -> anyhow::Result<Vec<(PathBuf, usize)>> {
+    let mut files = extra.to_vec();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        for entry in std::fs::read_dir(&next)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+        for (index, needle) in needles.iter().enumerate() {
+            if !needle.is_empty() && bytes.windows(needle.len()).any(|window| window == *needle) {
+                found.push((file.clone(), index));
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// One line of `desk-sync-probe capture`'s output: the record's id.
 pub fn captured_record_id(line: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -758,11 +785,14 @@ impl Desk {
         let display = VirtualDisplay::start()?;
         let port = free_port();
         let native_port = free_port();
+        // The desk window's log (tauri-driver passes its output on), at debug level: the disk checks read it.
+        let log = std::fs::File::create(Self::log_path_for(config))?;
         let mut command = Command::new(tauri_driver_path());
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .env("SCHALTER_LOG", "debug")
+            .stdout(log.try_clone()?)
+            .stderr(log);
         display.apply(&mut command);
         let tauri_driver =
             Running::new(command.spawn().context("tauri-driver missing: `cargo xtask test` installs it")?);
@@ -793,6 +823,11 @@ impl Desk {
     }
 
     /// The X display this desk's window is on.
+    /// Where the window started with `config` writes its log: beside the configuration.
+    pub fn log_path_for(config: &Path) -> PathBuf {
+        config.with_extension("log")
+    }
+
     pub fn display(&self) -> &VirtualDisplay {
         &self.display
     }

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use schalter_photo::Algorithm;
-use schalter_system_tests::{assert_accessible, asset, CentralOptions, Desk, Environment};
+use schalter_system_tests::{
+    assert_accessible, asset, files_containing, CentralOptions, Desk, Environment, CLERK_NAME, CLERK_PASSWORD,
+    CLERK_USERNAME,
+};
 use thirtyfour::prelude::*;
 
 /// The engine backs off while the central is away; this bounds how long the window may take to notice it is back.
@@ -37,8 +40,10 @@ async fn offline_the_clerk_logs_in_and_works_and_the_changes_drain_when_the_cent
 
     // Work goes on: the photo cloud is reachable (mobile data), the central is not.
     let mut pending = Vec::new();
+    let mut codes = Vec::new();
     for photo in ["photos/valid-1244x1600.jpg", "photos/valid-1244x1600.jpg"] {
         let code = env.studio_upload(&cloud_url, &asset(photo), Algorithm::Aes256Gcm).await?;
+        codes.push(code.clone());
         desk.driver.action_chain().send_keys(code + Key::Enter).perform().await?;
         desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
         let before = pending.last().copied().unwrap_or(0);
@@ -51,6 +56,31 @@ async fn offline_the_clerk_logs_in_and_works_and_the_changes_drain_when_the_cent
     assert!(pending[1] > pending[0], "the pending count grows with the work: {pending:?}");
     let shown = desk.wait_text("#sync-state", |t| t.contains("noch nicht übertragen")).await?;
     desk.screenshot("offline-changes-pending", &shown).await?;
+
+    // A thief with this disk: the store (database, WAL), the keyring and the window's log (at debug level) hold
+    // neither the clerk's name, user name or password, nor a photo code (it carries the photo's key), nor image bytes.
+    let jpeg = asset("photos/valid-1244x1600.jpg");
+    let image_bytes = &jpeg[jpeg.len() / 2..jpeg.len() / 2 + 48];
+    let needles: Vec<&[u8]> = vec![
+        CLERK_NAME.as_bytes(),
+        b"Mustermann",
+        CLERK_USERNAME.as_bytes(),
+        CLERK_PASSWORD.as_bytes(),
+        codes[0].as_bytes(),
+        codes[1].as_bytes(),
+        image_bytes,
+    ];
+    let log = Desk::log_path_for(&config);
+    let found = files_containing(&env.dir.path().join("data-desk"), std::slice::from_ref(&log), &needles)?;
+    assert!(found.is_empty(), "readable on disk: {found:?}");
+    let log_text = std::fs::read_to_string(&log)?;
+    assert!(log_text.contains("photo decision"), "the desk core's own log lines are where the check looks");
+    // The same search finds them where they are meant to be in the clear (the check can fail).
+    let photo_file = env.dir.path().join("photo.jpg");
+    std::fs::write(&photo_file, &jpeg)?;
+    let control = files_containing(&env.dir.path().join("pki"), &[photo_file], &[image_bytes, b"BEGIN CERTIFICATE"])?;
+    assert_eq!(control.iter().filter(|(_, needle)| *needle == 0).count(), 1, "{control:?}");
+    assert!(control.iter().any(|(_, needle)| *needle == 1), "{control:?}");
 
     // The central returns: the desk logs in there in the background and the outbox drains.
     central.restart()?;
