@@ -67,6 +67,8 @@ export interface DeskState {
   sync: SyncView | null;
   /** The list of rejected changes is open. */
   rejectionsOpen: boolean;
+  /** Logout was asked for while changes were still pending: the next Ctrl+Q logs out anyway. */
+  confirmLogout: boolean;
   /** The desk core could not start (configuration, certificate): what to tell IT. */
   startupError: UiError | null;
   /** Shown on the login screen: why the last session ended. */
@@ -110,6 +112,7 @@ export function initialState(lang: Lang = storedLang()): DeskState {
     connection: null,
     sync: null,
     rejectionsOpen: false,
+    confirmLogout: false,
     startupError: null,
     loginNotice: null,
     screen: "customer",
@@ -255,9 +258,14 @@ export class Desk {
     });
   }
 
-  /** Ctrl+Q or the button: the login screen at once, the desk core told in the background. */
+  /** Ctrl+Q or the button: the login screen at once, the desk core told in the background. Changes not yet
+   * sent stay in this clerk's store and leave with their next login here: the clerk is told so first. */
   async logout(): Promise<void> {
     if (!this.state.session) return;
+    if ((this.state.sync?.pending ?? 0) > 0 && !this.state.confirmLogout) {
+      this.store.set({ confirmLogout: true });
+      return;
+    }
     this.endSession(null);
     try {
       await this.api.logout();
@@ -281,6 +289,7 @@ export class Desk {
 
   private endSession(notice: MessageKey | null): void {
     this.endInferred = false;
+    this.store.set({ confirmLogout: false, rejectionsOpen: false });
     this.sessionGeneration += 1;
     this.sessionKnown = true;
     this.photo.reset();
@@ -355,10 +364,14 @@ export class Desk {
     this.store.set({ visit: emptyVisit(), visitFinished: true, screen: "customer" });
   }
 
-  /** Any other key after a first F10 withdraws the question. */
+  /** Any other key after a first F10 (or Ctrl+Q) withdraws the question. */
   cancelFinishQuestion(): void {
     const visit = this.state.visit;
     if (visit.confirmFinish) this.store.set({ visit: { ...visit, confirmFinish: false } });
+  }
+
+  cancelLogoutQuestion(): void {
+    if (this.state.confirmLogout) this.store.set({ confirmLogout: false });
   }
 
   dismissScannerNotice(): void {

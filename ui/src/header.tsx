@@ -32,6 +32,8 @@ export function Header() {
   const connection = useDeskState((s) => s.connection);
   const visit = useDeskState((s) => s.visit);
   const photo = useDeskState((s) => s.photo);
+  const confirmLogout = useDeskState((s) => s.confirmLogout);
+  const pending = useDeskState((s) => s.sync?.pending ?? 0);
   return (
     <header class="topbar">
       <div class="topbar-row">
@@ -64,6 +66,11 @@ export function Header() {
           </button>
         </div>
       </div>
+      {confirmLogout && (
+        <p id="logout-confirm" class="notice compact logout-confirm" role="alert">
+          {t(lang, pending === 1 ? "logoutPendingOne" : "logoutPending", { count: String(pending), key: keyLabel(lang, "Ctrl+Q") })}
+        </p>
+      )}
       <div class="visit" role="group" aria-label={t(lang, "visitLabel")}>
         <span id="visit-summary" aria-live="polite">
           {visitSummary(lang, { visit, photo })}

@@ -46,6 +46,10 @@ const de = {
   "syncKind.photo_audit.record": "Foto-Protokolleintrag",
   "syncKind.photo.accept": "Angenommenes Foto",
   keySyncNow: "Jetzt synchronisieren",
+  logoutPendingOne:
+    "1 Änderung ist noch nicht an die Zentrale übertragen. Sie bleibt verschlüsselt auf diesem Arbeitsplatz und wird bei Ihrer nächsten Anmeldung hier übertragen. Zum Abmelden erneut {key} drücken.",
+  logoutPending:
+    "{count} Änderungen sind noch nicht an die Zentrale übertragen. Sie bleiben verschlüsselt auf diesem Arbeitsplatz und werden bei Ihrer nächsten Anmeldung hier übertragen. Zum Abmelden erneut {key} drücken.",
   offlineSession: "Offline angemeldet",
   offlineSessionHint: "Ohne Verbindung zur Zentrale angemeldet. Änderungen werden gespeichert und übertragen, sobald die Zentrale erreichbar ist.",
   never: "noch keine",
@@ -293,6 +297,10 @@ const en: Record<MessageKey, string> = {
   "syncKind.photo_audit.record": "Photo audit entry",
   "syncKind.photo.accept": "Accepted photo",
   keySyncNow: "Sync now",
+  logoutPendingOne:
+    "1 change has not reached the central office yet. It stays encrypted on this desk and is sent at your next login here. Press {key} again to log out.",
+  logoutPending:
+    "{count} changes have not reached the central office yet. They stay encrypted on this desk and are sent at your next login here. Press {key} again to log out.",
   offlineSession: "Logged in offline",
   offlineSessionHint: "Logged in without a connection to the central office. Changes are stored and sent as soon as it can be reached.",
   never: "none yet",

@@ -106,3 +106,27 @@ describe("photos and the network", () => {
     expect(h.$("#photo-image")).toBeNull();
   });
 });
+
+describe("logging out with changes still pending", () => {
+  it("tells the clerk where the changes stay and logs out at the second Ctrl+Q; another key withdraws the question", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.act(() => h.events.emitSync(syncView({ phase: "offline", online: false, pending: 3 })));
+    await h.press("q", { ctrlKey: true });
+    expect(h.text("#logout-confirm")).toContain("3 Änderungen sind noch nicht an die Zentrale übertragen");
+    expect(h.text("#clerk-name")).toBe("Erika Mustermann");
+    await h.press("F3");
+    expect(h.$("#logout-confirm")).toBeNull();
+    await h.press("q", { ctrlKey: true });
+    await h.press("q", { ctrlKey: true });
+    expect(h.$("#username")).not.toBeNull();
+    expect(api.logout).toHaveBeenCalledTimes(1);
+  });
+
+  it("logs out at once when nothing is pending", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("q", { ctrlKey: true });
+    expect(h.$("#username")).not.toBeNull();
+  });
+});

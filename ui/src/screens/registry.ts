@@ -57,6 +57,7 @@ const MODIFIERS = ["Shift", "Control", "Alt", "Meta", "AltGraph"];
 export function handleKey(desk: Desk, event: KeyLike): boolean {
   const chord = chordOf(event);
   if (chord !== "F10" && !MODIFIERS.includes(event.key)) desk.cancelFinishQuestion();
+  if (chord !== "Ctrl+Q" && !MODIFIERS.includes(event.key)) desk.cancelLogoutQuestion();
   // Several bindings may share a key (Esc closes the help, else stops the camera): the first that acts wins.
   for (const binding of activeBindings(desk)) {
     if (binding.chords.includes(chord) && binding.run(desk, event) !== false) return true;
