@@ -49,11 +49,9 @@ pub fn ensure_running() -> anyhow::Result<Postgres> {
     }
     setup::install_missing(&["postgresql"])?;
     let bin = server_bin_dir()?;
-    let root = project_root().join("target/postgres");
+    let root = cluster_dir()?;
     let data = root.join("data");
     let password_file = root.join("password");
-    std::fs::create_dir_all(&root)?;
-    give_to_postgres_user(&root)?;
 
     let pg_ctl = bin.join("pg_ctl");
     if data.join("postmaster.pid").exists() {
@@ -75,7 +73,8 @@ pub fn ensure_running() -> anyhow::Result<Postgres> {
             .stdout(Stdio::null());
         run_command(&mut initdb).context("initdb")?;
     }
-    let password = std::fs::read_to_string(&password_file).context("target/postgres/password")?;
+    let password =
+        std::fs::read_to_string(&password_file).with_context(|| format!("{} fehlt", password_file.display()))?;
     let port = free_port()?;
     // Tests throw their databases away: durability is not what they measure, speed matters.
     let options = format!(
@@ -86,10 +85,43 @@ pub fn ensure_running() -> anyhow::Result<Postgres> {
     let mut start = as_postgres_user(&pg_ctl);
     start.arg("-D").arg(&data).args(["-w", "-t", "60", "-o", &options]).arg("-l").arg(root.join("server.log"));
     start.arg("start").stdout(Stdio::null());
-    run_command(&mut start).context("PostgreSQL starten (Protokoll: target/postgres/server.log)")?;
+    run_command(&mut start)
+        .with_context(|| format!("PostgreSQL starten (Protokoll: {})", root.join("server.log").display()))?;
     let url = format!("postgres://postgres:{}@127.0.0.1:{port}/postgres", password.trim());
-    println!("xtask: eigene PostgreSQL-Instanz auf 127.0.0.1:{port} (Daten in target/postgres)");
+    println!("xtask: eigene PostgreSQL-Instanz auf 127.0.0.1:{port} (Daten in {})", root.display());
     Ok(Postgres { url, started: Some(Cluster { pg_ctl, data }) })
+}
+
+/// `target/postgres`, owned by the server's user. As root, the server runs as `postgres`, which must be able to
+/// reach it: if a parent directory is closed to other users (a checkout in a private home), the cluster goes to
+/// `/var/tmp/schalter-postgres-<hash of the checkout path>` instead.
+fn cluster_dir() -> anyhow::Result<PathBuf> {
+    let preferred = project_root().join("target/postgres");
+    std::fs::create_dir_all(&preferred)?;
+    give_to_postgres_user(&preferred)?;
+    if !setup::is_root() || postgres_user_can_write(&preferred) {
+        return Ok(preferred);
+    }
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    project_root().hash(&mut hasher);
+    let fallback = PathBuf::from(format!("/var/tmp/schalter-postgres-{:016x}", hasher.finish()));
+    println!(
+        "xtask: {} ist für den Benutzer postgres nicht erreichbar; Daten in {}",
+        preferred.display(),
+        fallback.display()
+    );
+    std::fs::create_dir_all(&fallback)?;
+    give_to_postgres_user(&fallback)?;
+    Ok(fallback)
+}
+
+fn postgres_user_can_write(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--", "test", "-w"])
+        .arg(dir)
+        .status()
+        .is_ok_and(|status| status.success())
 }
 
 /// Debian installs the server under /usr/lib/postgresql/<major>/bin; the newest one wins.
