@@ -118,6 +118,7 @@ fn cluster_dir() -> anyhow::Result<PathBuf> {
 
 fn postgres_user_can_write(dir: &Path) -> bool {
     Command::new("runuser")
+        .current_dir("/")
         .args(["-u", "postgres", "--", "test", "-w"])
         .arg(dir)
         .status()
@@ -146,7 +147,8 @@ fn server_bin_dir() -> anyhow::Result<PathBuf> {
 fn as_postgres_user(program: &Path) -> Command {
     if setup::is_root() {
         let mut command = Command::new("runuser");
-        command.args(["-u", "postgres", "--"]).arg(program);
+        // The checkout may be closed to `postgres`; it needs no working directory of ours.
+        command.current_dir("/").args(["-u", "postgres", "--"]).arg(program);
         command
     } else {
         Command::new(program)
