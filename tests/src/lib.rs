@@ -516,6 +516,10 @@ pub fn files_containing(dir: &Path, extra: &[PathBuf], needles: &[&[u8]]) -> any
     Ok(found)
 }
 
+/// The log filter of desk windows under test: our crates at debug, the rest at info.
+const DESK_LOG_FILTER: &str =
+    "info,schalter_desk=debug,schalter_desk_core=debug,schalter_sync=debug,schalter_store=debug,schalter_photo=debug";
+
 /// One line of `desk-sync-probe capture`'s output: the record's id.
 pub fn captured_record_id(line: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
@@ -785,12 +789,13 @@ impl Desk {
         let display = VirtualDisplay::start()?;
         let port = free_port();
         let native_port = free_port();
-        // The desk window's log (tauri-driver passes its output on), at debug level: the disk checks read it.
+        // The desk window's log (tauri-driver passes its output on), our crates at debug level: the disk checks
+        // read it. (Everything at debug — hyper, rustls — slows the window enough to split scanner bursts.)
         let log = std::fs::File::create(Self::log_path_for(config))?;
         let mut command = Command::new(tauri_driver_path());
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("SCHALTER_LOG", "debug")
+            .env("SCHALTER_LOG", DESK_LOG_FILTER)
             .stdout(log.try_clone()?)
             .stderr(log);
         display.apply(&mut command);
