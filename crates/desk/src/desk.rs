@@ -456,6 +456,16 @@ impl<C: CentralApi> Desk<C> {
     /// Ends the session here at once; tells the central API if it can be reached (an
     /// unreachable central lets the session lapse by its idle expiry).
     pub async fn logout(&self) -> Result<(), DeskError> {
+        // Closed to the end here, not in the background: a process that exits after logout (the probe, the app
+        // quitting) must not tear down SQLCipher's crypto while a connection thread still closes (the crash test
+        // saw "double free or corruption" at exit).
+        let open = self.local.lock().expect("store lock").take();
+        if let Some(open) = open {
+            let store = open.engine.store().clone();
+            drop(open);
+            self.sync.set_status(None);
+            store.close().await;
+        }
         if let Some(token) = self.end_session(SessionEndReason::LoggedOut) {
             let result = self.central.logout(&token).await;
             match self.observe(result) {
