@@ -9,16 +9,22 @@ mod birth_date;
 pub mod dates;
 mod document;
 mod error;
+pub mod fees;
 mod person;
 mod pickup;
+pub mod rules;
+mod status;
 mod text;
 
 pub use address::{Address, Place, PostalCode, Residence, Street};
 pub use birth_date::DateOfBirth;
 pub use document::{icao_check_digit, CurrentDocument, CurrentDocumentKind, DocumentKind, SerialNumber};
 pub use error::{ApplicationError, Field, FieldError, FieldErrorKind, ERROR_CODES};
+pub use fees::{fee, format_euro, FeeBreakdown, FeeItem, FeeLine, FeeOptions, FEE_TABLE};
 pub use person::{
     names_together_len, BirthName, DoctoralDegree, EyeColour, FamilyName, GivenNames, Height, Nationality,
     PlaceOfBirth, ReligiousName, Sex, MAX_NAMES_TOGETHER,
 };
 pub use pickup::{MobileNumber, Pickup};
+pub use rules::{derive, DerivedRules};
+pub use status::ApplicationStatus;
