@@ -5,6 +5,7 @@
 //! producer adapter share one definition. Facts and their sources: domain.md §3; see README.md.
 
 mod address;
+mod application;
 mod birth_date;
 pub mod dates;
 mod document;
@@ -17,6 +18,7 @@ mod status;
 mod text;
 
 pub use address::{Address, Place, PostalCode, Residence, Street};
+pub use application::{Applicant, Application, ApplicationDraft, Custodian};
 pub use birth_date::DateOfBirth;
 pub use document::{icao_check_digit, CurrentDocument, CurrentDocumentKind, DocumentKind, SerialNumber};
 pub use error::{ApplicationError, Field, FieldError, FieldErrorKind, ERROR_CODES};
