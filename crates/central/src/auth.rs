@@ -139,6 +139,13 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A fresh desk store key: 256 random bits, standard Base64 (what the desk's keyring decodes).
+fn new_store_key() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
 pub fn token_hash(token: &str) -> String {
     hex_sha256(token.as_bytes())
 }
@@ -159,6 +166,8 @@ pub struct LoggedIn {
     pub token: String,
     pub session: SessionRecord,
     pub clerk: ClerkRecord,
+    /// The key of the desk's local store (only with a desk certificate).
+    pub desk_store_key: Option<String>,
 }
 
 /// Checks a clerk's password and opens a session bound to `desk`.
@@ -237,9 +246,16 @@ pub async fn login(
         clerk_stamp: Some(clerk.rights_stamp()),
     };
     state.db.insert_session(&token_hash(&token), &session).await?;
+    let desk_store_key = match desk {
+        Some(desk) => {
+            state.db.record_desk_login(&desk.fingerprint, clerk.id, now).await?;
+            Some(state.db.desk_store_key(&desk.fingerprint, &new_store_key(), now).await?)
+        }
+        None => None,
+    };
     state.db.audit_at_desk(now, Some(clerk.id), desk_label, "login", None).await?;
     tracing::info!(clerk_id = %clerk.id, "clerk logged in");
-    Ok(LoggedIn { token, session, clerk })
+    Ok(LoggedIn { token, session, clerk, desk_store_key })
 }
 
 /// Resolves a bearer token, presented over `desk`'s certificate, to its live session and

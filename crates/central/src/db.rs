@@ -3,6 +3,7 @@
 //! `$n` placeholders, binds of `i64`/`bool`/text/bytes only, flags read through `CASE`).
 
 pub mod blobs;
+pub mod desks;
 pub mod feed;
 pub mod sync;
 

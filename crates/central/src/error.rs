@@ -53,6 +53,9 @@ pub enum CentralError {
     /// Rejection of one mutation: its content is not what its kind describes.
     #[error("Der Inhalt der Änderung ist ungültig.")]
     InvalidPayload,
+    /// Rejection of one mutation: it names a clerk who never logged in online at this desk.
+    #[error("Die Änderung nennt eine Person, die sich an diesem Arbeitsplatz nie angemeldet hat.")]
+    UnknownAuthor,
     /// A mutation refers to a blob not (completely) uploaded yet; nothing of the push was applied.
     #[error("Das Foto zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
     BlobMissing,
@@ -88,6 +91,7 @@ impl CentralError {
             CentralError::DeviceMismatch => "device_mismatch",
             CentralError::UnknownMutationKind => "unknown_mutation_kind",
             CentralError::InvalidPayload => "invalid_payload",
+            CentralError::UnknownAuthor => "unknown_author",
             CentralError::BlobMissing => "blob_missing",
             CentralError::OffsetMismatch { .. } => "offset_mismatch",
             CentralError::BlobHashMismatch => "blob_hash_mismatch",
@@ -108,6 +112,7 @@ impl CentralError {
             | CentralError::UnknownOffice(_)
             | CentralError::UnknownMutationKind
             | CentralError::InvalidPayload
+            | CentralError::UnknownAuthor
             | CentralError::BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::InvalidRequest | CentralError::InvalidSyncRequest(_) => StatusCode::BAD_REQUEST,
             CentralError::SequenceGap { .. } | CentralError::BlobMissing | CentralError::OffsetMismatch { .. } => {

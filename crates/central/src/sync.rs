@@ -17,7 +17,7 @@ use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use crate::db::sync::{self as sql, AcceptedPhotoRecord, NewMutationRecord, StoredResult};
-use crate::db::{blobs, insert_audit, AuditEntry};
+use crate::db::{blobs, desks, insert_audit, AuditEntry};
 use crate::{CentralError, Db};
 
 /// Longest device id accepted (the desk store makes `desk-<UUID>`, 41 characters).
@@ -66,14 +66,21 @@ pub async fn push(db: &Db, now: i64, pusher: &Pusher<'_>, request: &PushRequest)
         if sql::mutation_id_taken(&mut tx, mutation.id).await? {
             return Err(CentralError::InvalidSyncRequest(ID_REUSED));
         }
-        let outcome = apply(&mut tx, now, pusher, mutation).await?;
+        let author = mutation.clerk_id.unwrap_or(pusher.clerk_id);
+        let outcome = if is_author_of_desk(&mut tx, pusher, author).await? {
+            apply(&mut tx, now, pusher, author, mutation).await?
+        } else {
+            tracing::warn!(device_id, seq = mutation.seq, "mutation refused: its clerk never logged in at this desk");
+            Outcome::rejected(CentralError::UnknownAuthor)
+        };
         let stored = outcome.stored(mutation.id)?;
         let record = NewMutationRecord {
             device_id,
             seq: mutation.seq,
             mutation_id: mutation.id,
             kind: &mutation.kind,
-            clerk_id: pusher.clerk_id,
+            clerk_id: author,
+            pushed_by: pusher.clerk_id,
             result: &stored,
             occurred_at: mutation.occurred_at.unix_timestamp(),
             received_at: now,
@@ -126,6 +133,23 @@ fn check_batch(request: &PushRequest) -> Result<(), CentralError> {
         ));
     }
     Ok(())
+}
+
+/// A desk sends the changes of every clerk who worked at it, but only of those: the clerk of the
+/// pushing session, or one who has logged in online over this desk's certificate (an offline login
+/// needs an online one on the same desk before it).
+async fn is_author_of_desk(
+    connection: &mut AnyConnection,
+    pusher: &Pusher<'_>,
+    author: Uuid,
+) -> Result<bool, CentralError> {
+    if author == pusher.clerk_id {
+        return Ok(true);
+    }
+    match pusher.desk {
+        Some(desk) => desks::clerk_logged_in_at(connection, &desk.fingerprint, author).await,
+        None => Ok(false),
+    }
 }
 
 /// What applying one mutation came to.
@@ -192,6 +216,7 @@ async fn apply(
     connection: &mut AnyConnection,
     now: i64,
     pusher: &Pusher<'_>,
+    author: Uuid,
     mutation: &PushMutation,
 ) -> Result<Outcome, CentralError> {
     match mutation.kind.as_str() {
@@ -199,7 +224,7 @@ async fn apply(
             let Ok(event) = serde_json::from_value::<PhotoAuditEvent>(mutation.payload.clone()) else {
                 return Ok(Outcome::rejected(CentralError::InvalidPayload));
             };
-            record_photo_event(connection, now, pusher, mutation, &event).await?;
+            record_photo_event(connection, now, pusher, author, mutation, &event).await?;
             Ok(Outcome::Applied(None))
         }
         kinds::PHOTO_ACCEPT => {
@@ -209,7 +234,7 @@ async fn apply(
             if !is_sha256_hex(&photo.photo_sha256) || !ACCEPTED_MEDIA_TYPES.contains(&photo.media_type.as_str()) {
                 return Ok(Outcome::rejected(CentralError::InvalidPayload));
             }
-            accept_photo(connection, now, pusher, mutation, &photo).await
+            accept_photo(connection, now, pusher, author, mutation, &photo).await
         }
         _ => Ok(Outcome::rejected(CentralError::UnknownMutationKind)),
     }
@@ -222,6 +247,7 @@ async fn record_photo_event(
     connection: &mut AnyConnection,
     now: i64,
     pusher: &Pusher<'_>,
+    author: Uuid,
     mutation: &PushMutation,
     event: &PhotoAuditEvent,
 ) -> Result<(), CentralError> {
@@ -230,7 +256,7 @@ async fn record_photo_event(
     let entry = AuditEntry {
         at: now,
         occurred_at: Some(mutation.occurred_at.unix_timestamp()),
-        clerk_id: Some(pusher.clerk_id),
+        clerk_id: Some(author),
         desk: desk.as_deref(),
         action: event.action.as_str(),
         subject: subject.as_deref(),
@@ -242,6 +268,7 @@ async fn accept_photo(
     connection: &mut AnyConnection,
     now: i64,
     pusher: &Pusher<'_>,
+    author: Uuid,
     mutation: &PushMutation,
     photo: &AcceptedPhoto,
 ) -> Result<Outcome, CentralError> {
@@ -260,7 +287,7 @@ async fn accept_photo(
         photo_sha256: &photo.photo_sha256,
         media_type: &photo.media_type,
         override_failed_checks: photo.override_failed_checks,
-        clerk_id: pusher.clerk_id,
+        clerk_id: author,
         desk_fingerprint: pusher.desk.map(|desk| desk.fingerprint.as_str()),
         occurred_at,
         received_at: now,
@@ -272,7 +299,7 @@ async fn accept_photo(
     let entry = AuditEntry {
         at: now,
         occurred_at: Some(occurred_at),
-        clerk_id: Some(pusher.clerk_id),
+        clerk_id: Some(author),
         desk: desk.as_deref(),
         action,
         subject: Some(&subject),
@@ -301,6 +328,7 @@ mod tests {
                     id: Uuid::now_v7(),
                     kind: kinds::PHOTO_AUDIT.into(),
                     occurred_at: OffsetDateTime::UNIX_EPOCH,
+                    clerk_id: None,
                     payload: serde_json::Value::Null,
                 })
                 .collect(),

@@ -85,13 +85,24 @@ impl Instance {
 
     /// Logs erika in at `desk`; the token is good at every instance on the same database.
     async fn login(&self, desk: &ClientCertificate) -> String {
+        self.login_as(desk, "erika").await["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Logs `username` (password [`PASSWORD`]) in at `desk`: the session document.
+    async fn login_as(&self, desk: &ClientCertificate, username: &str) -> Value {
         let request = Request::post("/v1/auth/login")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({ "username": "erika", "password": PASSWORD }).to_string()))
+            .body(Body::from(json!({ "username": username, "password": PASSWORD }).to_string()))
             .unwrap();
         let answer = self.call(desk, request).await;
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-        answer.body["token"].as_str().unwrap().to_owned()
+        answer.body
+    }
+
+    async fn add_clerk(&self, username: &str) -> Uuid {
+        let hash = self.state.password_hasher.hash(&Password::parse_new(PASSWORD).unwrap()).await.unwrap();
+        self.db().upsert_clerk(&new_clerk(username, &hash), START).await.unwrap();
+        self.db().find_clerk_by_username(&Username::parse(username).unwrap()).await.unwrap().unwrap().id
     }
 
     async fn push(&self, desk: &ClientCertificate, token: &str, device_id: &str, mutations: &[Value]) -> Answer {
@@ -235,6 +246,52 @@ async fn a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers(bac
     assert_eq!(photos.len(), 1);
     assert_eq!((photos[0].1.as_str(), photos[0].2), (photo.as_str(), true));
     assert_eq!(central.db().sync_device("desk-1").await.unwrap().unwrap().last_seq, 4);
+}
+
+async fn a_desk_sends_the_changes_of_every_clerk_who_logged_in_there_and_of_no_one_else(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let max = central.add_clerk("max").await;
+    let lena = central.add_clerk("lena").await;
+    let (desk_one, desk_two) = (desk("Arbeitsplatz 1"), desk("Arbeitsplatz 2"));
+
+    // Every login over one desk certificate gets that desk's store key, and only that desk's.
+    let max_session = central.login_as(&desk_one, "max").await;
+    let erika_session = central.login_as(&desk_one, "erika").await;
+    let lena_elsewhere = central.login_as(&desk_two, "lena").await;
+    let key = max_session["desk_store_key"].as_str().expect("a store key with a desk certificate");
+    assert_eq!(base64_len(key), 32, "256 bits");
+    assert_eq!(erika_session["desk_store_key"], max_session["desk_store_key"]);
+    assert_ne!(lena_elsewhere["desk_store_key"], max_session["desk_store_key"]);
+
+    // Max worked at desk one and went home; Erika's session sends his change, named as his.
+    let token = erika_session["token"].as_str().unwrap();
+    let mut by_max = audit_mutation(1);
+    by_max["clerk_id"] = json!(max);
+    let mut by_lena = audit_mutation(2);
+    by_lena["clerk_id"] = json!(lena);
+    let own = audit_mutation(3);
+    let answer = central.push(&desk_one, token, "desk-1", &[by_max, by_lena, own]).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(statuses(&answer), ["applied", "rejected", "applied"], "Lena never logged in at desk one");
+    assert_eq!(answer.body["results"][1]["error"]["code"], "unknown_author");
+
+    let erika = central.db().find_clerk_by_username(&Username::parse("erika").unwrap()).await.unwrap().unwrap().id;
+    let authors: Vec<Option<String>> = central
+        .db()
+        .audit_rows()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.action == "photo_fetched")
+        .map(|row| row.clerk_id)
+        .collect();
+    assert_eq!(authors, [Some(max.to_string()), Some(erika.to_string())]);
+}
+
+fn base64_len(text: &str) -> usize {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).expect("Base64").len()
 }
 
 async fn a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes(backend: Backend) {
@@ -672,6 +729,7 @@ on_both_backends!(
     a_push_may_be_larger_than_other_bodies_but_not_without_bound,
     clerk_changes_through_two_instances_get_one_cursor_each_without_gaps,
     a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
+    a_desk_sends_the_changes_of_every_clerk_who_logged_in_there_and_of_no_one_else,
     a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes,
     a_rejected_mutation_is_stored_and_the_batch_goes_on,
     an_accept_before_its_photo_is_uploaded_is_a_retryable_conflict_that_applies_nothing,

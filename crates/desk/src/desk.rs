@@ -2,7 +2,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use schalter_domain::SessionPolicy;
-use schalter_store::{BlobHash, ClerkProfile, DeskStore, NewMutation};
+use schalter_store::{BlobHash, ClerkProfile, DeskKey, DeskStore, NewMutation};
 use schalter_sync::{JobOutcome, SyncConfig, SyncEngine, SyncError, SyncReport, SyncStatus};
 use schalter_wire::sync::{kinds, AcceptedPhoto};
 use schalter_wire::{Clerk, Office, PhotoAuditAction, PhotoAuditEvent, Session};
@@ -415,7 +415,8 @@ impl<C: CentralApi> Desk<C> {
         let now = self.clock.now();
         let (session, store) = match self.observe(result) {
             Ok(session) => {
-                let store = self.settings.open_online(profile_of(&session.clerk), password, now).await?;
+                let desk_key = session.desk_store_key.as_deref().map(DeskKey::from_base64).transpose()?;
+                let store = self.settings.open_online(profile_of(&session.clerk), password, desk_key, now).await?;
                 (ActiveSession::from_login(session, now), store)
             }
             Err(DeskError::Unreachable) => {
@@ -656,13 +657,14 @@ impl<C: CentralApi> Desk<C> {
         self.photo_updates.send_replace(None);
     }
 
-    /// Writes an audit event into the outbox (who and when: the session that pushes it, and the mutation's
-    /// time). Nothing is lost offline: it leaves the desk with the next sync.
+    /// Writes an audit event into the outbox (who and when: the clerk logged in, and the mutation's time).
+    /// Nothing is lost offline: it leaves the desk with the next sync, whoever is logged in then.
     async fn audit(&self, event: PhotoAuditEvent) {
         let result = async {
-            let store = self.open_store()?.engine.store().clone();
+            let open = self.open_store()?;
+            let store = open.engine.store().clone();
             let mut tx = store.transaction().await?;
-            tx.push_mutation(&audit_mutation(&event, self.clock.now())).await?;
+            tx.push_mutation(&audit_mutation(&event, open.clerk_id, self.clock.now())).await?;
             tx.commit().await?;
             Ok::<_, DeskError>(())
         }
@@ -739,7 +741,7 @@ impl<C: CentralApi> Desk<C> {
         if !accept {
             let mut tx = store.transaction().await?;
             let event = PhotoAuditEvent { action, photo_id: Some(decision.photo_id), error_code: None };
-            tx.push_mutation(&audit_mutation(&event, now)).await?;
+            tx.push_mutation(&audit_mutation(&event, open.clerk_id, now)).await?;
             tx.commit().await?;
             self.photos.finish_decision(decision.photo_id);
             tracing::info!(photo_id = %decision.photo_id, accept, "photo decision");
@@ -757,6 +759,7 @@ impl<C: CentralApi> Desk<C> {
             overridden,
             action,
             Some((kind, &job)),
+            open.clerk_id,
             now,
         )
         .await?;
@@ -794,7 +797,8 @@ impl<C: CentralApi> Desk<C> {
         jpeg: &[u8],
     ) -> Result<CapturedPhoto, DeskError> {
         self.require_session()?;
-        let store = self.open_store()?.engine.store().clone();
+        let open = self.open_store()?;
+        let store = open.engine.store().clone();
         if let Some(existing) = store.get_record(ACCEPTED_PHOTO, &photo_id.to_string()).await? {
             let accepted: AcceptedPhoto = serde_json::from_value(existing)
                 .map_err(|_| DeskError::Store(schalter_store::StoreError::Internal("Datensatz")))?;
@@ -808,7 +812,8 @@ impl<C: CentralApi> Desk<C> {
         }
         let now = self.clock.now();
         let (seq, hash, _) =
-            write_accept(&store, photo_id, visit_id, jpeg, false, PhotoAuditAction::Accepted, None, now).await?;
+            write_accept(&store, photo_id, visit_id, jpeg, false, PhotoAuditAction::Accepted, None, open.clerk_id, now)
+                .await?;
         Ok(CapturedPhoto { photo_id, visit_id, sha256: hash.as_str().to_owned(), seq: Some(seq), existing: false })
     }
 
@@ -908,6 +913,7 @@ impl<C: CentralApi> Desk<C> {
         }
         let now = self.clock.now();
         let profile = profile_of(&session.clerk);
+        let desk_key = session.desk_store_key.as_deref().and_then(|key| DeskKey::from_base64(key).ok());
         let online = ActiveSession::from_login(session, now);
         let token = online.token.clone();
         {
@@ -926,7 +932,7 @@ impl<C: CentralApi> Desk<C> {
             *open.token.lock().expect("token lock") = token;
         }
         let settings = self.settings.clone();
-        if let Err(error) = settings.rewrap_online(&profile, &password, now).await {
+        if let Err(error) = settings.rewrap_online(&profile, &password, desk_key, now).await {
             tracing::warn!(code = error.code(), "keyring not refreshed after the background login");
         }
         tracing::info!("offline session is online now");
@@ -998,11 +1004,12 @@ impl<C: CentralApi> Desk<C> {
     }
 }
 
-fn audit_mutation(event: &PhotoAuditEvent, now: OffsetDateTime) -> NewMutation {
+fn audit_mutation(event: &PhotoAuditEvent, clerk_id: Uuid, now: OffsetDateTime) -> NewMutation {
     NewMutation {
         kind: kinds::PHOTO_AUDIT.to_owned(),
         payload: serde_json::to_value(event).unwrap_or_default(),
         occurred_at: now,
+        clerk_id,
     }
 }
 
@@ -1017,6 +1024,7 @@ async fn write_accept(
     override_failed_checks: bool,
     action: PhotoAuditAction,
     cloud_job: Option<(&str, &CloudJob)>,
+    clerk_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<(i64, BlobHash, Option<Uuid>), DeskError> {
     let mut tx = store.transaction().await?;
@@ -1030,10 +1038,11 @@ async fn write_accept(
     };
     let payload = serde_json::to_value(&accepted).unwrap_or_default();
     tx.put_record(ACCEPTED_PHOTO, &photo_id.to_string(), &payload, std::slice::from_ref(&hash), now).await?;
-    let accept =
-        tx.push_mutation(&NewMutation { kind: kinds::PHOTO_ACCEPT.to_owned(), payload, occurred_at: now }).await?;
+    let accept = tx
+        .push_mutation(&NewMutation { kind: kinds::PHOTO_ACCEPT.to_owned(), payload, occurred_at: now, clerk_id })
+        .await?;
     let event = PhotoAuditEvent { action, photo_id: Some(photo_id), error_code: None };
-    tx.push_mutation(&audit_mutation(&event, now)).await?;
+    tx.push_mutation(&audit_mutation(&event, clerk_id, now)).await?;
     let job_id = match cloud_job {
         Some((kind, job)) => Some(tx.enqueue_job(kind, &serde_json::to_value(job).unwrap_or_default(), now).await?),
         None => None,
@@ -1064,10 +1073,14 @@ mod tests {
     struct SyncServer {
         last_seq: i64,
         kinds: Vec<String>,
+        /// The `clerk_id` of each applied mutation, in order.
+        authors: Vec<Option<Uuid>>,
         blobs: std::collections::HashMap<String, Vec<u8>>,
     }
 
     const IDLE_SECONDS: u32 = 60;
+    /// What the central hands this desk with every login (32 bytes, Base64).
+    const DESK_STORE_KEY: &str = "ZGVzay1zdG9yZS1rZXktb2YtdGhlLXRlc3QtZGVzayE=";
 
     /// A central API in memory that keeps the session alive on every authenticated call, like the
     /// real one, by its own clock (the same manual clock as the desk's).
@@ -1109,10 +1122,19 @@ mod tests {
         }
 
         fn clerk() -> Clerk {
+            Self::clerk_named("erika")
+        }
+
+        /// Erika (the nil id) or a colleague.
+        fn clerk_named(username: &str) -> Clerk {
+            let (id, display_name) = match username {
+                "erika" => (Uuid::nil(), "Erika Mustermann"),
+                _ => (Uuid::from_u128(2), "Max Mustermann"),
+            };
             Clerk {
-                id: uuid::Uuid::nil(),
-                username: "erika".into(),
-                display_name: "Erika Mustermann".into(),
+                id,
+                username: username.into(),
+                display_name: display_name.into(),
                 role: Role::Clerk,
                 office: Office { id: "05111000_01".into(), name: "Bürgerbüro Dienstleistungszentrum".into() },
             }
@@ -1147,7 +1169,7 @@ mod tests {
             Ok(Health { status: "ok".into(), version: "test".into() })
         }
 
-        async fn login(&self, _username: &str, password: &str) -> Result<Session, DeskError> {
+        async fn login(&self, username: &str, password: &str) -> Result<Session, DeskError> {
             if !self.reachable.load(Ordering::SeqCst) {
                 return Err(DeskError::Unreachable);
             }
@@ -1162,7 +1184,8 @@ mod tests {
                 expires_at,
                 absolute_expires_at: now + Duration::from_secs(3600),
                 idle_timeout_seconds: IDLE_SECONDS,
-                clerk: Self::clerk(),
+                clerk: Self::clerk_named(username),
+                desk_store_key: Some(DESK_STORE_KEY.into()),
             })
         }
 
@@ -1197,6 +1220,7 @@ mod tests {
                         assert!(server.blobs.contains_key(sha), "the blob went up before its mutation");
                     }
                     server.kinds.push(mutation.kind.clone());
+                    server.authors.push(mutation.clerk_id);
                     server.last_seq = mutation.seq;
                     MutationStatus::Applied
                 };
@@ -1338,6 +1362,38 @@ mod tests {
         assert!(view.last_synced_at.is_some());
         assert_eq!(central.sync.lock().unwrap().kinds, [kinds::PHOTO_AUDIT]);
         assert!(matches!(store.mutation(1).await.unwrap().unwrap().state, MutationState::Applied { .. }));
+    }
+
+    #[tokio::test]
+    async fn what_a_clerk_left_pending_leaves_with_a_colleague_and_a_changed_password_opens_the_same_store() {
+        let (desk, central, _clock) = logged_in().await;
+        let device_id = store_of(&desk).device_id().to_owned();
+        desk.record_accepted_photo(Uuid::now_v7(), Uuid::now_v7(), &[0xFF, 0xD8, 7, 0xFF, 0xD9]).await.unwrap();
+        assert_eq!(store_of(&desk).pending_count().await.unwrap(), 2);
+        // Erika goes home before anything is sent (the central is away meanwhile).
+        central.set_reachable(false);
+        desk.logout().await.unwrap();
+        central.set_reachable(true);
+
+        // Max was never at this desk: the desk key lets him in, and Erika's changes leave under her name.
+        desk.login("max", PASSWORD).await.unwrap();
+        assert_eq!(store_of(&desk).device_id(), device_id, "one store per desk");
+        assert_eq!(desk.sync_now().await.unwrap().pending, 0);
+        assert_eq!(central.sync.lock().unwrap().authors, [Some(Uuid::nil()), Some(Uuid::nil())]);
+        desk.logout().await.unwrap();
+
+        // Erika's password changed centrally: the new one opens the same store, the old one no longer works offline.
+        *central.password.lock().unwrap() = "inzwischen-geaendert-2026".into();
+        desk.login("erika", "inzwischen-geaendert-2026").await.unwrap();
+        assert_eq!(store_of(&desk).device_id(), device_id);
+        desk.logout().await.unwrap();
+        central.set_reachable(false);
+        assert_eq!(desk.login("erika", PASSWORD).await.unwrap_err().code(), "invalid_credentials");
+        let offline = desk.login("erika", "inzwischen-geaendert-2026").await.unwrap();
+        assert!(offline.offline);
+        assert_eq!(store_of(&desk).device_id(), device_id);
+        let superseded = std::fs::read_dir(central.data_dir.path()).unwrap().count();
+        assert_eq!(superseded, 1, "nothing was set aside: only the one store directory");
     }
 
     #[tokio::test]

@@ -195,6 +195,7 @@ pub const ERROR_CODES: &[&str] = &[
     "device_mismatch",
     "invalid_payload",
     "unknown_mutation_kind",
+    "unknown_author",
     "blob_missing",
     "blob_hash_mismatch",
     "offset_mismatch",

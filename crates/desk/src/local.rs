@@ -1,16 +1,18 @@
-//! The desk's local store as the desk uses it: one encrypted store per clerk below `data_dir`, opened at login
-//! (online: created or unlocked and re-wrapped with the password the central just confirmed; offline: unlocked
-//! by the keyring within its validity), the sync transport over the central client, and the side-job runner
-//! (photo cloud delete / keep) over the photo retrieval's HTTP code.
+//! The desk's local store as the desk uses it: one encrypted store per desk at `<data_dir>/store`, opened at
+//! login (online: created, or unlocked by the password the central just confirmed or else by the desk key the
+//! central sent with the login, then wrapped anew for this clerk; offline: unlocked by the keyring within its
+//! validity), the sync transport over the central client, and the side-job runner (photo cloud delete / keep)
+//! over the photo retrieval's HTTP code.
 //!
-//! Why one store per clerk: a mutation is pushed under the session of whoever is logged in, and the central
-//! records that clerk as its author (audit). With one store per clerk only the clerk who made a change can send
-//! it; and a new clerk on the desk needs no other clerk's password to get a data key.
+//! Why one store per desk: what a clerk leaves pending is sent by whoever logs in next (each mutation names the
+//! clerk who made it), so nothing waits for that clerk to come back; and the desk has one device id, one
+//! sequence, one pull cursor. A clerk new at this desk, or whose password changed centrally, gets in with the
+//! desk key, which the central hands out only with a successful login over this desk's certificate.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use schalter_store::{ClerkProfile, DataKey, DeskStore, Job, KdfParams, Keyring, NewStore, StoreError};
+use schalter_store::{ClerkProfile, DataKey, DeskKey, DeskStore, Job, KdfParams, Keyring, NewStore, StoreError};
 use schalter_sync::{BlobState, JobOutcome, PushOutcome, SyncHooks, SyncTransport, TransportError};
 use schalter_wire::sync::{entities, Change, ChangeOp, ClerkChange, PullResponse, PushRequest};
 use serde::{Deserialize, Serialize};
@@ -37,10 +39,10 @@ pub struct CloudJob {
     pub keep_until: Option<String>,
 }
 
-/// Where the stores live and how they are opened.
+/// Where the store lives and how it is opened.
 #[derive(Debug, Clone)]
 pub struct StoreSettings {
-    /// One directory per clerk below `<data_dir>/clerks/`.
+    /// The store is `<data_dir>/store`.
     pub data_dir: PathBuf,
     pub offline_login_valid_for: time::Duration,
     pub purge_grace: time::Duration,
@@ -58,12 +60,9 @@ impl StoreSettings {
         }
     }
 
-    fn clerks_dir(&self) -> PathBuf {
-        self.data_dir.join("clerks")
-    }
-
-    fn clerk_dir(&self, clerk_id: Uuid) -> PathBuf {
-        self.clerks_dir().join(clerk_id.to_string())
+    /// The desk's store directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
     }
 
     fn keyring(&self, keyring: Keyring) -> Keyring {
@@ -73,57 +72,53 @@ impl StoreSettings {
         }
     }
 
-    /// Every clerk store directory (set-aside ones, with a `.` in the name, excluded).
-    pub(crate) fn store_dirs(&self) -> Vec<PathBuf> {
-        let Ok(entries) = std::fs::read_dir(self.clerks_dir()) else {
-            return Vec::new();
-        };
-        let mut dirs: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter(|e| !e.file_name().to_string_lossy().contains('.'))
-            .map(|e| e.path())
-            .collect();
-        dirs.sort();
-        dirs
-    }
-
-    /// After the central confirmed `password` for `clerk`: this clerk's store, created at the first login here.
-    /// The data key is wrapped anew with this password, so a password changed centrally replaces the old one
-    /// here too. A store whose wrapping the confirmed password cannot open (the password was changed centrally
-    /// since the last login here, or the keyring belongs to a former account of the name) is set aside, not
-    /// deleted, and a new one made.
+    /// After the central confirmed `password` for `clerk`: the desk's store, created at the first login here.
+    /// It is opened by this clerk's wrapping if the password opens it, else by the desk key (a clerk new here, or
+    /// whose password changed centrally); then the data key is wrapped anew for this clerk with this password,
+    /// so after a central password change only the new one works offline, and with the desk key the central
+    /// sent (it changes with the desk certificate). Only a store that neither opens is set aside (kept for IT,
+    /// never deleted) and a new one made: the central lost this desk's key and no clerk here knows a password
+    /// that opens it.
     pub(crate) async fn open_online(
         &self,
         clerk: ClerkProfile,
         password: &str,
+        desk_key: Option<DeskKey>,
         now: OffsetDateTime,
     ) -> Result<DeskStore, DeskError> {
-        let dir = self.clerk_dir(clerk.clerk_id);
+        let dir = self.store_dir();
         let settings = self.clone();
         let secret = Zeroizing::new(password.to_owned());
-        let (blocking_dir, blocking_clerk) = (dir.clone(), clerk.clone());
+        let (blocking_dir, blocking_clerk, blocking_desk_key) = (dir.clone(), clerk.clone(), desk_key.clone());
         // Argon2id runs twice here (unlock, re-wrap): off the async workers.
         let existing_key = tokio::task::spawn_blocking(move || -> Result<Option<DataKey>, DeskError> {
-            let (dir, clerk) = (blocking_dir, blocking_clerk);
+            let (dir, clerk, desk_key) = (blocking_dir, blocking_clerk, blocking_desk_key);
             let keyring = match Keyring::load(&dir) {
-                Ok(keyring) if keyring.clerk_count() > 0 => keyring,
-                Ok(_) | Err(StoreError::StoreMissing) => return Ok(None),
+                Ok(keyring) => keyring,
+                Err(StoreError::StoreMissing) => return Ok(None),
                 Err(error) => return Err(error.into()),
             };
             // Online the central vouches for the time; only the password matters here.
             let at = keyring.last_online_login(clerk.clerk_id).map_or(now, |last| last.max(now));
-            match keyring.unlock(&clerk.username, &secret, at, time::Duration::MAX) {
-                Ok((_, key)) => {
-                    settings.keyring(keyring).add_clerk(&clerk, &secret, &key, now)?;
-                    Ok(Some(key))
-                }
-                Err(StoreError::InvalidCredentials | StoreError::UnknownOfflineClerk) => {
-                    set_aside(&dir, now)?;
-                    Ok(None)
-                }
-                Err(error) => Err(error.into()),
+            let by_password = match keyring.unlock(&clerk.username, &secret, at, time::Duration::MAX) {
+                Ok((_, key)) => Some(key),
+                Err(StoreError::InvalidCredentials | StoreError::UnknownOfflineClerk) => None,
+                Err(error) => return Err(error.into()),
+            };
+            let by_desk_key = match &desk_key {
+                Some(desk_key) => keyring.unlock_with_desk_key(desk_key)?,
+                None => None,
+            };
+            let Some(key) = by_password.or_else(|| by_desk_key.clone()) else {
+                set_aside(&dir, now)?;
+                return Ok(None);
+            };
+            let mut keyring = settings.keyring(keyring);
+            keyring.add_clerk(&clerk, &secret, &key, now)?;
+            if let (Some(desk_key), None) = (&desk_key, &by_desk_key) {
+                keyring.set_desk_key(desk_key, &key)?;
             }
+            Ok(Some(key))
         })
         .await
         .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
@@ -134,9 +129,14 @@ impl StoreSettings {
         let NewStore { store, keyring, data_key } = DeskStore::create(&dir, &device_id).await?;
         let mut keyring = self.keyring(keyring);
         let secret = Zeroizing::new(password.to_owned());
-        tokio::task::spawn_blocking(move || keyring.add_clerk(&clerk, &secret, &data_key, now))
-            .await
-            .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
+        tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
+            if let Some(desk_key) = &desk_key {
+                keyring.set_desk_key(desk_key, &data_key)?;
+            }
+            keyring.add_clerk(&clerk, &secret, &data_key, now)
+        })
+        .await
+        .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
         tracing::info!(device_id = store.device_id(), "desk store created");
         Ok(store)
     }
@@ -148,36 +148,33 @@ impl StoreSettings {
         password: &str,
         now: OffsetDateTime,
     ) -> Result<(ClerkProfile, DeskStore), DeskError> {
-        let dirs = self.store_dirs();
+        let dir = self.store_dir();
         let valid_for = self.offline_login_valid_for;
         let username = Zeroizing::new(username.to_owned());
         let password = Zeroizing::new(password.to_owned());
-        let (dir, profile, key) = tokio::task::spawn_blocking(move || {
-            for dir in dirs {
-                let Ok(keyring) = Keyring::load(&dir) else { continue };
-                match keyring.unlock(&username, &password, now, valid_for) {
-                    Ok((profile, key)) => return Ok((dir, profile, key)),
-                    Err(StoreError::UnknownOfflineClerk) => continue,
-                    Err(error) => return Err(error),
-                }
-            }
-            Err(StoreError::UnknownOfflineClerk)
+        let blocking_dir = dir.clone();
+        let (profile, key) = tokio::task::spawn_blocking(move || match Keyring::load(&blocking_dir) {
+            Ok(keyring) => keyring.unlock(&username, &password, now, valid_for),
+            // No store yet: nobody has logged in online here.
+            Err(StoreError::StoreMissing) => Err(StoreError::UnknownOfflineClerk),
+            Err(error) => Err(error),
         })
         .await
         .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
-        let store = open_with(&dir, &key).await?;
+        let store = DeskStore::open(&dir, &key).await?;
         Ok((profile, store))
     }
 
-    /// After a background login of an offline session: the keyring records the online login (and the wrapping
-    /// is renewed with the password the central confirmed).
+    /// After a background login of an offline session: the keyring records the online login (the wrapping is
+    /// renewed with the password the central confirmed) and takes the desk key the central sent.
     pub(crate) async fn rewrap_online(
         &self,
         profile: &ClerkProfile,
         password: &str,
+        desk_key: Option<DeskKey>,
         now: OffsetDateTime,
     ) -> Result<(), DeskError> {
-        let dir = self.clerk_dir(profile.clerk_id);
+        let dir = self.store_dir();
         let settings = self.clone();
         let profile = profile.clone();
         let secret = Zeroizing::new(password.to_owned());
@@ -185,35 +182,39 @@ impl StoreSettings {
             let keyring = Keyring::load(&dir)?;
             let at = keyring.last_online_login(profile.clerk_id).map_or(now, |last| last.max(now));
             let (_, key) = keyring.unlock(&profile.username, &secret, at, time::Duration::MAX)?;
-            settings.keyring(keyring).add_clerk(&profile, &secret, &key, now)?;
+            let has_desk_key = match &desk_key {
+                Some(desk_key) => keyring.unlock_with_desk_key(desk_key)?.is_some(),
+                None => true,
+            };
+            let mut keyring = settings.keyring(keyring);
+            keyring.add_clerk(&profile, &secret, &key, now)?;
+            if let (Some(desk_key), false) = (&desk_key, has_desk_key) {
+                keyring.set_desk_key(desk_key, &key)?;
+            }
             Ok(())
         })
         .await
         .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))?
     }
 
-    /// A clerk deactivated (or deleted) centrally loses the offline login on this desk, in every store here.
-    pub(crate) fn remove_clerk_everywhere(&self, clerk_id: Uuid) {
-        for dir in self.store_dirs() {
-            match Keyring::load(&dir).and_then(|mut keyring| keyring.remove_clerk(clerk_id)) {
-                Ok(true) => tracing::info!(%clerk_id, "deactivated clerk removed from a keyring"),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%clerk_id, code = error.code(), "keyring not updated"),
-            }
+    /// A clerk deactivated (or deleted) centrally loses the offline login on this desk.
+    pub(crate) fn remove_clerk(&self, clerk_id: Uuid) {
+        match Keyring::load(&self.store_dir()).and_then(|mut keyring| keyring.remove_clerk(clerk_id)) {
+            Ok(true) => tracing::info!(%clerk_id, "deactivated clerk removed from the keyring"),
+            Ok(false) | Err(StoreError::StoreMissing) => {}
+            Err(error) => tracing::warn!(%clerk_id, code = error.code(), "keyring not updated"),
         }
     }
 }
 
-async fn open_with(dir: &Path, key: &DataKey) -> Result<DeskStore, StoreError> {
-    DeskStore::open(dir, key).await
-}
-
-/// Moves an unopenable store out of the way (kept for IT: whoever knows the old password can still open it).
+/// Moves an unopenable store out of the way (kept for IT: whoever knows an old password can still open it).
 fn set_aside(dir: &Path, now: OffsetDateTime) -> Result<(), DeskError> {
     let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let target = dir.with_file_name(format!("{name}.superseded-{}", now.unix_timestamp()));
     std::fs::rename(dir, &target).map_err(StoreError::from)?;
-    tracing::warn!(clerk_store = %name, "desk store set aside: the confirmed password does not open it");
+    tracing::warn!(
+        "desk store set aside: neither the confirmed password nor the central's desk key opens it (kept on disk)"
+    );
     Ok(())
 }
 
@@ -248,7 +249,7 @@ impl<C: CentralApi> SyncTransport for CentralTransport<C> {
     }
 }
 
-/// The desk's side of a sync round: photo cloud jobs, and clerk changes for every keyring on this desk.
+/// The desk's side of a sync round: photo cloud jobs, and clerk changes for the desk's keyring.
 pub(crate) struct DeskHooks {
     pub photos: Arc<PhotoRetrieval>,
     pub settings: StoreSettings,
@@ -299,7 +300,7 @@ impl SyncHooks for DeskHooks {
         };
         if let Some(clerk_id) = inactive {
             let settings = self.settings.clone();
-            tokio::task::spawn_blocking(move || settings.remove_clerk_everywhere(clerk_id))
+            tokio::task::spawn_blocking(move || settings.remove_clerk(clerk_id))
                 .await
                 .map_err(|_| "keyring task".to_owned())?;
         }

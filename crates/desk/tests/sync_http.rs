@@ -57,6 +57,7 @@ fn request() -> PushRequest {
             id: uuid::Uuid::now_v7(),
             kind: "photo_audit.record".into(),
             occurred_at: time::OffsetDateTime::UNIX_EPOCH,
+            clerk_id: None,
             payload: json!({"action": "fetched"}),
         }],
     }

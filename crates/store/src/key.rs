@@ -78,3 +78,45 @@ impl PartialEq for DataKey {
 }
 
 impl Eq for DataKey {}
+
+/// The key the central API keeps for this desk and hands out with every successful login over the desk's
+/// certificate (`Session::desk_store_key`): the keyring wraps the data key with it too, so that a clerk new at
+/// this desk, or one whose password changed centrally, opens the desk's one store without anyone else's
+/// password. Zeroized on drop; `Debug` is redacted.
+#[derive(Clone, ZeroizeOnDrop)]
+pub struct DeskKey([u8; DeskKey::LEN]);
+
+impl DeskKey {
+    pub const LEN: usize = 32;
+
+    /// From the Base64 text the central sends (256 bits, standard alphabet).
+    pub fn from_base64(text: &str) -> Result<Self, crate::StoreError> {
+        use base64::Engine as _;
+        let decoded = Zeroizing::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .map_err(|_| crate::StoreError::InvalidInput("Arbeitsplatz-Schlüssel"))?,
+        );
+        let bytes: [u8; Self::LEN] =
+            decoded.as_slice().try_into().map_err(|_| crate::StoreError::InvalidInput("Arbeitsplatz-Schlüssel"))?;
+        Ok(Self(bytes))
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8; Self::LEN] {
+        &self.0
+    }
+
+    /// For tests: a fresh random key.
+    #[doc(hidden)]
+    pub fn random_for_tests() -> Self {
+        let mut bytes = [0u8; Self::LEN];
+        OsRng.fill_bytes(&mut bytes);
+        Self(bytes)
+    }
+}
+
+impl fmt::Debug for DeskKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DeskKey(…)")
+    }
+}

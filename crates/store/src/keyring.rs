@@ -24,7 +24,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::time_ms::{from_ms, to_ms};
-use crate::{DataKey, StoreError};
+use crate::{DataKey, DeskKey, StoreError};
 
 pub(crate) const KEYRING_FILE: &str = "keyring.json";
 const FORMAT: &str = "schalter-keyring/1";
@@ -99,6 +99,16 @@ struct KeyringFile {
     /// Salt of the username hashes (one per keyring).
     lookup_salt: String,
     clerks: Vec<WrappedKey>,
+    /// The data key wrapped with the desk key the central keeps for this desk (see [`DeskKey`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    desk: Option<DeskWrap>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct DeskWrap {
+    aead: String,
+    nonce: String,
+    ciphertext: String,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -148,6 +158,7 @@ impl Keyring {
             key_check: B64.encode(data_key.check_value()),
             lookup_salt: B64.encode(lookup_salt),
             clerks: Vec::new(),
+            desk: None,
         };
         let keyring = Self { path: dir.join(KEYRING_FILE), file, kdf: KdfParams::default() };
         keyring.save()?;
@@ -239,6 +250,59 @@ impl Keyring {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// Wraps the data key with the desk key too (replacing an earlier desk wrapping, e.g. after the desk got a
+    /// new certificate and with it a new desk key). No Argon2: the desk key is 256 random bits.
+    pub fn set_desk_key(&mut self, desk_key: &DeskKey, data_key: &DataKey) -> Result<(), StoreError> {
+        if B64.encode(data_key.check_value()) != self.file.key_check {
+            return Err(StoreError::WrongDataKey);
+        }
+        let mut nonce = [0u8; NONCE_LEN];
+        OsRng.fill_bytes(&mut nonce);
+        let ciphertext = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(desk_key.as_bytes()))
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: data_key.as_bytes(), aad: &self.desk_associated_data() })
+            .map_err(|_| StoreError::Internal("AES-GCM"))?;
+        let wrap = DeskWrap { aead: AEAD.to_owned(), nonce: B64.encode(nonce), ciphertext: B64.encode(ciphertext) };
+        let previous = self.file.desk.replace(wrap);
+        if let Err(e) = self.save() {
+            self.file.desk = previous;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The data key, if this desk key opens the desk wrapping (`None`: no desk wrapping, or another key's).
+    /// Unlike [`Keyring::unlock`] this knows no offline validity: the desk key comes only from the central
+    /// with a successful login, which is the online login.
+    pub fn unlock_with_desk_key(&self, desk_key: &DeskKey) -> Result<Option<DataKey>, StoreError> {
+        let Some(wrap) = &self.file.desk else { return Ok(None) };
+        if wrap.aead != AEAD {
+            return Err(StoreError::KeyringInvalid("unbekanntes Verfahren"));
+        }
+        let nonce = decode(&wrap.nonce)?;
+        let ciphertext = decode(&wrap.ciphertext)?;
+        if nonce.len() != NONCE_LEN {
+            return Err(StoreError::KeyringInvalid("Nonce"));
+        }
+        let Ok(plaintext) = Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(desk_key.as_bytes()))
+            .decrypt(Nonce::from_slice(&nonce), Payload { msg: &ciphertext, aad: &self.desk_associated_data() })
+            .map(Zeroizing::new)
+        else {
+            return Ok(None);
+        };
+        let data_key = DataKey::from_slice(&plaintext).ok_or(StoreError::KeyringInvalid("Schlüssellänge"))?;
+        if B64.encode(data_key.check_value()) != self.file.key_check {
+            return Err(StoreError::KeyringInvalid("Eintrag passt nicht"));
+        }
+        Ok(Some(data_key))
+    }
+
+    fn desk_associated_data(&self) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(80);
+        aad.extend_from_slice(b"schalter-keyring desk v1\0");
+        aad.extend_from_slice(self.file.key_check.as_bytes());
+        aad
     }
 
     /// Removes a clerk (e.g. deactivated centrally). Returns whether there was one.

@@ -13,7 +13,7 @@ mod time_ms;
 pub use blobs::{BlobHash, PurgeReport, MAX_BLOB_BYTES};
 pub use error::StoreError;
 pub use jobs::{Job, JobState, RetryPolicy};
-pub use key::DataKey;
+pub use key::{DataKey, DeskKey};
 pub use keyring::{ClerkProfile, KdfParams, Keyring};
 pub use outbox::{AckResult, Mutation, MutationRef, MutationState, NewMutation, Settlement, StoreTx};
 pub use store::{DeskStore, EncryptionInfo, NewStore, StoreOptions, DATABASE_FILE};

@@ -22,6 +22,8 @@ pub struct NewMutation {
     pub payload: Value,
     /// When it happened at the desk.
     pub occurred_at: OffsetDateTime,
+    /// The clerk logged in when it happened (the store is the desk's, shared by its clerks).
+    pub clerk_id: Uuid,
 }
 
 /// Where a mutation landed in the outbox.
@@ -40,6 +42,8 @@ pub struct Mutation {
     pub kind: String,
     pub payload: Value,
     pub occurred_at: OffsetDateTime,
+    /// Who made it (`None`: written before the store recorded it).
+    pub clerk_id: Option<Uuid>,
     pub state: MutationState,
 }
 
@@ -249,8 +253,8 @@ impl StoreTx {
         .ok_or(StoreError::Internal("Sequenz fehlt"))?;
         let id = Uuid::now_v7();
         sqlx::query(
-            "INSERT INTO mutations (device_id, seq, id, kind, payload, occurred_at, created_at, state) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending')",
+            "INSERT INTO mutations (device_id, seq, id, kind, payload, occurred_at, created_at, state, clerk_id) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
         )
         .bind(&*self.device_id)
         .bind(seq)
@@ -259,6 +263,7 @@ impl StoreTx {
         .bind(mutation.payload.to_string())
         .bind(to_ms(mutation.occurred_at))
         .bind(to_ms(OffsetDateTime::now_utc()))
+        .bind(mutation.clerk_id.to_string())
         .execute(&mut *self.tx)
         .await?;
         self.last_seq = Some(seq);
@@ -300,7 +305,7 @@ impl StoreTx {
 }
 
 const MUTATION_COLUMNS: &str =
-    "device_id, seq, id, kind, payload, occurred_at, state, response, error_code, error_message";
+    "device_id, seq, id, kind, payload, occurred_at, state, response, error_code, error_message, clerk_id";
 
 fn mutation_from_row(row: &SqliteRow) -> Result<Mutation, StoreError> {
     let json = |text: String| serde_json::from_str::<Value>(&text).map_err(|_| StoreError::Internal("Ausgang-JSON"));
@@ -324,6 +329,10 @@ fn mutation_from_row(row: &SqliteRow) -> Result<Mutation, StoreError> {
         kind: row.try_get("kind")?,
         payload: json(row.try_get("payload")?)?,
         occurred_at: from_ms(row.try_get("occurred_at")?),
+        clerk_id: row
+            .try_get::<Option<String>, _>("clerk_id")?
+            .map(|id| Uuid::parse_str(&id).map_err(|_| StoreError::Internal("Bearbeiter-ID")))
+            .transpose()?,
         state,
     })
 }

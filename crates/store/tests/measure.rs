@@ -53,6 +53,7 @@ async fn measure_unlock_open_and_writes() {
                 kind: "application.create".into(),
                 payload: data,
                 occurred_at: OffsetDateTime::now_utc(),
+                clerk_id: Uuid::nil(),
             })
             .await
             .unwrap();

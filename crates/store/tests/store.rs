@@ -5,8 +5,8 @@ use std::path::Path;
 
 use schalter_domain::Role;
 use schalter_store::{
-    AckResult, BlobHash, ClerkProfile, DataKey, DeskStore, JobState, Keyring, MutationState, NewMutation, NewStore,
-    RetryPolicy, StoreError, StoreOptions, DATABASE_FILE,
+    AckResult, BlobHash, ClerkProfile, DataKey, DeskKey, DeskStore, JobState, Keyring, MutationState, NewMutation,
+    NewStore, RetryPolicy, StoreError, StoreOptions, DATABASE_FILE,
 };
 use serde_json::json;
 use time::macros::datetime;
@@ -52,7 +52,7 @@ fn photo() -> Vec<u8> {
 }
 
 fn mutation(kind: &str, payload: serde_json::Value) -> NewMutation {
-    NewMutation { kind: kind.into(), payload, occurred_at: OffsetDateTime::now_utc() }
+    NewMutation { kind: kind.into(), payload, occurred_at: OffsetDateTime::now_utc(), clerk_id: erika().clerk_id }
 }
 
 /// First online login: a new store with Erika wrapped in its keyring.
@@ -226,6 +226,44 @@ async fn a_second_clerk_unlocks_the_same_data_key_and_a_foreign_key_is_refused()
             .code(),
         "offline_login_unknown"
     );
+}
+
+#[tokio::test]
+async fn the_desk_key_opens_the_store_for_a_clerk_without_a_wrapping_and_only_the_right_key_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, mut keyring, data_key) = new_store(dir.path()).await;
+    drop(store);
+    let desk_key = DeskKey::random_for_tests();
+    assert!(keyring.unlock_with_desk_key(&desk_key).unwrap().is_none(), "no desk wrapping yet");
+    assert_eq!(
+        keyring.set_desk_key(&desk_key, &DataKey::random_for_tests()).unwrap_err().code(),
+        "wrong_data_key",
+        "a key of another store is never wrapped"
+    );
+    keyring.set_desk_key(&desk_key, &data_key).unwrap();
+
+    let reloaded = Keyring::load(dir.path()).unwrap();
+    let unwrapped = reloaded.unlock_with_desk_key(&desk_key).unwrap().expect("the desk key opens it");
+    assert_eq!(unwrapped, data_key);
+    assert!(reloaded.unlock_with_desk_key(&DeskKey::random_for_tests()).unwrap().is_none(), "another desk's key");
+    assert!(DeskStore::open(dir.path(), &unwrapped).await.is_ok());
+    // The keyring file shows nothing of either key.
+    let raw = std::fs::read_to_string(dir.path().join("keyring.json")).unwrap();
+    assert!(raw.contains("\"desk\""), "{raw}");
+
+    // A new desk certificate brings a new desk key: it replaces the old wrapping.
+    let mut keyring = reloaded;
+    let renewed = DeskKey::random_for_tests();
+    keyring.set_desk_key(&renewed, &data_key).unwrap();
+    let reloaded = Keyring::load(dir.path()).unwrap();
+    assert!(reloaded.unlock_with_desk_key(&renewed).unwrap().is_some());
+    assert!(reloaded.unlock_with_desk_key(&desk_key).unwrap().is_none());
+
+    // What the central sends: 32 bytes in standard Base64; anything else is refused.
+    assert!(DeskKey::from_base64("ZGVzay1zdG9yZS1rZXktb2YtdGhlLXRlc3QtZGVzayE=").is_ok());
+    for bad in [&"QUJD".repeat(11), "", "kein Base64!", "ZGVzaw=="] {
+        assert_eq!(DeskKey::from_base64(bad).unwrap_err().code(), "invalid_input", "{bad:?}");
+    }
 }
 
 #[tokio::test]

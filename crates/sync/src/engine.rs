@@ -452,6 +452,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                         id: m.id,
                         kind: m.kind.clone(),
                         occurred_at: m.occurred_at,
+                        clerk_id: m.clerk_id,
                         payload: m.payload.clone(),
                     })
                     .collect(),

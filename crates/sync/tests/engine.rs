@@ -203,6 +203,7 @@ async fn write(store: &DeskStore, kind: &str, n: usize) -> Vec<(i64, Uuid)> {
                 kind: kind.into(),
                 payload: json!({"i": i}),
                 occurred_at: OffsetDateTime::from_unix_timestamp(START).unwrap(),
+                clerk_id: Uuid::nil(),
             })
             .await
             .unwrap();
@@ -386,6 +387,7 @@ async fn a_blob_goes_up_before_its_mutation_and_resumes_from_the_centrals_offset
         kind: kinds::PHOTO_ACCEPT.into(),
         payload: json!({"photo_sha256": hash.as_str()}),
         occurred_at: now,
+        clerk_id: Uuid::nil(),
     })
     .await
     .unwrap();

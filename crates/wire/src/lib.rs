@@ -133,6 +133,12 @@ pub struct Session {
     #[schema(example = 1800)]
     pub idle_timeout_seconds: u32,
     pub clerk: Clerk,
+    /// Base64 of 256 random bits that open this desk's local store (its data key is wrapped with them
+    /// as well as with each clerk's password), so a clerk new at the desk, or one whose password changed,
+    /// can open it. The same for every login over this desk certificate; only with a client
+    /// certificate. The desk keeps it in memory only, just long enough to unwrap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desk_store_key: Option<String>,
 }
 
 impl std::fmt::Debug for Session {

@@ -70,6 +70,11 @@ pub struct PushMutation {
     /// When it happened at the desk (the desk's clock).
     #[serde(with = "time::serde::rfc3339")]
     pub occurred_at: OffsetDateTime,
+    /// The clerk logged in at the desk when it happened; absent: the clerk of the pushing session.
+    /// A desk sends the changes of every clerk who worked there, whoever is logged in when it syncs;
+    /// the central accepts only clerks who have logged in online at this desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clerk_id: Option<Uuid>,
     #[schema(value_type = Object)]
     pub payload: Value,
 }
@@ -204,6 +209,7 @@ mod tests {
             id: Uuid::now_v7(),
             kind: kinds::PHOTO_AUDIT.into(),
             occurred_at: OffsetDateTime::UNIX_EPOCH,
+            clerk_id: None,
             payload: serde_json::json!({"name": "Erika Mustermann"}),
         };
         let debug = format!("{mutation:?}");

@@ -107,7 +107,9 @@ pub struct NewMutationRecord<'a> {
     pub seq: i64,
     pub mutation_id: Uuid,
     pub kind: &'a str,
+    /// Who made the change; `pushed_by`: whose session sent it.
     pub clerk_id: Uuid,
+    pub pushed_by: Uuid,
     pub result: &'a StoredResult,
     pub occurred_at: i64,
     pub received_at: i64,
@@ -116,8 +118,8 @@ pub struct NewMutationRecord<'a> {
 pub async fn store_result(connection: &mut AnyConnection, record: &NewMutationRecord<'_>) -> Result<(), CentralError> {
     sqlx::query(
         "INSERT INTO sync_mutations (device_id, seq, mutation_id, kind, clerk_id, status, response, error_code, \
-           error_message, occurred_at, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+           error_message, occurred_at, received_at, pushed_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(record.device_id)
     .bind(record.seq)
@@ -130,6 +132,7 @@ pub async fn store_result(connection: &mut AnyConnection, record: &NewMutationRe
     .bind(record.result.error_message.as_deref())
     .bind(record.occurred_at)
     .bind(record.received_at)
+    .bind(record.pushed_by.to_string())
     .execute(&mut *connection)
     .await
     .map_err(|error| match &error {

@@ -51,6 +51,7 @@ pub(crate) async fn login(
         absolute_expires_at: timestamp(logged_in.session.absolute_expires_at)?,
         idle_timeout_seconds: idle_timeout_seconds(&state),
         clerk: clerk_view(logged_in.clerk),
+        desk_store_key: logged_in.desk_store_key,
     }))
 }
 

@@ -30,8 +30,10 @@ pub(crate) enum PushConflict {
 ///
 /// Kinds: `photo_audit.record` (payload `PhotoAuditEvent`; an audit row with the desk's
 /// `occurred_at` beside the server's time) and `photo.accept` (payload `AcceptedPhoto`, whose
-/// blob must be completely uploaded first; response `{"received_at": <Unix seconds>}`). Rejections:
-/// `unknown_mutation_kind`, `invalid_payload`.
+/// blob must be completely uploaded first; response `{"received_at": <Unix seconds>}`). A mutation's
+/// `clerk_id` (who made it) may be any clerk who has logged in online over this desk certificate, so
+/// the changes of a colleague who has gone home leave with the next clerk's sync. Rejections:
+/// `unknown_mutation_kind`, `invalid_payload`, `unknown_author` (a clerk who never logged in here).
 #[utoipa::path(post, path = "/v1/sync/push", tag = "sync", security(("bearer" = [])),
     request_body = PushRequest, responses(
     (status = 200, body = PushResponse, description = "Every mutation answered, in order; `last_seq` is the \
