@@ -2,6 +2,7 @@
 //! are written in the subset both share (see `schalter_server_kit::database` for the rules:
 //! `$n` placeholders, binds of `i64`/`bool`/text/bytes only, flags read through `CASE`).
 
+pub mod applications;
 pub mod blobs;
 pub mod desks;
 pub mod feed;

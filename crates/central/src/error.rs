@@ -56,6 +56,16 @@ pub enum CentralError {
     /// Rejection of one mutation: it names a clerk who never logged in online at this desk.
     #[error("Die Änderung nennt eine Person, die sich an diesem Arbeitsplatz nie angemeldet hat.")]
     UnknownAuthor,
+    /// Rejection of an application: the central's check of the fields found what the desk's missed
+    /// (different program versions); the message names every field.
+    #[error("{0}")]
+    Application(schalter_application::ApplicationError),
+    /// Rejection of an application whose photo was never accepted for its visit at the central.
+    #[error("Zu diesem Antrag ist kein im Beisein des Antragstellers angenommenes Lichtbild bekannt.")]
+    ApplicationPhotoMissing,
+    /// Rejection of a second submit of an application already recorded.
+    #[error("Dieser Antrag ist bereits erfasst.")]
+    ApplicationExists,
     /// A mutation refers to a blob not (completely) uploaded yet; nothing of the push was applied.
     #[error("Das Foto zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
     BlobMissing,
@@ -92,6 +102,9 @@ impl CentralError {
             CentralError::UnknownMutationKind => "unknown_mutation_kind",
             CentralError::InvalidPayload => "invalid_payload",
             CentralError::UnknownAuthor => "unknown_author",
+            CentralError::Application(inner) => inner.code(),
+            CentralError::ApplicationPhotoMissing => "application_photo_missing",
+            CentralError::ApplicationExists => "application_exists",
             CentralError::BlobMissing => "blob_missing",
             CentralError::OffsetMismatch { .. } => "offset_mismatch",
             CentralError::BlobHashMismatch => "blob_hash_mismatch",
@@ -113,6 +126,9 @@ impl CentralError {
             | CentralError::UnknownMutationKind
             | CentralError::InvalidPayload
             | CentralError::UnknownAuthor
+            | CentralError::Application(_)
+            | CentralError::ApplicationPhotoMissing
+            | CentralError::ApplicationExists
             | CentralError::BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::InvalidRequest | CentralError::InvalidSyncRequest(_) => StatusCode::BAD_REQUEST,
             CentralError::SequenceGap { .. } | CentralError::BlobMissing | CentralError::OffsetMismatch { .. } => {

@@ -23,6 +23,7 @@
 //!
 //! Logs name devices, sequences, clerk ids and blob hashes, never payloads, names or bytes.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod blobs;

@@ -68,7 +68,7 @@ pub async fn push(db: &Db, now: i64, pusher: &Pusher<'_>, request: &PushRequest)
         }
         let author = mutation.clerk_id.unwrap_or(pusher.clerk_id);
         let outcome = if is_author_of_desk(&mut tx, pusher, author).await? {
-            apply(&mut tx, now, pusher, author, mutation).await?
+            apply(&mut tx, now, pusher, device_id, author, mutation).await?
         } else {
             tracing::warn!(device_id, seq = mutation.seq, "mutation refused: its clerk never logged in at this desk");
             Outcome::rejected(CentralError::UnknownAuthor)
@@ -216,6 +216,7 @@ async fn apply(
     connection: &mut AnyConnection,
     now: i64,
     pusher: &Pusher<'_>,
+    device_id: &str,
     author: Uuid,
     mutation: &PushMutation,
 ) -> Result<Outcome, CentralError> {
@@ -235,6 +236,17 @@ async fn apply(
                 return Ok(Outcome::rejected(CentralError::InvalidPayload));
             }
             accept_photo(connection, now, pusher, author, mutation, &photo).await
+        }
+        schalter_wire::application::APPLICATION_SUBMIT => {
+            let Ok(submitted) = serde_json::from_value(mutation.payload.clone()) else {
+                return Ok(Outcome::rejected(CentralError::InvalidPayload));
+            };
+            match crate::applications::submit(connection, now, device_id, author, mutation.occurred_at, &submitted)
+                .await?
+            {
+                Ok(receipt) => Ok(Outcome::Applied(serde_json::to_value(receipt).ok())),
+                Err(rejection) => Ok(Outcome::rejected(rejection)),
+            }
         }
         _ => Ok(Outcome::rejected(CentralError::UnknownMutationKind)),
     }

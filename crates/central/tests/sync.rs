@@ -294,6 +294,91 @@ fn base64_len(text: &str) -> usize {
     base64::engine::general_purpose::STANDARD.decode(text).expect("Base64").len()
 }
 
+/// Erika Mustermann's passport application as the desk's form sends it.
+fn passport_draft() -> Value {
+    json!({
+        "document_kind": "passport32", "family_name": "Mustermann", "birth_name": "Gabler", "given_names": "Erika",
+        "date_of_birth": "12.08.1964", "place_of_birth": "Berlin", "sex": "001", "height": "160",
+        "eye_colour": "grün", "no_residence_in_germany": false, "street": "Heidestraße 17", "postal_code": "51147",
+        "place": "Köln", "nationality": "deutsch", "current_document_kind": "passport",
+        "current_document_serial": "C01X00T47", "pickup": "counter", "pickup_consent": false,
+        "photo_in_office": false, "pin_letter_handed_over": false,
+    })
+}
+
+fn submit_mutation(seq: i64, photo_id: &Value, visit_id: &Value, draft: Value) -> Value {
+    json!({
+        "seq": seq,
+        "id": Uuid::now_v7(),
+        "kind": "application.submit",
+        "occurred_at": "2027-01-15T09:40:00Z",
+        "payload": {
+            "application_id": Uuid::now_v7(), "provisional_number": format!("V-test-{seq:05}"),
+            "visit_id": visit_id, "photo_id": photo_id, "application_date": "2027-01-15", "draft": draft,
+        },
+    })
+}
+
+async fn an_application_gets_its_number_once_its_photo_was_accepted_and_the_central_checks_it_again(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo = central.upload(&desk, &token, b"\xff\xd8 Lichtbild \xff\xd9").await;
+    let accept = accept_mutation(1, &photo);
+    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
+
+    let mut no_name = passport_draft();
+    no_name["family_name"] = json!("");
+    let mut teen = passport_draft();
+    teen["document_kind"] = json!("id_card");
+    teen["given_names"] = json!("Lena");
+    teen["date_of_birth"] = json!("2012-09-01");
+    teen["custodian_family_name"] = json!("Mustermann");
+    teen["custodian_given_names"] = json!("Erika");
+    teen["pin_letter_handed_over"] = json!(true);
+    teen["current_document_kind"] = json!(null);
+    teen["current_document_serial"] = json!(null);
+    let other_visit = json!(Uuid::now_v7());
+    let batch = [
+        accept.clone(),
+        submit_mutation(2, photo_id, visit_id, passport_draft()),
+        submit_mutation(3, photo_id, visit_id, no_name),
+        submit_mutation(4, photo_id, &other_visit, passport_draft()),
+        submit_mutation(5, photo_id, visit_id, teen),
+    ];
+    let answer = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(statuses(&answer), ["applied", "applied", "rejected", "rejected", "applied"], "{}", answer.body);
+    let results = &answer.body["results"];
+    assert_eq!(results[1]["response"]["application_number"], "05111000_01-2027-000001");
+    assert_eq!(results[1]["response"]["total_fee_cents"], 7000, "passport, 32 pages, adult");
+    assert_eq!(results[4]["response"]["application_number"], "05111000_01-2027-000002", "numbers count on");
+    assert_eq!(results[4]["response"]["total_fee_cents"], 2760, "ID card under 24 since 7 Feb 2026");
+    assert_eq!(results[2]["error"]["code"], "application_invalid");
+    assert!(results[2]["error"]["message"].as_str().unwrap().contains("Familienname"), "{}", results[2]);
+    assert_eq!(results[3]["error"]["code"], "application_photo_missing", "no photo accepted for that visit");
+
+    let stored = central.db().application_summaries().await.unwrap();
+    let numbers: Vec<&str> = stored.iter().map(|a| a.number.as_str()).collect();
+    assert_eq!(numbers, ["05111000_01-2027-000001", "05111000_01-2027-000002"]);
+    assert!(stored.iter().all(|a| a.status == "captured" && a.office_id == "05111000_01"));
+
+    // The desks learn the number and status through the feed, without personal data.
+    let pulled = central.pull(&desk, &token, 0, 500).await;
+    let changes: Vec<&Value> =
+        pulled.body["changes"].as_array().unwrap().iter().filter(|change| change["entity"] == "application").collect();
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0]["data"]["application_number"], "05111000_01-2027-000001");
+    assert_eq!(changes[0]["data"]["provisional_number"], "V-test-00002");
+    assert!(!changes[0].to_string().contains("Mustermann"), "{}", changes[0]);
+
+    // A replay gives the same numbers; nothing is counted twice.
+    let again = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(again.body["results"][1]["response"], results[1]["response"]);
+    assert_eq!(central.db().application_summaries().await.unwrap().len(), 2);
+}
+
 async fn a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes(backend: Backend) {
     let database = TestDatabase::new(backend).await;
     let central = Instance::start(&database, true).await;
@@ -730,6 +815,7 @@ on_both_backends!(
     clerk_changes_through_two_instances_get_one_cursor_each_without_gaps,
     a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
     a_desk_sends_the_changes_of_every_clerk_who_logged_in_there_and_of_no_one_else,
+    an_application_gets_its_number_once_its_photo_was_accepted_and_the_central_checks_it_again,
     a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes,
     a_rejected_mutation_is_stored_and_the_batch_goes_on,
     an_accept_before_its_photo_is_uploaded_is_a_retryable_conflict_that_applies_nothing,

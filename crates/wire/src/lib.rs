@@ -26,6 +26,7 @@ pub mod paths {
     }
 }
 
+pub mod application;
 pub mod sync;
 
 /// What happened to a citizen's photo at a desk, for the audit trail: ids only, never

@@ -31,6 +31,10 @@ pub(crate) enum PushConflict {
 /// Kinds: `photo_audit.record` (payload `PhotoAuditEvent`; an audit row with the desk's
 /// `occurred_at` beside the server's time) and `photo.accept` (payload `AcceptedPhoto`, whose
 /// blob must be completely uploaded first; response `{"received_at": <Unix seconds>}`). A mutation's
+/// `application.submit` (payload `SubmittedApplication`: validated again with the desk's rules; its photo must
+/// have been accepted for the same visit; response `ApplicationReceipt` with the central's application number,
+/// the feed then carries an `application` change; rejections `application_invalid` naming every field,
+/// `application_photo_missing`, `application_exists`). A mutation's
 /// `clerk_id` (who made it) may be any clerk who has logged in online over this desk certificate, so
 /// the changes of a colleague who has gone home leave with the next clerk's sync. Rejections:
 /// `unknown_mutation_kind`, `invalid_payload`, `unknown_author` (a clerk who never logged in here).
@@ -62,7 +66,8 @@ pub(crate) async fn push(
 }
 
 /// The central's changes after `cursor`, oldest first, at most `limit` (default and maximum 500).
-/// Entities so far: `clerk` (data `ClerkChange`, on every creation, change and deactivation).
+/// Entities so far: `clerk` (data `ClerkChange`, on every creation, change and deactivation) and `application`
+/// (data `ApplicationChange`: number and status, no personal data).
 #[utoipa::path(get, path = "/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery), responses(
     (status = 200, body = PullResponse),
     (status = 400, body = ApiError, description = "`invalid_request`: cursor or limit not a number"),
