@@ -19,6 +19,9 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("clear_photo", "", "", "null"),
     ("sync_now", "", "", "SyncView"),
     ("sync_status", "", "", "SyncView"),
+    ("check_application", "draft: ApplicationDraft", "{ draft }", "ApplicationCheckView"),
+    ("submit_application", "draft: ApplicationDraft", "{ draft }", "ApplicationView"),
+    ("applications", "query: string", "{ query }", "ApplicationView[]"),
 ];
 
 pub fn typescript() -> String {

@@ -2,7 +2,8 @@
 //! `bindings::COMMANDS` in step: the bindings test lists both.
 
 use schalter_desk_core::{
-    ConnectionView, LoginArgs, PhotoDecisionArgs, PhotoDecisionView, PhotoView, SessionView, SyncView, UiError,
+    ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, LoginArgs, PhotoDecisionArgs,
+    PhotoDecisionView, PhotoView, SessionView, SyncView, UiError,
 };
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::State;
@@ -24,7 +25,10 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         touch_session,
         clear_photo,
         sync_now,
-        sync_status
+        sync_status,
+        check_application,
+        submit_application,
+        applications
     ]
 }
 
@@ -117,4 +121,19 @@ async fn scan_camera(state: State<'_, DeskState>, preview: Channel) -> Result<Op
 fn stop_camera(state: State<'_, DeskState>) -> Result<(), UiError> {
     state.desk()?.stop_camera();
     Ok(())
+}
+
+#[tauri::command]
+fn check_application(state: State<'_, DeskState>, draft: ApplicationDraft) -> Result<ApplicationCheckView, UiError> {
+    Ok(state.desk()?.check_application(&draft))
+}
+
+#[tauri::command]
+async fn submit_application(state: State<'_, DeskState>, draft: ApplicationDraft) -> Result<ApplicationView, UiError> {
+    Ok(state.desk()?.submit_application(&draft).await?)
+}
+
+#[tauri::command]
+async fn applications(state: State<'_, DeskState>, query: String) -> Result<Vec<ApplicationView>, UiError> {
+    Ok(state.desk()?.applications(&query).await?)
 }

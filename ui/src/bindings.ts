@@ -137,6 +137,82 @@ last_error_code: string | null, rejected: Array<RejectedView>,
  */
 pending_photo_fetch: boolean, };
 
+export type ApplicationDraft = { 
+/**
+ * A [`DocumentKind`] key: `id_card`, `passport32`, `passport48`, `express_passport32`,
+ * `express_passport48`, `temporary_id_card`, `temporary_passport`.
+ */
+document_kind: string, family_name: string, birth_name: string | null, given_names: string, doctoral_degree: string | null, religious_name: string | null, 
+/**
+ * `YYYY-MM-DD` or `TT.MM.JJJJ`, `XX` for an unknown day or month.
+ */
+date_of_birth: string, place_of_birth: string, 
+/**
+ * `001`, `002`, `003` (or W, M, X); mandatory for a passport.
+ */
+sex: string | null, 
+/**
+ * Centimetres or `---`.
+ */
+height: string, 
+/**
+ * Free text or `---`.
+ */
+eye_colour: string, no_residence_in_germany: boolean, street: string | null, postal_code: string | null, place: string | null, nationality: string, 
+/**
+ * A [`crate::CurrentDocumentKind`] key, or empty / `none` when the applicant holds none.
+ */
+current_document_kind: string | null, current_document_serial: string | null, custodian_family_name: string | null, custodian_given_names: string | null, 
+/**
+ * `counter`, `pickup_box` or `direct_delivery`; may stay empty for documents issued on the spot.
+ */
+pickup: string, mobile_number: string | null, pickup_consent: boolean, photo_in_office: boolean, pin_letter_handed_over: boolean, };
+
+export type FieldErrorView = { 
+/**
+ * The draft's key of the field, e.g. `family_name`.
+ */
+field: string, code: string, message: string, message_en: string, };
+
+export type FeeLineView = { label: string, label_en: string, 
+/**
+ * "37,00 €".
+ */
+amount: string, amount_cents: number, };
+
+export type FeeView = { lines: Array<FeeLineView>, total: string, total_cents: number, };
+
+export type RulesView = { 
+/**
+ * Completed years on the application date (a partial birth date counts as late as it can be).
+ */
+age: number, validity: string, validity_months: number, eid: string, fingerprints: string, signature: string, applies: string, pin_letter: string, };
+
+export type ApplicationCheckView = { errors: Array<FieldErrorView>, fee: FeeView | null, rules: RulesView | null, 
+/**
+ * The application date the check used (`YYYY-MM-DD`, the office's day).
+ */
+application_date: string, };
+
+export type ApplicationView = { application_id: string, 
+/**
+ * The desk's number, given at once (`V-…`).
+ */
+provisional_number: string, 
+/**
+ * The central's number, once the sync brought it.
+ */
+application_number: string | null, 
+/**
+ * `pending` (not yet at the central), `rejected` (by the central; see `rejection`), or the central's status
+ * (`captured`, `sent`, `accepted`, …).
+ */
+status: string, status_reason: string | null, rejection: string | null, document_kind: string, family_name: string, given_names: string, date_of_birth: string, total: string, 
+/**
+ * RFC 3339.
+ */
+captured_at: string, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -159,6 +235,8 @@ export const ERROR_CODES: readonly string[] = [
   "override_required",
   "answer_too_large",
   "photo_cloud_unreachable",
+  "application_invalid",
+  "application_photo_missing",
   "offline_login_unknown",
   "offline_login_expired",
   "clock_before_last_login",
@@ -223,6 +301,8 @@ export const ERROR_CODES: readonly string[] = [
   "device_mismatch",
   "invalid_payload",
   "unknown_mutation_kind",
+  "unknown_author",
+  "application_exists",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",
@@ -269,4 +349,7 @@ export const commands = {
   clearPhoto: (): Promise<null> => invoke("clear_photo"),
   syncNow: (): Promise<SyncView> => invoke("sync_now"),
   syncStatus: (): Promise<SyncView> => invoke("sync_status"),
+  checkApplication: (draft: ApplicationDraft): Promise<ApplicationCheckView> => invoke("check_application", { draft }),
+  submitApplication: (draft: ApplicationDraft): Promise<ApplicationView> => invoke("submit_application", { draft }),
+  applications: (query: string): Promise<ApplicationView[]> => invoke("applications", { query }),
 };

@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ConnectionView, PhotoView, SessionView, SyncView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, PhotoView, SessionView, SyncView } from "./bindings";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
 
@@ -65,6 +65,50 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     clearPhoto: vi.fn(async () => null),
     syncNow: vi.fn(async () => syncView()),
     syncStatus: vi.fn(async () => syncView()),
+    checkApplication: vi.fn(async (draft: ApplicationDraft) => checkView(draft)),
+    submitApplication: vi.fn(async (draft: ApplicationDraft) => applicationView(draft)),
+    applications: vi.fn(async () => []),
+  };
+}
+
+/** The desk core's live check, as far as these tests need it: a family name is required; fee from the kind. */
+export function checkView(draft: ApplicationDraft): ApplicationCheckView {
+  const errors = draft.family_name.trim()
+    ? []
+    : [{ field: "family_name", code: "field_required", message: "Familienname: Bitte angeben.", message_en: "Family name: please enter." }];
+  const passport = draft.document_kind.startsWith("passport");
+  const known = draft.document_kind !== "" && draft.date_of_birth !== "";
+  return {
+    errors,
+    fee: known
+      ? {
+          lines: [{ label: passport ? "Reisepass" : "Personalausweis", label_en: passport ? "Passport" : "ID card", amount: passport ? "70,00 €" : "46,00 €", amount_cents: passport ? 7000 : 4600 }],
+          total: passport ? "70,00 €" : "46,00 €",
+          total_cents: passport ? 7000 : 4600,
+        }
+      : null,
+    rules: known
+      ? { age: 62, validity: "ten_years", validity_months: 120, eid: passport ? "no_eid" : "on", fingerprints: "required", signature: "required", applies: "themselves", pin_letter: passport ? "none" : "hand_over_at_application" }
+      : null,
+    application_date: "2026-12-01",
+  };
+}
+
+export function applicationView(draft: ApplicationDraft, patch: Partial<ApplicationView> = {}): ApplicationView {
+  return {
+    application_id: "0193a1b2-0000-7000-8000-000000000001",
+    provisional_number: "V-5e6f-00001",
+    application_number: null,
+    status: "pending",
+    status_reason: null,
+    rejection: null,
+    document_kind: draft.document_kind,
+    family_name: draft.family_name,
+    given_names: draft.given_names,
+    date_of_birth: draft.date_of_birth,
+    total: "70,00 €",
+    captured_at: "2026-12-01T09:30:00Z",
+    ...patch,
   };
 }
 

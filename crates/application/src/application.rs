@@ -19,6 +19,7 @@ use crate::{
 /// What the desk sends: every field as typed, nothing checked yet. Empty strings count as not given.
 /// The keys are those of [`Field`], so errors can be shown next to their input.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct ApplicationDraft {
     /// A [`DocumentKind`] key: `id_card`, `passport32`, `passport48`, `express_passport32`,

@@ -12,12 +12,14 @@ use tokio::sync::watch;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+use crate::application::{self, ApplicationCheckView, ApplicationView};
 use crate::camera::CameraScans;
 use crate::local::{jobs, CentralTransport, CloudJob, DeskHooks, StoreSettings};
 use crate::{
     CentralApi, CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView,
     RejectedView, SessionEndReason, SessionEvent, SessionView, SyncView,
 };
+use schalter_application::ApplicationDraft;
 
 /// The desk's notion of now; tests set it by hand.
 #[derive(Clone, Default)]
@@ -181,11 +183,14 @@ struct Visit {
     id: Uuid,
     /// A code whose fetch waits for the photo cloud (it holds the photo's key: forgotten with the visit).
     pending_code: Option<Zeroizing<String>>,
+    /// The photo the clerk accepted in this visit, compared with the citizen at the counter: only with it is an
+    /// application captured.
+    accepted_photo: Option<Uuid>,
 }
 
 impl Visit {
     fn new() -> Self {
-        Self { id: Uuid::now_v7(), pending_code: None }
+        Self { id: Uuid::now_v7(), pending_code: None, accepted_photo: None }
     }
 }
 
@@ -442,7 +447,7 @@ impl<C: CentralApi> Desk<C> {
 
     fn engine(&self, store: DeskStore, token: Arc<Mutex<Option<String>>>) -> DeskEngine<C> {
         let transport = CentralTransport { central: self.central.clone(), token };
-        let hooks = DeskHooks { photos: self.photos.clone(), settings: self.settings.clone() };
+        let hooks = DeskHooks { photos: self.photos.clone(), settings: self.settings.clone(), store: store.clone() };
         let publisher = self.sync.clone();
         SyncEngine::with_config(
             store,
@@ -764,6 +769,12 @@ impl<C: CentralApi> Desk<C> {
         )
         .await?;
         self.photos.finish_decision(decision.photo_id);
+        {
+            let mut visit = self.visit.lock().expect("visit lock");
+            if visit.id == visit_id {
+                visit.accepted_photo = Some(decision.photo_id);
+            }
+        }
         if let Some(job_id) = job_id {
             // One attempt now, so that the clerk usually sees the cloud's answer; the engine retries otherwise.
             let outcome = open.engine.hooks().run_cloud_job(kind, &job).await;
@@ -785,6 +796,43 @@ impl<C: CentralApi> Desk<C> {
         tracing::info!(photo_id = %decision.photo_id, accept, kept = view.kept_until.is_some(), overridden, "photo decision");
         self.refresh_sync_status().await;
         Ok(view)
+    }
+
+    /// The live check of the application form (no session needed: it reads nothing stored).
+    pub fn check_application(&self, draft: &ApplicationDraft) -> ApplicationCheckView {
+        application::check(draft, application::office_date(self.clock.now()))
+    }
+
+    /// The clerk confirmed the application: written with its `application.submit` mutation in one store
+    /// transaction under a provisional number, sent with the next sync. Only in a visit whose photo the clerk
+    /// accepted (fetched and compared in the citizen's presence), and only when every field is right.
+    pub async fn submit_application(&self, draft: &ApplicationDraft) -> Result<ApplicationView, DeskError> {
+        self.require_session()?;
+        let open = self.open_store()?;
+        let (visit_id, photo_id) = {
+            let visit = self.visit.lock().expect("visit lock");
+            (visit.id, visit.accepted_photo.ok_or(DeskError::ApplicationPhotoMissing)?)
+        };
+        let store = open.engine.store().clone();
+        let view =
+            application::write_submitted(&store, draft, visit_id, photo_id, open.clerk_id, self.clock.now()).await?;
+        self.refresh_sync_status().await;
+        Ok(view)
+    }
+
+    /// The applications this desk holds whose name or number contains `query`, newest first (offline too).
+    pub async fn applications(&self, query: &str) -> Result<Vec<ApplicationView>, DeskError> {
+        self.require_session()?;
+        let store = self.open_store()?.engine.store().clone();
+        application::list(&store, query).await
+    }
+
+    /// For tests and the probe: the visit's accepted photo, as if the clerk had accepted it now.
+    #[doc(hidden)]
+    pub fn set_visit_photo_for_tests(&self, photo_id: Uuid) -> Uuid {
+        let mut visit = self.visit.lock().expect("visit lock");
+        visit.accepted_photo = Some(photo_id);
+        visit.id
     }
 
     /// For the crash-test probe and benchmarks: records an accepted photo as [`Desk::decide_photo`] does (one store
@@ -1063,6 +1111,7 @@ mod tests {
     use schalter_photo::PhotoCode;
     use schalter_store::{JobState, KdfParams, MutationState};
     use schalter_sync::{BlobState, PushOutcome, TransportError};
+    use schalter_wire::application::APPLICATION_SUBMIT;
     use schalter_wire::sync::{MutationResult, MutationStatus, PullResponse, PushRequest, PushResponse};
     use schalter_wire::{Health, Office, SessionInfo};
 
@@ -1224,7 +1273,12 @@ mod tests {
                     server.last_seq = mutation.seq;
                     MutationStatus::Applied
                 };
-                results.push(MutationResult { seq: mutation.seq, status, response: None, error: None });
+                // The central numbers applications (per office and year).
+                let response = (mutation.kind == APPLICATION_SUBMIT).then(|| {
+                    let counted = server.kinds.iter().filter(|k| *k == APPLICATION_SUBMIT).count();
+                    serde_json::json!({ "application_number": format!("05111000_01-2026-{counted:06}"), "total_fee_cents": 7000 })
+                });
+                results.push(MutationResult { seq: mutation.seq, status, response, error: None });
             }
             let last_seq = server.last_seq;
             Ok(PushOutcome::Answered(PushResponse { results, last_seq }))
@@ -1394,6 +1448,56 @@ mod tests {
         assert_eq!(store_of(&desk).device_id(), device_id);
         let superseded = std::fs::read_dir(central.data_dir.path()).unwrap().count();
         assert_eq!(superseded, 1, "nothing was set aside: only the one store directory");
+    }
+
+    fn erika_passport() -> ApplicationDraft {
+        serde_json::from_value(serde_json::json!({
+            "document_kind": "passport32", "family_name": "Mustermann", "given_names": "Erika",
+            "date_of_birth": "12.08.1964", "place_of_birth": "Berlin", "sex": "002", "height": "168",
+            "eye_colour": "grün", "street": "Heidestraße 17", "postal_code": "51147", "place": "Köln",
+            "nationality": "deutsch", "pickup": "counter",
+        }))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_application_needs_the_visits_accepted_photo_and_right_fields_and_gets_its_number_by_the_sync() {
+        let (desk, central, _clock) = logged_in().await;
+        let store = store_of(&desk);
+        let draft = erika_passport();
+        assert!(desk.check_application(&draft).errors.is_empty(), "{:?}", desk.check_application(&draft).errors);
+        assert_eq!(desk.submit_application(&draft).await.unwrap_err().code(), "application_photo_missing");
+
+        desk.set_visit_photo_for_tests(Uuid::now_v7());
+        let wrong = ApplicationDraft { postal_code: Some("5114".into()), ..draft.clone() };
+        let refused = desk.submit_application(&wrong).await.unwrap_err();
+        assert_eq!(refused.code(), "application_invalid");
+        assert!(refused.to_string().contains("Postleitzahl"), "{refused}");
+        assert_eq!(store.pending_count().await.unwrap(), 0, "nothing written for a wrong form");
+
+        // Offline first: a provisional number at once, the mutation waits.
+        central.set_reachable(false);
+        let captured = desk.submit_application(&draft).await.unwrap();
+        assert_eq!(captured.status, "pending");
+        assert!(captured.provisional_number.starts_with("V-") && captured.provisional_number.ends_with("-00001"));
+        assert_eq!(captured.application_number, None);
+        assert_eq!(captured.total, "70,00 €");
+        assert_eq!(store.pending_count().await.unwrap(), 1);
+
+        central.set_reachable(true);
+        assert_eq!(desk.sync_now().await.unwrap().pending, 0);
+        let listed = desk.applications("").await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].application_number.as_deref(), Some("05111000_01-2026-000001"));
+        assert_eq!(
+            (listed[0].status.as_str(), listed[0].provisional_number.as_str()),
+            ("captured", captured.provisional_number.as_str())
+        );
+        // Search by name, by either number; a stranger's name finds nothing.
+        for query in ["muster", "ERIKA", "2026-000001", &captured.provisional_number] {
+            assert_eq!(desk.applications(query).await.unwrap().len(), 1, "{query}");
+        }
+        assert!(desk.applications("Gabler").await.unwrap().is_empty());
     }
 
     #[tokio::test]

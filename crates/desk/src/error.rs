@@ -56,6 +56,11 @@ pub enum DeskError {
     Sync(#[from] schalter_sync::SyncError),
     #[error("Die Foto-Cloud ist nicht erreichbar. Der Code ist vorgemerkt: Das Foto wird abgerufen, sobald sie wieder antwortet.")]
     PhotoCloudUnreachable,
+    /// The form has wrong or missing fields (the check names each).
+    #[error("{0}")]
+    ApplicationInvalid(schalter_application::ApplicationError),
+    #[error("Für diesen Besuch ist noch kein Lichtbild angenommen. Ein Antrag wird nur mit einem im Beisein geprüften Foto erfasst: bitte zuerst den Foto-Code scannen und das Foto annehmen (F8).")]
+    ApplicationPhotoMissing,
 }
 
 /// A camera that does not work gets the other ways in named; a scan that simply timed out does not.
@@ -92,6 +97,8 @@ impl DeskError {
             DeskError::Store(inner) => inner.code(),
             DeskError::Sync(inner) => inner.code(),
             DeskError::PhotoCloudUnreachable => "photo_cloud_unreachable",
+            DeskError::ApplicationInvalid(_) => "application_invalid",
+            DeskError::ApplicationPhotoMissing => "application_photo_missing",
         }
     }
 
@@ -124,6 +131,8 @@ pub const ERROR_CODES: &[&str] = &[
     "override_required",
     "answer_too_large",
     "photo_cloud_unreachable",
+    "application_invalid",
+    "application_photo_missing",
     // the local store: offline login, keyring, outbox
     "offline_login_unknown",
     "offline_login_expired",
@@ -196,6 +205,7 @@ pub const ERROR_CODES: &[&str] = &[
     "invalid_payload",
     "unknown_mutation_kind",
     "unknown_author",
+    "application_exists",
     "blob_missing",
     "blob_hash_mismatch",
     "offset_mismatch",

@@ -1,6 +1,7 @@
 //! The desk app's logic, free of Tauri: the Tauri commands in `src-tauri` are thin
 //! adapters over [`Desk`].
 
+pub mod application;
 mod camera;
 mod client;
 mod config;
@@ -10,12 +11,14 @@ mod local;
 mod photo;
 mod views;
 
+pub use application::{ApplicationCheckView, ApplicationView};
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
 pub use config::{default_data_dir, CameraConfig, DeskConfig};
 pub use desk::{CapturedPhoto, Desk, DeskClock};
 pub use error::{DeskError, UiError, ERROR_CODES};
 pub use local::{jobs, CloudJob, StoreSettings};
 pub use photo::{photo_check_messages, OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
+pub use schalter_application::ApplicationDraft;
 pub use schalter_camera::Frame as CameraFrame;
 pub use schalter_sync::{SyncConfig, SyncReport};
 pub use views::{
@@ -40,5 +43,12 @@ pub fn typescript_declarations() -> Vec<String> {
         PhotoDecisionArgs::decl(),
         RejectedView::decl(),
         SyncView::decl(),
+        schalter_application::ApplicationDraft::decl(),
+        application::FieldErrorView::decl(),
+        application::FeeLineView::decl(),
+        application::FeeView::decl(),
+        application::RulesView::decl(),
+        application::ApplicationCheckView::decl(),
+        application::ApplicationView::decl(),
     ]
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use schalter_store::{ClerkProfile, DataKey, DeskKey, DeskStore, Job, KdfParams, Keyring, NewStore, StoreError};
 use schalter_sync::{BlobState, JobOutcome, PushOutcome, SyncHooks, SyncTransport, TransportError};
+use schalter_wire::application::{ApplicationChange, APPLICATION_ENTITY};
 use schalter_wire::sync::{entities, Change, ChangeOp, ClerkChange, PullResponse, PushRequest};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -253,6 +254,7 @@ impl<C: CentralApi> SyncTransport for CentralTransport<C> {
 pub(crate) struct DeskHooks {
     pub photos: Arc<PhotoRetrieval>,
     pub settings: StoreSettings,
+    pub store: DeskStore,
 }
 
 impl DeskHooks {
@@ -286,6 +288,14 @@ impl SyncHooks for DeskHooks {
     }
 
     async fn apply_change(&self, change: &Change) -> Result<(), String> {
+        if change.entity == APPLICATION_ENTITY {
+            let Some(news) =
+                change.data.as_ref().and_then(|d| serde_json::from_value::<ApplicationChange>(d.clone()).ok())
+            else {
+                return Ok(());
+            };
+            return crate::application::record_change(&self.store, &news).await.map_err(|e| e.code().to_owned());
+        }
         if change.entity != entities::CLERK {
             return Ok(());
         }

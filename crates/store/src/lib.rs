@@ -6,6 +6,7 @@ mod jobs;
 mod key;
 mod keyring;
 mod outbox;
+mod records;
 mod store;
 mod sync_state;
 mod time_ms;

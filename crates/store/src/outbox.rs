@@ -100,7 +100,7 @@ pub enum Settlement {
 /// together or not at all. Dropping it without [`StoreTx::commit`] rolls everything back, including the
 /// sequence numbers it took, so the outbox stays gapless.
 pub struct StoreTx {
-    tx: Transaction<'static, Sqlite>,
+    pub(crate) tx: Transaction<'static, Sqlite>,
     device_id: Arc<str>,
     touched: Vec<(String, String)>,
     last_seq: Option<i64>,

@@ -614,3 +614,31 @@ async fn the_answers_of_one_push_settle_together_or_not_at_all() {
     store.settle(&[(first, applied.clone()), (second, rejected)], now).await.unwrap();
     assert!(matches!(store.settle(&[(second, applied)], now).await, Err(StoreError::MutationSettled { .. })));
 }
+
+#[tokio::test]
+async fn counters_count_without_gaps_a_rollback_returns_the_number_and_records_list_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _keyring, _key) = new_store(dir.path()).await;
+    let now = OffsetDateTime::now_utc();
+    let mut tx = store.transaction().await.unwrap();
+    assert_eq!(tx.next_counter("application").await.unwrap(), 1);
+    assert_eq!(tx.next_counter("application").await.unwrap(), 2);
+    assert_eq!(tx.next_counter("other").await.unwrap(), 1, "each counter counts alone");
+    tx.put_record("application", "a1", &json!({ "n": 2 }), &[], now).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let mut tx = store.transaction().await.unwrap();
+    assert_eq!(tx.next_counter("application").await.unwrap(), 3);
+    tx.rollback().await.unwrap();
+    let mut tx = store.transaction().await.unwrap();
+    assert_eq!(tx.next_counter("application").await.unwrap(), 3, "the rolled-back number is handed out again");
+    assert_eq!(tx.next_counter(" ").await.unwrap_err().code(), "invalid_input");
+    tx.put_record("application", "a2", &json!({ "n": 3 }), &[], now + Duration::seconds(1)).await.unwrap();
+    tx.put_record("visit", "v1", &json!({}), &[], now).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let listed = store.records("application").await.unwrap();
+    let ids: Vec<&str> = listed.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["a2", "a1"], "newest first, only this kind");
+    assert_eq!(listed[0].1["n"], 3);
+}
