@@ -6,7 +6,8 @@
 import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
-import { CODE, Harness, erika, failedPhoto, fakeApi, syncView } from "./test-support";
+import { emptyDraft as emptyDraftForTests } from "./application";
+import { CODE, Harness, applicationView, erika, failedPhoto, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -65,6 +66,23 @@ describe("accessibility (axe-core)", () => {
     await h.click("#sync-rejected-toggle");
     expect(h.$("#sync-rejections")).not.toBeNull();
     expect(await violations()).toEqual([]);
+  });
+
+  it("application screen with errors, the summary and the list", async () => {
+    const api = fakeApi();
+    api.applications = vi.fn(async () => [applicationView({ ...emptyDraftForTests(), family_name: "Mustermann", given_names: "Erika" })]);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F3");
+    await h.type("app-date_of_birth", "12.08.1964");
+    await h.press("F12");
+    expect(h.$("#application-errors")).not.toBeNull();
+    expect(h.$("#app-family_name-error")).not.toBeNull();
+    expect(await violations(), "errors").toEqual([]);
+    await h.type("app-family_name", "Mustermann");
+    await h.press("F12");
+    expect(h.$("#application-summary")).not.toBeNull();
+    expect(h.$("#application-list")).not.toBeNull();
+    expect(await violations(), "summary").toEqual([]);
   });
 
   it("every other screen", async () => {

@@ -7,6 +7,7 @@ import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { Channel } from "@tauri-apps/api/core";
 import type { ConnectionView, PhotoDecisionView, PhotoView, SessionEndReason, SessionEvent, SessionView, SyncView, UiError, commands } from "./bindings";
+import { ApplicationActions, emptyApplication, type ApplicationState } from "./application";
 import { drawPreview } from "./camera";
 import { germanToIso, isoToGerman } from "./dates";
 import type { DeskEvents, Unlisten } from "./events";
@@ -51,7 +52,7 @@ export interface PhotoState {
 export interface Visit {
   /** The photo decision (accepted or rejected) of this visit. */
   photo: PhotoDecisionView | null;
-  /** Filled in by the application screen (not yet enabled). */
+  /** Not used: the application of the visit lives in `DeskState.application`. */
   application: null;
   /** Counter or pickup box (not yet enabled). */
   pickup: null;
@@ -79,6 +80,8 @@ export interface DeskState {
   /** The last visit was finished with F10 and nothing has happened since. */
   visitFinished: boolean;
   photo: PhotoState;
+  /** The application form of this visit and the list of the desk's applications. */
+  application: ApplicationState;
   /** The scanner typed with a US layout: told once per session, shown until dismissed. */
   scannerLayout: { told: boolean; shown: boolean };
 }
@@ -120,6 +123,7 @@ export function initialState(lang: Lang = storedLang()): DeskState {
     visit: emptyVisit(),
     visitFinished: false,
     photo: emptyPhoto(),
+    application: emptyApplication(),
     scannerLayout: { told: false, shown: false },
   };
 }
@@ -136,6 +140,7 @@ export interface DeskOptions {
 export class Desk {
   readonly store: Store<DeskState>;
   readonly photo: PhotoActions;
+  readonly application: ApplicationActions;
   private readonly now: () => number;
   /** Bumped whenever a session begins or ends: answers meant for an older one are dropped. */
   private sessionGeneration = 0;
@@ -156,6 +161,7 @@ export class Desk {
     this.store = createStore(initialState());
     this.now = options.now ?? (() => performance.now());
     this.photo = new PhotoActions(this, options.previewChannel ?? tauriChannel);
+    this.application = new ApplicationActions(this);
   }
 
   get state(): DeskState {
@@ -182,6 +188,8 @@ export class Desk {
       this.events.onSync((view) => {
         this.syncKnown = true;
         this.store.set({ sync: view });
+        // A sync may have brought final numbers or statuses.
+        if (this.state.session && this.state.screen === "application") void this.application.search(this.state.application.query);
       }),
     );
     void keep(this.events.onPhoto((view) => this.photo.arrived(view)));
@@ -240,6 +248,10 @@ export class Desk {
     // The preview belongs to the photo screen; a camera nobody looks at is switched off.
     if (screen !== "customer") this.photo.stopCamera();
     this.store.set({ screen });
+    if (screen === "application") {
+      void this.application.check();
+      void this.application.search(this.state.application.query);
+    }
   }
 
   loggedIn(session: SessionView): void {
@@ -248,6 +260,7 @@ export class Desk {
     this.sessionKnown = true;
     this.lastTouch = -Infinity;
     this.photo.reset();
+    this.application.reset();
     this.store.set({
       session,
       loginNotice: null,
@@ -293,6 +306,7 @@ export class Desk {
     this.sessionGeneration += 1;
     this.sessionKnown = true;
     this.photo.reset();
+    this.application.reset();
     this.store.set({
       session: null,
       loginNotice: notice,
@@ -360,6 +374,7 @@ export class Desk {
       return;
     }
     this.photo.reset();
+    this.application.reset();
     void this.api.clearPhoto().catch(() => null);
     this.store.set({ visit: emptyVisit(), visitFinished: true, screen: "customer" });
   }

@@ -1,6 +1,378 @@
-import { ComingSoon } from "./coming-soon";
+/** Antrag (F3): the application form with the live check beside it, the summary (F12, then F12 again), and the
+ * desk's applications with their search. */
+import type { JSX } from "preact";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView } from "../bindings";
+import type { DraftKey } from "../application";
+import { ProblemText } from "../components";
+import { useDesk, useDeskState } from "../desk";
+import type { KeyBinding } from "../keys";
+import { t, type Lang, type MessageKey } from "../messages";
 
-/** Registered in the screen registry; its work is not enabled yet. */
+/** Active only while the application screen is shown. */
+export const APPLICATION_KEYS: readonly KeyBinding[] = [
+  {
+    chords: ["F12"],
+    label: "keyAppConfirm",
+    run: (desk) => {
+      void desk.application.confirm();
+    },
+  },
+  {
+    chords: ["Escape"],
+    label: "keyAppBack",
+    run: (desk) => desk.application.closeSummary(),
+  },
+];
+
+const DOCUMENT_KINDS = ["id_card", "passport32", "passport48", "express_passport32", "express_passport48", "temporary_id_card", "temporary_passport"];
+const CURRENT_DOCUMENTS = ["none", "id_card", "passport", "temporary_id_card", "temporary_passport", "child_passport"];
+const SEXES = ["none", "001", "002", "003"];
+const PICKUPS = ["counter", "pickup_box", "direct_delivery"];
+
+/** A catalogue key built at run time (document kinds, statuses, rules). */
+function tk(lang: Lang, key: string, params?: { [key: string]: string | undefined }): string {
+  return t(lang, key as MessageKey, params);
+}
+
+type TextKey = {
+  [K in DraftKey]: ApplicationDraft[K] extends string | null ? K : never;
+}[DraftKey];
+type FlagKey = {
+  [K in DraftKey]: ApplicationDraft[K] extends boolean ? K : never;
+}[DraftKey];
+
+function errorsOf(check: ApplicationCheckView | null, field: DraftKey): string[] {
+  return (check?.errors ?? []).filter((e) => e.field === field).map((e) => e.code);
+}
+
 export function ApplicationScreen() {
-  return <ComingSoon />;
+  const desk = useDesk();
+  const lang = useDeskState((s) => s.lang);
+  const state = useDeskState((s) => s.application);
+  const photoAccepted = useDeskState((s) => s.visit.photo?.accepted === true || s.photo.decision?.accepted === true);
+  const actions = desk.application;
+  const { draft, check } = state;
+  const passport = draft.document_kind.includes("passport");
+  const custodian = check?.rules?.applies === "custodian";
+  const idCard = draft.document_kind === "id_card";
+
+  const shown = (field: DraftKey) => state.showAll || state.touched.includes(field);
+  const messageOf = (field: DraftKey): string | null => {
+    if (!shown(field)) return null;
+    const error = (check?.errors ?? []).find((e) => e.field === field);
+    return error ? (lang === "de" ? error.message : error.message_en) : null;
+  };
+
+  const text = (field: TextKey, opts: { optional?: boolean; placeholder?: string; inputMode?: JSX.HTMLAttributes["inputMode"]; size?: number } = {}) => {
+    const message = messageOf(field);
+    const id = `app-${field}`;
+    return (
+      <div class={message ? "field invalid" : "field"}>
+        <label for={id}>
+          {tk(lang, `appField.${field}`)} {opts.optional && <span class="optional">{t(lang, "appOptional")}</span>}
+        </label>
+        <input
+          id={id}
+          name={field}
+          autocomplete="off"
+          spellcheck={false}
+          size={opts.size}
+          inputMode={opts.inputMode}
+          placeholder={opts.placeholder}
+          value={draft[field] ?? ""}
+          aria-invalid={message ? "true" : undefined}
+          aria-describedby={message ? `${id}-error` : undefined}
+          onInput={(e) => actions.setField(field, opts.optional && e.currentTarget.value === "" ? null : e.currentTarget.value)}
+          onBlur={() => actions.touch(field)}
+        />
+        {message && (
+          <p id={`${id}-error`} class="field-error" data-code={errorsOf(check, field)[0]}>
+            {message}
+          </p>
+        )}
+      </div>
+    );
+  };
+
+  const flag = (field: FlagKey) => {
+    const message = messageOf(field);
+    const id = `app-${field}`;
+    return (
+      <div class={message ? "field check invalid" : "field check"}>
+        <input
+          id={id}
+          type="checkbox"
+          checked={draft[field]}
+          aria-invalid={message ? "true" : undefined}
+          aria-describedby={message ? `${id}-error` : undefined}
+          onChange={(e) => actions.setField(field, e.currentTarget.checked)}
+        />
+        <label for={id}>{tk(lang, `appField.${field}`)}</label>
+        {message && (
+          <p id={`${id}-error`} class="field-error">
+            {message}
+          </p>
+        )}
+      </div>
+    );
+  };
+
+  const select = (field: "document_kind" | "sex" | "current_document_kind" | "pickup", options: string[], prefix: string, none: string | null) => {
+    const message = messageOf(field);
+    const id = `app-${field}`;
+    const value = draft[field] ?? none ?? "";
+    return (
+      <div class={message ? "field invalid" : "field"}>
+        <label for={id}>{tk(lang, `appField.${field}`)}</label>
+        <select
+          id={id}
+          value={value}
+          aria-invalid={message ? "true" : undefined}
+          aria-describedby={message ? `${id}-error` : undefined}
+          onChange={(e) => actions.setField(field, e.currentTarget.value === none ? null : e.currentTarget.value)}
+        >
+          {options.map((option) => (
+            <option value={option}>{tk(lang, `${prefix}.${option}`)}</option>
+          ))}
+        </select>
+        {message && (
+          <p id={`${id}-error`} class="field-error">
+            {message}
+          </p>
+        )}
+      </div>
+    );
+  };
+
+  return (
+    <section class="application" aria-labelledby="section-title">
+      <form
+        id="application-form"
+        class="application-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void actions.confirm();
+        }}
+      >
+        <fieldset>
+          <legend>{t(lang, "appDocument")}</legend>
+          {select("document_kind", DOCUMENT_KINDS, "docKind", null)}
+        </fieldset>
+        <fieldset>
+          <legend>{t(lang, "appPerson")}</legend>
+          <div class="field-row">
+            {text("family_name")}
+            {text("given_names")}
+          </div>
+          <div class="field-row">
+            {text("birth_name", { optional: true })}
+            {text("doctoral_degree", { optional: true, size: 8 })}
+            {text("religious_name", { optional: true })}
+          </div>
+          <div class="field-row">
+            {text("date_of_birth", { placeholder: t(lang, "appDatePlaceholder"), size: 12 })}
+            {text("place_of_birth")}
+            {select("sex", SEXES, "sex", "none")}
+          </div>
+          <div class="field-row">
+            {text("height", { inputMode: "numeric", size: 6 })}
+            {text("eye_colour", { size: 12 })}
+            {text("nationality", { size: 12 })}
+          </div>
+        </fieldset>
+        <fieldset>
+          <legend>{t(lang, "appAddress")}</legend>
+          {flag("no_residence_in_germany")}
+          {!draft.no_residence_in_germany && (
+            <div class="field-row">
+              {text("street")}
+              {text("postal_code", { inputMode: "numeric", size: 6 })}
+              {text("place")}
+            </div>
+          )}
+        </fieldset>
+        <fieldset>
+          <legend>{t(lang, "appCurrentDocument")}</legend>
+          <div class="field-row">
+            {select("current_document_kind", CURRENT_DOCUMENTS, "currentDoc", "none")}
+            {draft.current_document_kind && text("current_document_serial", { size: 12 })}
+          </div>
+        </fieldset>
+        {custodian && (
+          <fieldset id="app-custodian">
+            <legend>{t(lang, "appCustodian")}</legend>
+            <div class="field-row">
+              {text("custodian_family_name")}
+              {text("custodian_given_names")}
+            </div>
+          </fieldset>
+        )}
+        <fieldset>
+          <legend>{t(lang, "appPickup")}</legend>
+          {select("pickup", PICKUPS, "pickup", null)}
+          {draft.pickup === "pickup_box" && (
+            <div class="field-row">
+              {text("mobile_number", { inputMode: "tel", placeholder: "+49 …" })}
+              {flag("pickup_consent")}
+            </div>
+          )}
+          {flag("photo_in_office")}
+          {idCard && flag("pin_letter_handed_over")}
+        </fieldset>
+        <p class="form-actions">
+          <button id="application-confirm" type="submit" disabled={state.busy}>
+            {t(lang, state.summary ? "appSummaryConfirm" : "appConfirm")} <kbd>F12</kbd>
+          </button>
+        </p>
+      </form>
+
+      <aside class="application-facts" aria-labelledby="app-facts-title">
+        <h2 id="app-facts-title">{t(lang, "appFacts")}</h2>
+        <p id="app-photo" class={photoAccepted ? "verdict ok" : "verdict warn"}>
+          {t(lang, photoAccepted ? "appPhotoAccepted" : "appPhotoMissing")}
+        </p>
+        <Facts lang={lang} check={check} passport={passport} />
+      </aside>
+
+      {state.showAll && (check?.errors.length ?? 0) > 0 && !state.summary && (
+        <div id="application-errors" class="error" role="alert">
+          <p>{t(lang, "appErrorsTitle")}</p>
+          <ul>
+            {check?.errors.map((error) => (
+              <li data-field={error.field}>{lang === "de" ? error.message : error.message_en}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {state.summary && <Summary lang={lang} draft={draft} check={check} onConfirm={() => void actions.confirm()} onBack={() => actions.closeSummary()} busy={state.busy} />}
+      {state.problem && (
+        <p id="application-problem" class="error" role="alert">
+          <ProblemText lang={lang} problem={state.problem} />
+        </p>
+      )}
+      {state.last && (
+        <p id="application-recorded" class="notice" role="status">
+          {state.last.application_number
+            ? t(lang, "appRecordedFinal", { number: state.last.application_number })
+            : t(lang, "appRecorded", { number: state.last.provisional_number })}
+        </p>
+      )}
+      <ApplicationList lang={lang} query={state.query} list={state.list} onSearch={(q) => void actions.search(q)} />
+    </section>
+  );
+}
+
+function Facts({ lang, check, passport }: { lang: Lang; check: ApplicationCheckView | null; passport: boolean }) {
+  const rules = check?.rules;
+  return (
+    <div id="app-fee">
+      {check?.fee && (
+        <table class="fee">
+          <tbody>
+            {check.fee.lines.map((line) => (
+              <tr>
+                <td>{lang === "de" ? line.label : line.label_en}</td>
+                <td class="amount">{line.amount}</td>
+              </tr>
+            ))}
+            <tr class="total">
+              <th scope="row">{t(lang, "appTotal")}</th>
+              <td id="app-fee-total" class="amount">
+                {check.fee.total}
+              </td>
+            </tr>
+          </tbody>
+        </table>
+      )}
+      {rules && (
+        <ul id="app-rules" class="rules">
+          <li>{t(lang, "appAge", { age: String(rules.age) })}</li>
+          <li id="app-validity">{t(lang, "appValidity", { months: String(rules.validity_months) })}</li>
+          {!passport && <li id="app-eid">{tk(lang, `eid.${rules.eid}`)}</li>}
+          <li>{tk(lang, `fingerprints.${rules.fingerprints}`)}</li>
+          <li>{tk(lang, `signature.${rules.signature}`)}</li>
+          <li id="app-applies">{tk(lang, `applies.${rules.applies}`)}</li>
+          <li>{tk(lang, `pinLetter.${rules.pin_letter}`)}</li>
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function Summary(props: { lang: Lang; draft: ApplicationDraft; check: ApplicationCheckView | null; busy: boolean; onConfirm: () => void; onBack: () => void }) {
+  const { lang, draft, check } = props;
+  const rows: [string, string][] = [
+    [tk(lang, "appField.document_kind"), tk(lang, `docKind.${draft.document_kind}`)],
+    [tk(lang, "appField.family_name"), draft.family_name],
+    [tk(lang, "appField.given_names"), draft.given_names],
+    [tk(lang, "appField.date_of_birth"), draft.date_of_birth],
+    [tk(lang, "appField.place_of_birth"), draft.place_of_birth],
+    [tk(lang, "appField.pickup"), tk(lang, `pickup.${draft.pickup}`)],
+    [t(lang, "appTotal"), check?.fee?.total ?? ""],
+  ];
+  return (
+    <div id="application-summary" class="summary" role="region" aria-labelledby="app-summary-title">
+      <h2 id="app-summary-title">{t(lang, "appSummaryTitle")}</h2>
+      <dl class="facts">
+        {rows.map(([label, value]) => (
+          <>
+            <dt>{label}</dt>
+            <dd>{value}</dd>
+          </>
+        ))}
+      </dl>
+      <p class="form-actions">
+        <button id="application-record" type="button" onClick={props.onConfirm} disabled={props.busy}>
+          {t(lang, "appSummaryConfirm")} <kbd>F12</kbd>
+        </button>{" "}
+        <button type="button" class="secondary" onClick={props.onBack}>
+          {t(lang, "appSummaryBack")} <kbd>Esc</kbd>
+        </button>
+      </p>
+    </div>
+  );
+}
+
+function ApplicationList(props: { lang: Lang; query: string; list: ApplicationView[]; onSearch: (query: string) => void }) {
+  const { lang, list } = props;
+  return (
+    <section class="application-list" aria-labelledby="app-list-title">
+      <h2 id="app-list-title">{t(lang, "appListTitle")}</h2>
+      <label for="application-search">{t(lang, "appSearch")}</label>
+      <input id="application-search" type="search" autocomplete="off" value={props.query} onInput={(e) => props.onSearch(e.currentTarget.value)} />
+      {list.length === 0 ? (
+        <p class="placeholder">{t(lang, "appListEmpty")}</p>
+      ) : (
+        <table id="application-list">
+          <thead>
+            <tr>
+              <th scope="col">{t(lang, "appColNumber")}</th>
+              <th scope="col">{t(lang, "appColProvisional")}</th>
+              <th scope="col">{t(lang, "appColName")}</th>
+              <th scope="col">{t(lang, "appColDocument")}</th>
+              <th scope="col">{t(lang, "appColFee")}</th>
+              <th scope="col">{t(lang, "appColStatus")}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.map((application) => (
+              <tr data-id={application.application_id} data-status={application.status}>
+                <td class="number">{application.application_number ?? t(lang, "appNumberPending")}</td>
+                <td>{application.provisional_number}</td>
+                <td>
+                  {application.family_name}, {application.given_names}
+                </td>
+                <td>{tk(lang, `docKind.${application.document_kind}`)}</td>
+                <td class="amount">{application.total}</td>
+                <td>
+                  {tk(lang, `appStatus.${application.status}`)}
+                  {application.rejection && <span class="rejection">: {application.rejection}</span>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
 }

@@ -6,7 +6,7 @@ import type { ComponentType } from "preact";
 import type { Desk, ScreenId } from "../desk";
 import { GLOBAL_KEYS, chordOf, type KeyBinding, type KeyLike } from "../keys";
 import type { MessageKey } from "../messages";
-import { ApplicationScreen } from "./application";
+import { APPLICATION_KEYS, ApplicationScreen } from "./application";
 import { CUSTOMER_KEYS, CustomerScreen } from "./customer";
 import { PickupScreen } from "./pickup";
 import { QueueScreen } from "./queue";
@@ -26,7 +26,7 @@ export interface ScreenDef {
 
 export const SCREENS: readonly ScreenDef[] = [
   { id: "customer", key: "F2", label: "navCustomer", component: CustomerScreen, keys: CUSTOMER_KEYS },
-  { id: "application", key: "F3", label: "navApplication", component: ApplicationScreen, keys: [], comingSoon: true },
+  { id: "application", key: "F3", label: "navApplication", component: ApplicationScreen, keys: APPLICATION_KEYS },
   { id: "pickup", key: "F4", label: "navPickup", component: PickupScreen, keys: [], comingSoon: true },
   { id: "queue", key: "F5", label: "navQueue", component: QueueScreen, keys: [], comingSoon: true },
 ];

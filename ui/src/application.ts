@@ -1,0 +1,159 @@
+/**
+ * The application form (Antrag, F3): what the clerk typed, the desk core's live check of it (field errors, fee,
+ * rules), the summary the clerk confirms with F12, and the list of this desk's applications with their search.
+ * The rules live in Rust (`schalter_application`); this only asks and shows.
+ */
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView } from "./bindings";
+import type { Desk, DeskApi, Problem } from "./desk";
+import { asUiError } from "./messages";
+
+export type DraftKey = keyof ApplicationDraft;
+
+export interface ApplicationState {
+  draft: ApplicationDraft;
+  /** Fields the clerk has been in: their errors show. After a first F12 every error shows. */
+  touched: DraftKey[];
+  showAll: boolean;
+  check: ApplicationCheckView | null;
+  /** The summary is open; F12 (or its button) again records the application. */
+  summary: boolean;
+  busy: boolean;
+  problem: Problem | null;
+  /** The application recorded last in this visit. */
+  last: ApplicationView | null;
+  query: string;
+  list: ApplicationView[];
+}
+
+export function emptyDraft(): ApplicationDraft {
+  return {
+    document_kind: "id_card",
+    family_name: "",
+    birth_name: null,
+    given_names: "",
+    doctoral_degree: null,
+    religious_name: null,
+    date_of_birth: "",
+    place_of_birth: "",
+    sex: null,
+    height: "",
+    eye_colour: "",
+    no_residence_in_germany: false,
+    street: null,
+    postal_code: null,
+    place: null,
+    nationality: "deutsch",
+    current_document_kind: null,
+    current_document_serial: null,
+    custodian_family_name: null,
+    custodian_given_names: null,
+    pickup: "counter",
+    mobile_number: null,
+    pickup_consent: false,
+    photo_in_office: false,
+    pin_letter_handed_over: false,
+  };
+}
+
+export function emptyApplication(): ApplicationState {
+  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [] };
+}
+
+export class ApplicationActions {
+  /** Answers of the live check arrive in any order: only the newest counts. */
+  private checkGeneration = 0;
+  private listGeneration = 0;
+
+  constructor(private readonly desk: Desk) {}
+
+  private get api(): DeskApi {
+    return this.desk.api;
+  }
+
+  get state(): ApplicationState {
+    return this.desk.state.application;
+  }
+
+  private set(patch: Partial<ApplicationState>): void {
+    this.desk.store.set((s) => ({ application: { ...s.application, ...patch } }));
+  }
+
+  /** A new visit or session: an empty form (the list is read again when the screen opens). */
+  reset(): void {
+    this.checkGeneration += 1;
+    this.listGeneration += 1;
+    this.desk.store.set({ application: emptyApplication() });
+  }
+
+  setField<K extends DraftKey>(key: K, value: ApplicationDraft[K]): void {
+    const state = this.state;
+    const draft = { ...state.draft, [key]: value };
+    const touched = state.touched.includes(key) ? state.touched : [...state.touched, key];
+    this.set({ draft, touched, summary: false, problem: null });
+    void this.check(draft);
+  }
+
+  /** Marks a field as visited (its error shows from now on). */
+  touch(key: DraftKey): void {
+    if (!this.state.touched.includes(key)) this.set({ touched: [...this.state.touched, key] });
+  }
+
+  async check(draft: ApplicationDraft = this.state.draft): Promise<ApplicationCheckView | null> {
+    const generation = ++this.checkGeneration;
+    try {
+      const check = await this.api.checkApplication(draft);
+      if (generation === this.checkGeneration) this.set({ check });
+      return check;
+    } catch (error) {
+      if (generation === this.checkGeneration && !this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
+      return null;
+    }
+  }
+
+  /** F12: first the summary (or every error, if there are any), then the second F12 records it. */
+  async confirm(): Promise<void> {
+    const state = this.state;
+    if (state.busy || !this.desk.state.session) return;
+    if (state.summary) {
+      await this.submit();
+      return;
+    }
+    const check = await this.check(state.draft);
+    if (!check) return;
+    if (check.errors.length > 0) {
+      this.set({ showAll: true, summary: false });
+      return;
+    }
+    this.set({ summary: true, showAll: true });
+  }
+
+  closeSummary(): boolean {
+    if (!this.state.summary) return false;
+    this.set({ summary: false });
+    return true;
+  }
+
+  private async submit(): Promise<void> {
+    this.set({ busy: true, problem: null });
+    try {
+      const recorded = await this.api.submitApplication(this.state.draft);
+      this.checkGeneration += 1;
+      this.set({ busy: false, summary: false, last: recorded, draft: emptyDraft(), touched: [], showAll: false, check: null });
+      await this.search(this.state.query);
+    } catch (error) {
+      if (!this.desk.failed(error)) this.set({ busy: false, summary: false, problem: { error: asUiError(error) } });
+    }
+  }
+
+  /** The desk's applications whose name or number contains `query` (offline too). */
+  async search(query: string): Promise<void> {
+    const generation = ++this.listGeneration;
+    this.set({ query });
+    try {
+      const list = await this.api.applications(query);
+      if (generation === this.listGeneration) this.set({ list });
+    } catch (error) {
+      if (generation === this.listGeneration && !this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
+    }
+  }
+}
