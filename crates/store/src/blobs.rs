@@ -58,16 +58,24 @@ pub(crate) async fn insert_blob(
         return Err(StoreError::InvalidInput("Datei zu groß"));
     }
     let hash = BlobHash::of(bytes);
-    sqlx::query(
-        "INSERT INTO blobs (sha256, bytes, size, created_at, acknowledged_at) VALUES (?, ?, ?, ?, NULL) \
+    let inserted = sqlx::query(
+        "INSERT INTO blobs (sha256, size, created_at, acknowledged_at) VALUES (?, ?, ?, NULL) \
          ON CONFLICT (sha256) DO NOTHING",
     )
     .bind(hash.as_str())
-    .bind(bytes)
     .bind(i64::try_from(bytes.len()).unwrap_or(i64::MAX))
     .bind(to_ms(now))
     .execute(&mut **tx)
-    .await?;
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        // The bytes apart from the bookkeeping (migration 0005): acknowledging a blob rewrites only its small row.
+        sqlx::query("INSERT INTO blob_contents (sha256, bytes) VALUES (?, ?)")
+            .bind(hash.as_str())
+            .bind(bytes)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(hash)
 }
 
@@ -82,7 +90,7 @@ impl DeskStore {
 
     /// The blob's bytes, or `None` if not (or no longer) in the store. Checked against the hash.
     pub async fn get_blob(&self, hash: &BlobHash) -> Result<Option<Vec<u8>>, StoreError> {
-        let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM blobs WHERE sha256 = ?")
+        let bytes: Option<Vec<u8>> = sqlx::query_scalar("SELECT bytes FROM blob_contents WHERE sha256 = ?")
             .bind(hash.as_str())
             .fetch_optional(&self.pool)
             .await?;
@@ -143,14 +151,20 @@ impl DeskStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let blobs = sqlx::query(
-            "DELETE FROM blobs WHERE acknowledged_at IS NOT NULL AND acknowledged_at <= ? \
-             AND NOT EXISTS (SELECT 1 FROM record_blobs rb WHERE rb.sha256 = blobs.sha256)",
-        )
+        const PURGEABLE_BLOBS: &str = "acknowledged_at IS NOT NULL AND acknowledged_at <= ? \
+             AND NOT EXISTS (SELECT 1 FROM record_blobs rb WHERE rb.sha256 = blobs.sha256)";
+        // The bytes first (the foreign key would cascade, but the purge does not lean on it).
+        sqlx::query(&format!(
+            "DELETE FROM blob_contents WHERE sha256 IN (SELECT sha256 FROM blobs WHERE {PURGEABLE_BLOBS})"
+        ))
         .bind(cutoff)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
+        let blobs = sqlx::query(&format!("DELETE FROM blobs WHERE {PURGEABLE_BLOBS}"))
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         let mutations = sqlx::query(
             "DELETE FROM mutations WHERE state IN ('applied', 'replayed') AND settled_at IS NOT NULL AND settled_at <= ?",
         )
