@@ -4,8 +4,9 @@
 //! offset, and the pull cursor moves only after its page was applied.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
@@ -25,6 +26,13 @@ use crate::{Clock, SyncError, SystemClock};
 /// Blob acknowledgements written per store transaction.
 const ACK_BATCH: usize = 50;
 
+/// Most blobs a round uploads at the same time.
+pub const MAX_UPLOAD_CONCURRENCY: usize = 4;
+
+/// Blobs in flight by default: reading the next photo from the encrypted store and sending it overlaps with the
+/// central storing the one before.
+const DEFAULT_UPLOAD_CONCURRENCY: usize = 4;
+
 /// How the engine paces itself. The defaults suit a desk.
 #[derive(Debug, Clone)]
 pub struct SyncConfig {
@@ -40,6 +48,9 @@ pub struct SyncConfig {
     pub pull_limit: u32,
     /// Bytes per blob `PATCH` (at most [`MAX_BLOB_CHUNK_BYTES`]).
     pub chunk_bytes: usize,
+    /// Blobs uploaded at the same time (1 to [`MAX_UPLOAD_CONCURRENCY`]), each its own request; a blob's own
+    /// parts always go one after another.
+    pub upload_concurrency: usize,
     /// Acknowledged personal data stays this long on the desk before the purge deletes it.
     pub purge_grace: time::Duration,
     /// Seed of the jitter (tests); `None` = from the OS.
@@ -58,6 +69,10 @@ impl Default for SyncConfig {
             batch_size: MAX_PUSH_MUTATIONS,
             pull_limit: MAX_PULL_LIMIT,
             chunk_bytes: MAX_BLOB_CHUNK_BYTES,
+            upload_concurrency: std::env::var("XXX_SYNC_UPLOADS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(DEFAULT_UPLOAD_CONCURRENCY),
             purge_grace: time::Duration::hours(24),
             jitter_seed: None,
         }
@@ -207,6 +222,70 @@ impl SyncHooks for NoHooks {
 
 type Observer = Arc<dyn Fn(&SyncStatus) + Send + Sync>;
 
+/// The work list the parallel blob uploaders share within one round.
+struct UploadQueue<'a> {
+    blobs: &'a [BlobHash],
+    next: AtomicUsize,
+    done: AtomicU64,
+    /// Set by the first worker that fails: the others finish the blob in hand and stop.
+    stop: AtomicBool,
+    /// Blobs the central holds completely, not yet marked in the store.
+    held: Mutex<Vec<BlobHash>>,
+}
+
+/// Where a round's time went (logged at debug level at the end of each round; no personal data).
+#[derive(Debug, Default)]
+struct RoundTimings {
+    /// Wall time of each phase.
+    upload: Duration,
+    push: Duration,
+    pull: Duration,
+    jobs: Duration,
+    purge: Duration,
+    /// Within the upload: reading blobs from the store (and checking their hash), the HEAD/PATCH calls,
+    /// writing the acknowledgements.
+    blob_read: Duration,
+    blob_send: Duration,
+    blob_ack: Duration,
+    /// Within the push: reading the outbox, the push calls, settling the answers.
+    outbox_read: Duration,
+    push_send: Duration,
+    settle: Duration,
+    pushes: u32,
+}
+
+fn ms(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl RoundTimings {
+    fn log(&self) {
+        tracing::debug!(
+            upload_ms = ms(self.upload),
+            blob_read_ms = ms(self.blob_read),
+            blob_send_ms = ms(self.blob_send),
+            blob_ack_ms = ms(self.blob_ack),
+            push_ms = ms(self.push),
+            outbox_read_ms = ms(self.outbox_read),
+            push_send_ms = ms(self.push_send),
+            settle_ms = ms(self.settle),
+            pushes = self.pushes,
+            pull_ms = ms(self.pull),
+            jobs_ms = ms(self.jobs),
+            purge_ms = ms(self.purge),
+            "sync round timings"
+        );
+    }
+}
+
+/// Runs `future` and adds its wall time to `total`.
+async fn timed<R>(total: &mut Duration, future: impl Future<Output = R>) -> R {
+    let started = Instant::now();
+    let result = future.await;
+    *total += started.elapsed();
+    result
+}
+
 /// The sync engine of one open store. Cheap to share behind an `Arc`; rounds never overlap.
 pub struct SyncEngine<T: SyncTransport, H: SyncHooks = NoHooks> {
     store: DeskStore,
@@ -234,6 +313,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             batch_size: config.batch_size.clamp(1, MAX_PUSH_MUTATIONS),
             pull_limit: config.pull_limit.clamp(1, MAX_PULL_LIMIT),
             chunk_bytes: config.chunk_bytes.clamp(1, MAX_BLOB_CHUNK_BYTES),
+            upload_concurrency: config.upload_concurrency.clamp(1, MAX_UPLOAD_CONCURRENCY),
             jitter: config.jitter.clamp(0.0, 1.0),
             ..config
         };
@@ -300,9 +380,15 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
     pub async fn sync_once(&self) -> Result<SyncReport, SyncError> {
         let _one_round_at_a_time = self.round.lock().await;
         let mut report = SyncReport::default();
-        let exchanged = self.exchange(&mut report).await;
+        let mut times = RoundTimings::default();
+        let exchanged = self.exchange(&mut report, &mut times).await;
+        let started = Instant::now();
         let jobs = self.run_due_jobs(&mut report).await;
+        times.jobs = started.elapsed();
+        let started = Instant::now();
         let purged = self.purge().await;
+        times.purge = started.elapsed();
+        times.log();
         let result = exchanged.and(jobs).and(purged);
         let pending = self.store.pending_count().await;
         let rejected = self.rejected().await;
@@ -332,17 +418,29 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
         result.map(|()| report)
     }
 
-    async fn exchange(&self, report: &mut SyncReport) -> Result<(), SyncError> {
-        self.upload_blobs(report).await?;
-        self.push_pending(report).await?;
-        self.pull_changes(report).await?;
+    async fn exchange(&self, report: &mut SyncReport, times: &mut RoundTimings) -> Result<(), SyncError> {
+        let started = Instant::now();
+        let uploaded = self.upload_blobs(report, times).await;
+        times.upload = started.elapsed();
+        uploaded?;
+        let started = Instant::now();
+        let pushed = self.push_pending(report, times).await;
+        times.push = started.elapsed();
+        pushed?;
+        let started = Instant::now();
+        let pulled = self.pull_changes(report).await;
+        times.pull = started.elapsed();
+        pulled?;
         self.store.set_last_synced_at(self.clock.now()).await?;
         Ok(())
     }
 
     /// Every blob the central does not hold yet goes up before the mutations that name it. (All unacknowledged
     /// blobs, not just those of pending mutations: blobs are put only together with the mutation naming them.)
-    async fn upload_blobs(&self, report: &mut SyncReport) -> Result<(), SyncError> {
+    ///
+    /// Up to `upload_concurrency` blobs are in flight at once: while the central stores one, the next is read from
+    /// the store and sent. Each blob's upload is the same resumable sequence as alone; they never share a blob.
+    async fn upload_blobs(&self, report: &mut SyncReport, times: &mut RoundTimings) -> Result<(), SyncError> {
         let blobs = self.store.unacknowledged_blobs().await?;
         if blobs.is_empty() {
             return Ok(());
@@ -353,34 +451,88 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             s.done = 0;
             s.total = total;
         });
-        // Acknowledgements are written in batches (one disk sync each): one lost to a crash only costs a HEAD
-        // next time, which finds the blob complete.
-        let mut held = Vec::new();
+        let shared = UploadQueue {
+            blobs: &blobs,
+            next: AtomicUsize::new(0),
+            done: AtomicU64::new(0),
+            stop: AtomicBool::new(false),
+            held: Mutex::new(Vec::new()),
+        };
+        // A fixed set of four workers, the ones beyond the configured number return at once.
+        let workers = self.config.upload_concurrency;
+        let (a, b, c, d) = tokio::join!(
+            self.upload_worker(&shared, workers > 0),
+            self.upload_worker(&shared, workers > 1),
+            self.upload_worker(&shared, workers > 2),
+            self.upload_worker(&shared, workers > 3),
+        );
         let mut result = Ok(());
-        for (index, hash) in blobs.iter().enumerate() {
-            match self.upload_blob(hash).await {
-                Ok(true) => held.push(hash.clone()),
-                Ok(false) => {}
-                Err(error) => {
-                    result = Err(error);
-                    break;
-                }
+        for (worker_times, worker_result) in [a, b, c, d] {
+            times.blob_read += worker_times.blob_read;
+            times.blob_send += worker_times.blob_send;
+            times.blob_ack += worker_times.blob_ack;
+            match worker_result {
+                Ok(uploaded) => report.blobs_uploaded += uploaded,
+                Err(error) if result.is_ok() => result = Err(error),
+                Err(_) => {}
             }
-            if held.len() >= ACK_BATCH {
-                report.blobs_uploaded += self.store.mark_blobs_acknowledged(&held, self.clock.now()).await?;
-                held.clear();
-            }
-            self.update(|s| s.done = index as u64 + 1);
         }
+        // What the workers left below a full batch (also after an error: those blobs are held).
+        let held = std::mem::take(&mut *shared.held.lock().expect("held lock"));
         if !held.is_empty() {
-            report.blobs_uploaded += self.store.mark_blobs_acknowledged(&held, self.clock.now()).await?;
+            report.blobs_uploaded +=
+                timed(&mut times.blob_ack, self.store.mark_blobs_acknowledged(&held, self.clock.now())).await?;
         }
         result
     }
 
+    /// One of the parallel uploaders: takes the next blob until none is left or another worker failed. Returns
+    /// its timings and how many blobs it acknowledged.
+    async fn upload_worker(&self, queue: &UploadQueue<'_>, active: bool) -> (RoundTimings, Result<u64, SyncError>) {
+        let mut times = RoundTimings::default();
+        let mut acknowledged = 0;
+        while active && !queue.stop.load(Ordering::Relaxed) {
+            let Some(hash) = queue.blobs.get(queue.next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            let uploaded = match self.upload_blob(hash, &mut times).await {
+                Ok(held) => held,
+                Err(error) => {
+                    queue.stop.store(true, Ordering::Relaxed);
+                    return (times, Err(error));
+                }
+            };
+            // Acknowledgements are written in batches (one disk sync each): one lost to a crash only costs a
+            // PATCH next time, which finds the blob complete.
+            let batch = {
+                let mut held = queue.held.lock().expect("held lock");
+                if uploaded {
+                    held.push(hash.clone());
+                }
+                if held.len() >= ACK_BATCH {
+                    std::mem::take(&mut *held)
+                } else {
+                    Vec::new()
+                }
+            };
+            if !batch.is_empty() {
+                match timed(&mut times.blob_ack, self.store.mark_blobs_acknowledged(&batch, self.clock.now())).await {
+                    Ok(count) => acknowledged += count,
+                    Err(error) => {
+                        queue.stop.store(true, Ordering::Relaxed);
+                        return (times, Err(error.into()));
+                    }
+                }
+            }
+            let done = queue.done.fetch_add(1, Ordering::Relaxed) + 1;
+            self.update(|s| s.done = s.done.max(done));
+        }
+        (times, Ok(acknowledged))
+    }
+
     /// tus-style: ask the server's offset, send the rest in chunks. Returns whether the server now holds it all.
-    async fn upload_blob(&self, hash: &BlobHash) -> Result<bool, SyncError> {
-        let Some(bytes) = self.store.get_blob(hash).await? else {
+    async fn upload_blob(&self, hash: &BlobHash, times: &mut RoundTimings) -> Result<bool, SyncError> {
+        let Some(bytes) = timed(&mut times.blob_read, self.store.get_blob(hash)).await? else {
             return Ok(false);
         };
         let length = bytes.len() as u64;
@@ -393,7 +545,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                 optimistic = false;
                 Some(BlobState { offset: 0, length: None })
             } else {
-                self.call(|| self.transport.blob_head(hash.as_str())).await?
+                timed(&mut times.blob_send, self.call(|| self.transport.blob_head(hash.as_str()))).await?
             };
             let mut offset = match state {
                 None => 0,
@@ -410,7 +562,8 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
             while offset < length {
                 let end = (offset + self.config.chunk_bytes as u64).min(length);
                 let chunk = &bytes[offset as usize..end as usize];
-                match self.call(|| self.transport.blob_patch(hash.as_str(), offset, length, chunk)).await {
+                let sent = self.call(|| self.transport.blob_patch(hash.as_str(), offset, length, chunk));
+                match timed(&mut times.blob_send, sent).await {
                     Ok(new_offset) if new_offset > offset && new_offset <= length => offset = new_offset,
                     Ok(_) => return Err(SyncError::Protocol("Upload-Offset")),
                     Err(TransportError::OffsetMismatch) if offset_conflicts < 4 => {
@@ -426,7 +579,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
         }
     }
 
-    async fn push_pending(&self, report: &mut SyncReport) -> Result<(), SyncError> {
+    async fn push_pending(&self, report: &mut SyncReport, times: &mut RoundTimings) -> Result<(), SyncError> {
         let total = self.store.pending_count().await?;
         if total == 0 {
             return Ok(());
@@ -439,7 +592,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
         });
         let mut done = 0u64;
         loop {
-            let batch = self.store.pending(self.config.batch_size as u32).await?;
+            let batch = timed(&mut times.outbox_read, self.store.pending(self.config.batch_size as u32)).await?;
             let Some(first) = batch.first().map(|m| m.seq) else {
                 return Ok(());
             };
@@ -457,7 +610,8 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                     })
                     .collect(),
             };
-            let settled = match self.call(|| self.transport.push(&request)).await? {
+            times.pushes += 1;
+            let settled = match timed(&mut times.push_send, self.call(|| self.transport.push(&request))).await? {
                 PushOutcome::Answered(response) => {
                     let mut settlements = Vec::with_capacity(response.results.len());
                     let mut counts = SyncReport::default();
@@ -469,7 +623,7 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                         settlements.push(settlement(result, &mut counts));
                     }
                     // One transaction for the whole answer: one disk sync per batch, not per mutation.
-                    self.store.settle(&settlements, self.clock.now()).await?;
+                    timed(&mut times.settle, self.store.settle(&settlements, self.clock.now())).await?;
                     report.pushed += counts.pushed;
                     report.replayed += counts.replayed;
                     report.rejected += counts.rejected;
@@ -636,7 +790,11 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                         s.last_error_code = Some(code.clone());
                     });
                     self.clock.sleep(delay).await;
-                    self.update(|s| s.phase = previous);
+                    // Parallel uploads wait side by side: the one that found Waiting leaves the phase to the
+                    // one that set it.
+                    if previous != SyncPhase::Waiting {
+                        self.update(|s| s.phase = previous);
+                    }
                 }
                 other => return other,
             }

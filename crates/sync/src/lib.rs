@@ -18,6 +18,7 @@ mod transport;
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use engine::{
     JobOutcome, NoHooks, RejectedMutation, SyncConfig, SyncEngine, SyncHooks, SyncPhase, SyncReport, SyncStatus,
+    MAX_UPLOAD_CONCURRENCY,
 };
 pub use error::SyncError;
 pub use transport::{BlobState, PushOutcome, SyncTransport, TransportError};

@@ -45,6 +45,12 @@ struct Server {
     /// Accepted PATCHes (offset, bytes) and refused ones (wrong offset).
     patches: Vec<(u64, usize)>,
     refused_patches: usize,
+    /// PATCHes being answered right now, and the most at once.
+    patches_in_flight: usize,
+    most_patches_in_flight: usize,
+    /// The n-th PATCH (counting from 1, all blobs) answers 401.
+    expire_at_patch: Option<usize>,
+    patches_seen: usize,
     changes: Vec<Change>,
 }
 
@@ -142,7 +148,19 @@ impl SyncTransport for FakeCentral {
     }
 
     async fn blob_patch(&self, sha256: &str, offset: u64, length: u64, bytes: &[u8]) -> Result<u64, TransportError> {
+        {
+            let mut s = self.0.lock().unwrap();
+            s.patches_seen += 1;
+            if s.expire_at_patch == Some(s.patches_seen) {
+                return Err(TransportError::SessionExpired);
+            }
+            s.patches_in_flight += 1;
+            s.most_patches_in_flight = s.most_patches_in_flight.max(s.patches_in_flight);
+        }
+        // The body on its way: other uploads may run meanwhile.
+        tokio::time::sleep(Duration::from_millis(2)).await;
         let mut s = self.0.lock().unwrap();
+        s.patches_in_flight -= 1;
         let (held, _) = s.blobs.entry(sha256.to_owned()).or_insert_with(|| (Vec::new(), length));
         if held.len() as u64 != offset {
             s.refused_patches += 1;
@@ -435,6 +453,75 @@ async fn a_new_blob_goes_up_in_chunks_without_asking_first() {
         assert_eq!(s.patches, [(0, 1_048_576), (1_048_576, 1_048_576), (2_097_152, 2_848)]);
         assert_eq!(s.refused_patches, 0);
     });
+}
+
+async fn put_photos(store: &DeskStore, n: usize) -> Vec<BlobHash> {
+    let mut hashes = Vec::new();
+    for i in 0..n {
+        let mut bytes = photo(5_000);
+        bytes[0] = i as u8;
+        let mut tx = store.transaction().await.unwrap();
+        hashes.push(tx.put_blob(&bytes, OffsetDateTime::now_utc()).await.unwrap());
+        tx.commit().await.unwrap();
+    }
+    hashes
+}
+
+#[tokio::test]
+async fn several_blobs_go_up_at_once_and_each_is_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path()).await;
+    let central = FakeCentral::default();
+    let hashes = put_photos(&store, 12).await;
+    let clock = clock();
+    let report = engine(&store, &central, NoHooks, config(), &clock).sync_once().await.unwrap();
+    assert_eq!(report.blobs_uploaded, 12);
+    assert!(store.unacknowledged_blobs().await.unwrap().is_empty());
+    central.with(|s| {
+        assert!(s.most_patches_in_flight > 1, "uploads overlap");
+        assert!(s.most_patches_in_flight <= schalter_sync::MAX_UPLOAD_CONCURRENCY);
+        assert_eq!((s.patches.len(), s.refused_patches), (12, 0), "one PATCH per new blob, none refused");
+        for hash in &hashes {
+            assert_eq!(s.blobs[hash.as_str()].0.len(), 5_000);
+        }
+    });
+
+    // One at a time when configured so.
+    let central = FakeCentral::default();
+    let dir = tempfile::tempdir().unwrap();
+    let store = self::store(dir.path()).await;
+    put_photos(&store, 5).await;
+    let serial = SyncConfig { upload_concurrency: 1, ..config() };
+    assert_eq!(engine(&store, &central, NoHooks, serial, &clock).sync_once().await.unwrap().blobs_uploaded, 5);
+    central.with(|s| assert_eq!(s.most_patches_in_flight, 1));
+}
+
+#[tokio::test]
+async fn a_failure_among_parallel_uploads_acknowledges_only_what_the_central_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path()).await;
+    let central = FakeCentral::default();
+    let hashes = put_photos(&store, 12).await;
+    central.with(|s| s.expire_at_patch = Some(5));
+    let clock = clock();
+    let engine = engine(&store, &central, NoHooks, config(), &clock);
+    assert!(matches!(engine.sync_once().await, Err(SyncError::NeedsLogin)));
+    let left: HashSet<BlobHash> = store.unacknowledged_blobs().await.unwrap().into_iter().collect();
+    central.with(|s| {
+        for hash in &hashes {
+            let complete = s.blobs.get(hash.as_str()).is_some_and(|(bytes, _)| bytes.len() == 5_000);
+            // Acknowledged = complete at the central (what the workers had in hand when one failed counts too).
+            assert_eq!(!left.contains(hash), complete, "acknowledged exactly when the central holds it");
+        }
+        assert!(s.patches.len() < 12, "the others stopped after the failure");
+    });
+    assert!(!left.is_empty());
+    // After a new login the rest goes up; nothing already held is sent again.
+    let sent_before = central.0.lock().unwrap().patches.len();
+    let report = engine.sync_once().await.unwrap();
+    assert_eq!(report.blobs_uploaded, left.len() as u64);
+    assert!(store.unacknowledged_blobs().await.unwrap().is_empty());
+    central.with(|s| assert_eq!(s.patches.len() - sent_before, left.len()));
 }
 
 #[tokio::test]

@@ -5,6 +5,10 @@
 //! Prints each run's time, the medians, and ends with
 //! `sync_backlog ratio_vs_raw_upload=<x> scaling_1000_vs_100=<y>` for PostgreSQL (SQLite if no PostgreSQL is
 //! available). Targets: x ≤ 1.5, y ≤ 11.
+//!
+//! Knobs for quick looks (the defaults are the benchmark): `SCHALTER_BENCH_REPEAT` (runs per size, 3),
+//! `SCHALTER_BENCH_SIZES` (e.g. `100,300`), `SCHALTER_BENCH_BACKENDS` (`sqlite`, `postgresql` or both), and
+//! `SCHALTER_BENCH_TIMINGS=1` to print the engine's per-phase timings of each sync (`sync round timings`, debug).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,6 +31,25 @@ fn repeats() -> usize {
     std::env::var("SCHALTER_BENCH_REPEAT").ok().and_then(|v| v.parse().ok()).unwrap_or(3).max(1)
 }
 
+fn sizes() -> Vec<u64> {
+    let chosen: Vec<u64> = std::env::var("SCHALTER_BENCH_SIZES")
+        .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_default();
+    if chosen.is_empty() {
+        SIZES.to_vec()
+    } else {
+        chosen
+    }
+}
+
+fn backend_chosen(name: &str) -> bool {
+    std::env::var("SCHALTER_BENCH_BACKENDS").map_or(true, |v| v.split(',').any(|b| b.trim() == name))
+}
+
+fn print_timings() -> bool {
+    std::env::var("SCHALTER_BENCH_TIMINGS").is_ok_and(|v| v == "1")
+}
+
 struct Run {
     sync: Duration,
     raw: Duration,
@@ -45,8 +68,15 @@ fn run(database: &CentralDatabase, count: u64) -> anyhow::Result<Run> {
         .status()?;
     anyhow::ensure!(captured.success(), "capture failed");
 
-    let out = sync_probe(&config).args(["sync", "--until-drained"]).output()?;
+    let mut probe = sync_probe(&config);
+    if print_timings() {
+        probe.env("SCHALTER_LOG", "warn,schalter_sync=debug");
+    }
+    let out = probe.args(["sync", "--until-drained"]).output()?;
     anyhow::ensure!(out.status.success(), "sync failed: {}", String::from_utf8_lossy(&out.stderr));
+    for line in String::from_utf8_lossy(&out.stderr).lines().filter(|l| l.contains("sync round timings")) {
+        println!("  {count} records: {}", line.split_once("sync round timings").map_or(line, |(_, rest)| rest).trim());
+    }
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout)?;
     anyhow::ensure!(summary["pending"] == 0 && summary["blobs_uploaded"] == count, "not all synced: {summary}");
     let sync = Duration::from_secs_f64(summary["seconds"].as_f64().context("seconds")?);
@@ -136,11 +166,12 @@ fn main() -> anyhow::Result<()> {
             "(SCHALTER_TEST_POSTGRES_URL fehlt: nur SQLite; `cargo xtask bench sync-backlog` startet PostgreSQL)"
         ),
     }
+    backends.retain(|(name, _)| backend_chosen(name));
     let repeat = repeats();
     let mut last = None;
     for (name, database) in &backends {
         let mut medians = Vec::new();
-        for count in SIZES {
+        for count in sizes() {
             let mut syncs = Vec::new();
             let mut raws = Vec::new();
             for attempt in 1..=repeat {
@@ -164,7 +195,7 @@ fn main() -> anyhow::Result<()> {
         }
         last = Some(medians);
     }
-    let medians = last.expect("at least SQLite");
+    let medians = last.context("no backend chosen (SCHALTER_BENCH_BACKENDS)")?;
     let (_, sync_100, _) = medians[0];
     let (_, sync_1000, raw_1000) = medians[medians.len() - 1];
     println!(

@@ -20,6 +20,9 @@
 //! as it arrives and the next run resumes uploads from the central's offset and replays unanswered pushes.
 //!
 //! The password may also come from `SCHALTER_PROBE_PASSWORD` (keeps it out of the process list).
+//!
+//! Logs go to standard error, filtered by `SCHALTER_LOG` (default `warn`); `SCHALTER_LOG=schalter_sync=debug` shows
+//! where each sync round's time went (`sync round timings`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -135,6 +138,10 @@ fn fail(error: &DeskError) -> ExitCode {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCHALTER_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
     let args = match parse(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(text) => {
