@@ -59,6 +59,12 @@ describe("application screen (F3)", () => {
     expect((h.$("#app-family_name") as HTMLInputElement).value).toBe("");
     expect(h.root.querySelectorAll("#application-list tbody tr")).toHaveLength(1);
     expect(h.text("#application-list")).toContain("Mustermann, Erika");
+    expect(h.text("#visit-summary")).toContain("Antrag erfasst");
+
+    // The sync brings the final number: the notice shows it instead of the provisional one.
+    api.applications = vi.fn(async () => [applicationView({ ...emptyLike(), family_name: "Mustermann", given_names: "Erika" }, { application_number: "05111000_01-2026-000001", status: "captured" })]);
+    await h.act(() => h.events.emitSync(syncView()));
+    expect(h.text("#application-recorded")).toBe("Antrag erfasst: Nummer 05111000_01-2026-000001.");
   });
 
   it("a refusal of the desk core is shown and keeps the form", async () => {
@@ -88,6 +94,7 @@ describe("application screen (F3)", () => {
     api.applications = vi.fn(async () => [{ ...erika, application_number: "05111000_01-2026-000001", status: "captured" }]);
     await h.act(() => h.events.emitSync(syncView()));
     expect(h.text("#application-list .number")).toBe("05111000_01-2026-000001");
+    expect(h.$("#application-recorded")).toBeNull();
     expect(h.text("#application-list")).toContain("erfasst");
   });
 });

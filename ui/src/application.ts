@@ -151,7 +151,11 @@ export class ApplicationActions {
     this.set({ query });
     try {
       const list = await this.api.applications(query);
-      if (generation === this.listGeneration) this.set({ list });
+      if (generation !== this.listGeneration) return;
+      // The notice of the application just recorded shows its final number once the sync brought it.
+      const recorded = this.state.last;
+      const last = (recorded && list.find((a) => a.application_id === recorded.application_id)) ?? recorded;
+      this.set({ list, last });
     } catch (error) {
       if (generation === this.listGeneration && !this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
     }

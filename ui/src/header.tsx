@@ -7,7 +7,7 @@ import { formatTime, roleLabel, t, type Lang, type MessageKey } from "./messages
 import { SCREENS } from "./screens/registry";
 
 /** "Foto angenommen · Antrag offen · Abholung offen": one part per step of the visit. */
-export function visitParts(state: Pick<DeskState, "visit" | "photo">): MessageKey[] {
+export function visitParts(state: Pick<DeskState, "visit" | "photo"> & Partial<Pick<DeskState, "application">>): MessageKey[] {
   const { visit, photo } = state;
   const photoPart: MessageKey = visit.photo
     ? !visit.photo.accepted
@@ -18,10 +18,11 @@ export function visitParts(state: Pick<DeskState, "visit" | "photo">): MessageKe
     : photo.photo || photo.busy
       ? "visitPhotoPending"
       : "visitPhotoOpen";
-  return [photoPart, "visitApplicationOpen", "visitPickupOpen"];
+  const applicationPart: MessageKey = state.application?.last ? "visitApplicationRecorded" : "visitApplicationOpen";
+  return [photoPart, applicationPart, "visitPickupOpen"];
 }
 
-export function visitSummary(lang: Lang, state: Pick<DeskState, "visit" | "photo">): string {
+export function visitSummary(lang: Lang, state: Pick<DeskState, "visit" | "photo"> & Partial<Pick<DeskState, "application">>): string {
   return `${t(lang, "visit")}: ${visitParts(state).map((part) => t(lang, part)).join(" · ")}`;
 }
 
@@ -32,6 +33,7 @@ export function Header() {
   const connection = useDeskState((s) => s.connection);
   const visit = useDeskState((s) => s.visit);
   const photo = useDeskState((s) => s.photo);
+  const application = useDeskState((s) => s.application);
   const confirmLogout = useDeskState((s) => s.confirmLogout);
   const pending = useDeskState((s) => s.sync?.pending ?? 0);
   return (
@@ -73,7 +75,7 @@ export function Header() {
       )}
       <div class="visit" role="group" aria-label={t(lang, "visitLabel")}>
         <span id="visit-summary" aria-live="polite">
-          {visitSummary(lang, { visit, photo })}
+          {visitSummary(lang, { visit, photo, application })}
         </span>
         <button id="visit-finish" type="button" class="secondary-blue" onClick={() => desk.finishVisit()}>
           {t(lang, "visitFinish")} <kbd>F10</kbd>

@@ -1,6 +1,7 @@
 /** Antrag (F3): the application form with the live check beside it, the summary (F12, then F12 again), and the
  * desk's applications with their search. */
 import type { JSX } from "preact";
+import { useEffect } from "preact/hooks";
 import type { ApplicationCheckView, ApplicationDraft, ApplicationView } from "../bindings";
 import type { DraftKey } from "../application";
 import { ProblemText } from "../components";
@@ -55,6 +56,11 @@ export function ApplicationScreen() {
   const passport = draft.document_kind.includes("passport");
   const custodian = check?.rules?.applies === "custodian";
   const idCard = draft.document_kind === "id_card";
+
+  // Keyboard first: the form starts at its first field unless the clerk is somewhere already.
+  useEffect(() => {
+    if (!document.activeElement || document.activeElement === document.body) document.getElementById("app-document_kind")?.focus();
+  }, [state.last]);
 
   const shown = (field: DraftKey) => state.showAll || state.touched.includes(field);
   const messageOf = (field: DraftKey): string | null => {

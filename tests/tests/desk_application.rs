@@ -1,0 +1,182 @@
+//! The application in the real window, keyboard only: an adult's passport and a 15-year-old's ID card (eID off, the
+//! custodian applies), each after its photo was accepted; the fee and rules live, F12 summary, F12 records under a
+//! provisional number, the sync brings the central's number, and the search finds both.
+
+use std::time::Duration;
+
+use schalter_photo::Algorithm;
+use schalter_system_tests::{assert_accessible, asset, Desk, Environment};
+use thirtyfour::prelude::*;
+
+/// What the clerk types, field by field in tab order: text, or arrow presses on a select.
+enum Entry<'a> {
+    Text(&'a str),
+    /// ArrowDown this many times on a select.
+    Down(usize),
+    /// Leave the field as it is.
+    Skip,
+    /// Space on a checkbox.
+    Tick,
+}
+
+/// Types `entries` from the focused first field on, one field at a time (a pause between fields, so that the window's
+/// scanner detection sees a person, not a burst), Tab after each. Returns the keys pressed.
+async fn fill(desk: &Desk, entries: &[Entry<'_>]) -> anyhow::Result<usize> {
+    let mut keys = 0;
+    for entry in entries {
+        let chain = desk.driver.action_chain();
+        let chain = match entry {
+            Entry::Text(text) => {
+                keys += text.chars().count();
+                chain.send_keys(*text)
+            }
+            Entry::Down(times) => {
+                keys += times;
+                (0..*times).fold(chain, |chain, _| chain.send_keys(Key::Down))
+            }
+            Entry::Skip => chain,
+            Entry::Tick => {
+                keys += 1;
+                chain.send_keys(" ")
+            }
+        };
+        chain.send_keys(Key::Tab).perform().await?;
+        keys += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(keys)
+}
+
+async fn accept_photo(desk: &Desk, env: &Environment, cloud_url: &str) -> anyhow::Result<()> {
+    let code = env.studio_upload(cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await?;
+    desk.driver.action_chain().send_keys(code + Key::Enter).perform().await?;
+    desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
+    desk.driver.action_chain().send_keys(Key::F8).perform().await?;
+    desk.wait_text("#photo-status", |t| t.starts_with("Foto übernommen")).await?;
+    Ok(())
+}
+
+async fn value_of(desk: &Desk, css: &str) -> anyhow::Result<String> {
+    Ok(desk.driver.find(By::Css(css)).await?.prop("value").await?.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_their_numbers() -> anyhow::Result<()> {
+    let env = Environment::new()?;
+    let (_central, central_url) = env.start_central()?;
+    let (_cloud, cloud_url) = env.start_photo_cloud()?;
+    let config = env.desk_config_with(&central_url, &Environment::photo_cloud_toml("psb:05111000_00", &cloud_url))?;
+    let desk = Desk::start(&config).await?;
+    desk.log_in().await?;
+
+    // Without an accepted photo the form says so.
+    desk.driver.action_chain().send_keys(Key::F3).perform().await?;
+    desk.wait_text("#app-photo", |t| t.starts_with("Noch kein Lichtbild")).await?;
+    desk.driver.action_chain().send_keys(Key::F2).perform().await?;
+
+    // Erika Mustermann, adult, passport (32 pages), her old passport, pickup at the counter.
+    accept_photo(&desk, &env, &cloud_url).await?;
+    desk.driver.action_chain().send_keys(Key::F3).perform().await?;
+    desk.wait_text("#app-photo", |t| t == "Lichtbild dieses Besuchs angenommen").await?;
+    let mut keystrokes = 1;
+    keystrokes += fill(
+        &desk,
+        &[
+            Entry::Down(1), // Reisepass (32 Seiten)
+            Entry::Text("Mustermann"),
+            Entry::Text("Erika"),
+            Entry::Text("Gabler"),
+            Entry::Skip, // doctoral degree
+            Entry::Skip, // religious name
+            Entry::Text("12.08.1964"),
+            Entry::Text("Berlin"),
+            Entry::Down(1), // weiblich
+            Entry::Text("168"),
+            Entry::Text("grün"),
+            Entry::Skip, // nationality: deutsch
+            Entry::Skip, // no residence in Germany: no
+            Entry::Text("Heidestraße 17"),
+            Entry::Text("51147"),
+            Entry::Text("Köln"),
+            Entry::Down(2), // bisheriges Dokument: Reisepass
+            Entry::Text("C01X00T47"),
+        ],
+    )
+    .await?;
+    assert_eq!(value_of(&desk, "#app-document_kind").await?, "passport32");
+    assert_eq!(value_of(&desk, "#app-sex").await?, "001");
+    assert_eq!(value_of(&desk, "#app-current_document_kind").await?, "passport");
+    desk.wait_text("#app-fee-total", |t| t == "70,00 €").await?;
+    desk.wait_text("#app-validity", |t| t.contains("120 Monate")).await?;
+    assert_accessible(&desk.driver, "application form").await?;
+    desk.screenshot("application-passport-form", "70,00 €").await?;
+
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    let summary = desk.wait_text("#application-summary", |t| t.contains("Mustermann")).await?;
+    assert!(summary.contains("Reisepass (32 Seiten)") && summary.contains("70,00 €"), "{summary}");
+    assert_accessible(&desk.driver, "application summary").await?;
+    desk.screenshot("application-passport-summary", "Zusammenfassung").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    keystrokes += 2;
+    let recorded = desk.wait_text("#application-recorded", |t| t.contains("vorläufige Nummer V-")).await?;
+    println!("capture keystrokes={keystrokes} (adult passport, from F3 to the second F12)");
+
+    // Lena, 15, ID card: eID off, her mother applies for her; the PIN letter is handed over.
+    desk.driver.action_chain().send_keys(Key::F10).perform().await?;
+    accept_photo(&desk, &env, &cloud_url).await?;
+    desk.driver.action_chain().send_keys(Key::F3).perform().await?;
+    desk.wait_text("#app-photo", |t| t == "Lichtbild dieses Besuchs angenommen").await?;
+    fill(
+        &desk,
+        &[
+            Entry::Skip, // Personalausweis
+            Entry::Text("Mustermann"),
+            Entry::Text("Lena"),
+            Entry::Skip,
+            Entry::Skip,
+            Entry::Skip,
+            Entry::Text("01.09.2011"),
+            Entry::Text("Köln"),
+            Entry::Skip, // sex: not needed for an ID card
+            Entry::Text("158"),
+            Entry::Text("blau"),
+            Entry::Skip,
+            Entry::Skip,
+            Entry::Text("Heidestraße 17"),
+            Entry::Text("51147"),
+            Entry::Text("Köln"),
+            Entry::Skip,               // no current document
+            Entry::Text("Mustermann"), // custodian (appeared with the birth date)
+            Entry::Text("Erika"),
+            Entry::Skip, // pickup at the counter
+            Entry::Skip, // photo not taken in the office
+            Entry::Tick, // PIN letter handed over
+        ],
+    )
+    .await?;
+    desk.wait_text("#app-eid", |t| t == "Online-Ausweisfunktion aus (unter 16)").await?;
+    desk.wait_text("#app-applies", |t| t == "Sorgeberechtigte beantragen").await?;
+    desk.wait_text("#app-fee-total", |t| t == "27,60 €").await?;
+    desk.screenshot("application-id-card-teenager", "Online-Ausweisfunktion aus (unter 16)").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#application-summary", |t| t.contains("Lena")).await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#application-recorded", |t| t != recorded && t.contains("vorläufige Nummer V-")).await?;
+
+    // The sync brings the central's numbers; the search finds each by name and by number.
+    desk.driver.action_chain().key_down(Key::Control).send_keys("s").key_up(Key::Control).perform().await?;
+    let list = desk
+        .wait_text("#application-list", |t| {
+            t.matches("05111000_01-2026-").count() == 2 || t.matches("05111000_01-2027-").count() == 2
+        })
+        .await?;
+    assert!(list.contains("Mustermann, Erika") && list.contains("Mustermann, Lena"), "{list}");
+    desk.wait_text("#application-recorded", |t| t.starts_with("Antrag erfasst: Nummer 05111000_01-")).await?;
+    desk.driver.find(By::Css("#application-search")).await?.scroll_into_view().await?;
+    desk.screenshot("application-list-synced", "Mustermann, Lena").await?;
+    desk.type_into("#application-search", "Lena").await?;
+    let found = desk.wait_text("#application-list", |t| !t.contains("Erika")).await?;
+    assert!(found.contains("Mustermann, Lena"), "{found}");
+    desk.close().await?;
+    Ok(())
+}
