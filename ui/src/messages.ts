@@ -46,6 +46,9 @@ const de = {
   "syncAdvice.unknown_author": "Der Arbeitsplatz-Datenspeicher passt nicht zur Zentrale. Bitte sofort die IT informieren; die Angaben bleiben hier gespeichert.",
   "syncKind.photo_audit.record": "Foto-Protokolleintrag",
   "syncKind.photo.accept": "Angenommenes Foto",
+  "syncKind.application.submit": "Antrag",
+  "syncAdvice.application_invalid": "Die Zentrale prüft mit neueren Regeln. Bitte den Antrag mit dem Kunden korrigieren und neu erfassen.",
+  "syncAdvice.application_photo_missing": "Das Foto dieses Besuchs ist bei der Zentrale nicht angekommen. Bitte die IT informieren; der Antrag bleibt hier gespeichert.",
   keySyncNow: "Jetzt synchronisieren",
   logoutPendingOne:
     "1 Änderung ist noch nicht an die Zentrale übertragen. Sie bleibt verschlüsselt auf diesem Arbeitsplatz und wird übertragen, sobald sich hier jemand mit Verbindung zur Zentrale anmeldet. Zum Abmelden erneut {key} drücken.",
@@ -403,6 +406,9 @@ const en: Record<MessageKey, string> = {
   "syncAdvice.unknown_author": "This desk's store does not match the central office. Please tell IT at once; the data stays stored here.",
   "syncKind.photo_audit.record": "Photo audit entry",
   "syncKind.photo.accept": "Accepted photo",
+  "syncKind.application.submit": "Application",
+  "syncAdvice.application_invalid": "The central office checks with newer rules. Please correct the application with the customer and enter it again.",
+  "syncAdvice.application_photo_missing": "The photo of this visit did not reach the central office. Please tell IT; the application stays stored here.",
   keySyncNow: "Sync now",
   logoutPendingOne:
     "1 change has not reached the central office yet. It stays encrypted on this desk and is sent as soon as anyone logs in here with a connection to the central office. Press {key} again to log out.",
