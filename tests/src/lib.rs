@@ -25,6 +25,10 @@ pub const CLERK_USERNAME: &str = "erika";
 pub const CLERK_PASSWORD: &str = "korrekt-pferd-batterie";
 pub const CLERK_NAME: &str = "Erika Mustermann";
 
+/// Key presses the WebDriver test `desk_application` needs for the adult passport, from F3 to the second F12 (the test
+/// counts them and asserts this number, so the capture benchmark reports what the window really takes).
+pub const ADULT_PASSPORT_KEYSTROKES: usize = 101;
+
 /// `target/debug` (or wherever this test binary was built), where the workspace bins are.
 pub fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("executable path");

@@ -34,6 +34,7 @@ pub fn run(name: Option<&str>) -> anyhow::Result<()> {
                     .env(crate::postgres::URL_VARIABLE, &postgres.url),
             )
         }
-        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog"),
+        Some("capture") => run_command(&mut release("run", &["-p", "schalter-system-tests", "--bin", "bench-capture"])),
+        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog | capture"),
     }
 }

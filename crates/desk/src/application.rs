@@ -197,8 +197,8 @@ pub fn check(draft: &ApplicationDraft, today: Date) -> ApplicationCheckView {
 }
 
 /// Writes a confirmed application and its mutation in one store transaction, under the next provisional number of
-/// this desk. Refused (nothing written) when a field is wrong.
-pub(crate) async fn write_submitted(
+/// this desk. Refused (nothing written) when a field is wrong. Public for the capture benchmark.
+pub async fn write_submitted(
     store: &DeskStore,
     draft: &ApplicationDraft,
     visit_id: Uuid,
