@@ -843,7 +843,17 @@ impl Desk {
 
     /// Waits until the element's text satisfies `check`; returns the text.
     pub async fn wait_text(&self, css: &str, check: impl Fn(&str) -> bool) -> anyhow::Result<String> {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_text_within(css, Duration::from_secs(20), check).await
+    }
+
+    /// [`Desk::wait_text`] with its own limit (e.g. for a sync that backs off while the central was away).
+    pub async fn wait_text_within(
+        &self,
+        css: &str,
+        limit: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> anyhow::Result<String> {
+        let deadline = Instant::now() + limit;
         let mut last = String::new();
         loop {
             if let Ok(element) = self.driver.find(By::Css(css)).await {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use schalter_photo::Algorithm;
-use schalter_system_tests::{assert_accessible, asset, Desk, Environment, ADULT_PASSPORT_KEYSTROKES};
+use schalter_system_tests::{assert_accessible, asset, CentralOptions, Desk, Environment, ADULT_PASSPORT_KEYSTROKES};
 use thirtyfour::prelude::*;
 
 /// What the clerk types, field by field in tab order: text, or arrow presses on a select.
@@ -60,6 +60,74 @@ async fn value_of(desk: &Desk, css: &str) -> anyhow::Result<String> {
     Ok(desk.driver.find(By::Css(css)).await?.prop("value").await?.unwrap_or_default())
 }
 
+/// Erika's passport, field by field in tab order (the adult passport of both tests).
+fn adult_passport() -> Vec<Entry<'static>> {
+    vec![
+        Entry::Down(1), // Reisepass (32 Seiten)
+        Entry::Text("Mustermann"),
+        Entry::Text("Erika"),
+        Entry::Text("Gabler"),
+        Entry::Skip, // doctoral degree
+        Entry::Skip, // religious name
+        Entry::Text("12.08.1964"),
+        Entry::Text("Berlin"),
+        Entry::Down(1), // weiblich
+        Entry::Text("168"),
+        Entry::Text("grün"),
+        Entry::Skip, // nationality: deutsch
+        Entry::Skip, // no residence in Germany: no
+        Entry::Text("Heidestraße 17"),
+        Entry::Text("51147"),
+        Entry::Text("Köln"),
+        Entry::Down(2), // bisheriges Dokument: Reisepass
+        Entry::Text("C01X00T47"),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_the_application_gets_a_provisional_number_and_its_final_one_when_the_central_returns(
+) -> anyhow::Result<()> {
+    let env = Environment::new()?;
+    let mut central = env.start_central_with(CentralOptions::default())?;
+    let (_cloud, cloud_url) = env.start_photo_cloud()?;
+    let config = env.desk_config_with(central.url(), &Environment::photo_cloud_toml("psb:05111000_00", &cloud_url))?;
+    let desk = Desk::start(&config).await?;
+    desk.log_in().await?;
+    desk.driver.action_chain().key_down(Key::Control).send_keys("q").key_up(Key::Control).perform().await?;
+    desk.wait_text("#login-title", |t| !t.is_empty()).await?;
+
+    // A pop-up office: the central is away, the photo cloud answers over mobile data.
+    central.stop()?;
+    desk.log_in().await?;
+    desk.wait_text("#offline-session", |t| t == "Offline angemeldet").await?;
+    accept_photo(&desk, &env, &cloud_url).await?;
+    desk.driver.action_chain().send_keys(Key::F3).perform().await?;
+    desk.wait_text("#app-photo", |t| t == "Lichtbild dieses Besuchs angenommen").await?;
+    fill(&desk, &adult_passport()).await?;
+    desk.wait_text("#app-fee-total", |t| t == "70,00 €").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#application-summary", |t| t.contains("Mustermann")).await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    let recorded = desk.wait_text("#application-recorded", |t| t.contains("vorläufige Nummer V-")).await?;
+    let provisional =
+        recorded.split_whitespace().find(|w| w.starts_with("V-")).unwrap_or_default().trim_end_matches('.');
+    let list = desk.wait_text("#application-list", |t| t.contains("noch nicht übertragen")).await?;
+    assert!(list.contains(provisional) && list.contains("folgt"), "{list}");
+    desk.driver.find(By::Css("#application-search")).await?.scroll_into_view().await?;
+    desk.screenshot("application-offline-provisional", "noch nicht übertragen").await?;
+
+    // The central returns: the background login, the push, and the final number beside the provisional one.
+    central.restart()?;
+    let list =
+        desk.wait_text_within("#application-list", Duration::from_secs(60), |t| t.contains("05111000_01-20")).await?;
+    assert!(list.contains(provisional) && list.contains("erfasst"), "{list}");
+    desk.wait_text("#application-recorded", |t| t.starts_with("Antrag erfasst: Nummer 05111000_01-")).await?;
+    desk.driver.find(By::Css("#application-search")).await?.scroll_into_view().await?;
+    desk.screenshot("application-offline-synced", "erfasst").await?;
+    desk.close().await?;
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_their_numbers() -> anyhow::Result<()> {
     let env = Environment::new()?;
@@ -79,30 +147,7 @@ async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_the
     desk.driver.action_chain().send_keys(Key::F3).perform().await?;
     desk.wait_text("#app-photo", |t| t == "Lichtbild dieses Besuchs angenommen").await?;
     let mut keystrokes = 1;
-    keystrokes += fill(
-        &desk,
-        &[
-            Entry::Down(1), // Reisepass (32 Seiten)
-            Entry::Text("Mustermann"),
-            Entry::Text("Erika"),
-            Entry::Text("Gabler"),
-            Entry::Skip, // doctoral degree
-            Entry::Skip, // religious name
-            Entry::Text("12.08.1964"),
-            Entry::Text("Berlin"),
-            Entry::Down(1), // weiblich
-            Entry::Text("168"),
-            Entry::Text("grün"),
-            Entry::Skip, // nationality: deutsch
-            Entry::Skip, // no residence in Germany: no
-            Entry::Text("Heidestraße 17"),
-            Entry::Text("51147"),
-            Entry::Text("Köln"),
-            Entry::Down(2), // bisheriges Dokument: Reisepass
-            Entry::Text("C01X00T47"),
-        ],
-    )
-    .await?;
+    keystrokes += fill(&desk, &adult_passport()).await?;
     assert_eq!(value_of(&desk, "#app-document_kind").await?, "passport32");
     assert_eq!(value_of(&desk, "#app-sex").await?, "001");
     assert_eq!(value_of(&desk, "#app-current_document_kind").await?, "passport");
