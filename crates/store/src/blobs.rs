@@ -127,6 +127,16 @@ impl DeskStore {
         Ok(updated)
     }
 
+    /// Forgets that the server holds any blob here (it said it lacks one it had confirmed): the uploader asks it
+    /// again about each. Returns how many were marked.
+    pub async fn forget_blob_acknowledgements(&self) -> Result<u64, StoreError> {
+        let updated = sqlx::query("UPDATE blobs SET acknowledged_at = NULL WHERE acknowledged_at IS NOT NULL")
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok(updated)
+    }
+
     /// Blobs the server does not have yet, oldest first: the uploader's work list.
     pub async fn unacknowledged_blobs(&self) -> Result<Vec<BlobHash>, StoreError> {
         let hashes: Vec<String> =

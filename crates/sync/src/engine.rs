@@ -23,6 +23,8 @@ use time::OffsetDateTime;
 use crate::transport::{BlobState, PushOutcome, SyncTransport, TransportError};
 use crate::{Clock, SyncError, SystemClock};
 
+/// The central's 409 code for a `photo.accept` whose blob it does not hold (the whole push was refused).
+const BLOB_MISSING: &str = "blob_missing";
 /// Blob acknowledgements written per store transaction.
 const ACK_BATCH: usize = 50;
 
@@ -611,7 +613,16 @@ impl<T: SyncTransport, H: SyncHooks> SyncEngine<T, H> {
                     .collect(),
             };
             times.pushes += 1;
-            let settled = match timed(&mut times.push_send, self.call(|| self.transport.push(&request))).await? {
+            let answer = timed(&mut times.push_send, self.call(|| self.transport.push(&request))).await;
+            if let Err(TransportError::Refused { code, .. }) = &answer {
+                if code == BLOB_MISSING {
+                    // The central lost a photo it had confirmed (restored from a backup, say): ask it again about
+                    // every blob still here, so the next round uploads what it lacks instead of refusing forever.
+                    let forgotten = self.store.forget_blob_acknowledgements().await?;
+                    tracing::warn!(forgotten, "central misses a blob it had confirmed: blobs are checked again");
+                }
+            }
+            let settled = match answer? {
                 PushOutcome::Answered(response) => {
                     let mut settlements = Vec::with_capacity(response.results.len());
                     let mut counts = SyncReport::default();

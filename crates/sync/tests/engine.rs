@@ -52,6 +52,8 @@ struct Server {
     expire_at_patch: Option<usize>,
     patches_seen: usize,
     changes: Vec<Change>,
+    /// Like the real central: a `photo.accept` whose blob is not complete refuses the whole push (409).
+    refuse_missing_blob: bool,
 }
 
 #[derive(Clone, Default)]
@@ -104,6 +106,9 @@ impl SyncTransport for FakeCentral {
                 |sha: &str| s.blobs.get(sha).is_some_and(|(bytes, length)| bytes.len() as u64 == *length);
             let blob_missing =
                 m.kind == kinds::PHOTO_ACCEPT && !m.payload["photo_sha256"].as_str().is_some_and(blob_complete);
+            if blob_missing && s.refuse_missing_blob {
+                return Err(TransportError::Refused { code: "blob_missing".into(), message: "Foto fehlt.".into() });
+            }
             let result = if s.reject_kinds.contains(&m.kind) || blob_missing {
                 MutationResult {
                     seq: m.seq,
@@ -634,4 +639,42 @@ impl NowForTests for ManualClock {
     fn now_for_tests(&self) -> OffsetDateTime {
         schalter_sync::Clock::now(self)
     }
+}
+
+#[tokio::test]
+async fn a_blob_the_central_lost_after_confirming_it_is_uploaded_again_instead_of_refused_forever() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(dir.path()).await;
+    let central = FakeCentral::default();
+    central.with(|s| s.refuse_missing_blob = true);
+    let bytes = photo(300_000);
+    let accept = |hash: String| NewMutation {
+        kind: kinds::PHOTO_ACCEPT.into(),
+        payload: json!({"photo_sha256": hash}),
+        occurred_at: OffsetDateTime::now_utc(),
+        clerk_id: Uuid::nil(),
+    };
+    let mut tx = store.transaction().await.unwrap();
+    let hash = tx.put_blob(&bytes, OffsetDateTime::now_utc()).await.unwrap();
+    tx.push_mutation(&accept(hash.as_str().to_owned())).await.unwrap();
+    tx.commit().await.unwrap();
+    let clock = clock();
+    let engine = engine(&store, &central, NoHooks, config(), &clock);
+    let first = engine.sync_once().await.unwrap();
+    assert_eq!((first.blobs_uploaded, first.pushed), (1, 1));
+    assert!(store.unacknowledged_blobs().await.unwrap().is_empty(), "the central confirmed the photo");
+
+    // The central is restored from a backup without the photo; a second acceptance of the same photo follows.
+    central.with(|s| s.blobs.clear());
+    let mut tx = store.transaction().await.unwrap();
+    tx.push_mutation(&accept(hash.as_str().to_owned())).await.unwrap();
+    tx.commit().await.unwrap();
+    let refused = engine.sync_once().await.unwrap_err();
+    assert_eq!(refused.code(), "blob_missing");
+    assert_eq!(store.unacknowledged_blobs().await.unwrap(), [hash.clone()], "asked about again next round");
+
+    let next = engine.sync_once().await.unwrap();
+    assert_eq!((next.blobs_uploaded, next.pushed), (1, 1), "uploaded again, then the push goes through");
+    assert_eq!(store.pending_count().await.unwrap(), 0);
+    central.with(|s| assert_eq!(s.blobs[hash.as_str()].0, bytes));
 }
