@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
+import { emptyDraft } from "./application";
 import { Harness, applicationView, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
@@ -99,32 +100,7 @@ describe("application screen (F3)", () => {
   });
 });
 
+/** A draft as the form starts it, for a passport. */
 function emptyLike() {
-  return {
-    document_kind: "passport32",
-    family_name: "",
-    birth_name: null,
-    given_names: "",
-    doctoral_degree: null,
-    religious_name: null,
-    date_of_birth: "12.08.1964",
-    place_of_birth: "",
-    sex: null,
-    height: "",
-    eye_colour: "",
-    no_residence_in_germany: false,
-    street: null,
-    postal_code: null,
-    place: null,
-    nationality: "",
-    current_document_kind: null,
-    current_document_serial: null,
-    custodian_family_name: null,
-    custodian_given_names: null,
-    pickup: "counter",
-    mobile_number: null,
-    pickup_consent: false,
-    photo_in_office: false,
-    pin_letter_handed_over: false,
-  };
+  return { ...emptyDraft(), document_kind: "passport32", date_of_birth: "12.08.1964" };
 }
