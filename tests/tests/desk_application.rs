@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use schalter_photo::Algorithm;
-use schalter_system_tests::{assert_accessible, asset, CentralOptions, Desk, Environment, ADULT_PASSPORT_KEYSTROKES};
+use schalter_system_tests::{
+    assert_accessible, asset, files_containing, CentralOptions, Desk, Environment, ADULT_PASSPORT_KEYSTROKES,
+};
 use thirtyfour::prelude::*;
 
 /// What the clerk types, field by field in tab order: text, or arrow presses on a select.
@@ -115,6 +117,13 @@ async fn offline_the_application_gets_a_provisional_number_and_its_final_one_whe
     assert!(list.contains(provisional) && list.contains("folgt"), "{list}");
     desk.driver.find(By::Css("#application-search")).await?.scroll_into_view().await?;
     desk.screenshot("application-offline-provisional", "noch nicht übertragen").await?;
+
+    // A thief with this disk finds none of what the clerk typed: not in the store, its WAL, nor the window's log.
+    let needles: Vec<&[u8]> = vec![b"Gabler", b"12.08.1964", "Heidestra\u{df}e".as_bytes(), b"C01X00T47", b"51147"];
+    let log = Desk::log_path_for(&config);
+    let found = files_containing(&env.dir.path().join("data-desk"), std::slice::from_ref(&log), &needles)?;
+    assert!(found.is_empty(), "readable on disk: {found:?}");
+    assert!(std::fs::read_to_string(&log)?.contains("application captured"), "the log is the one the desk writes");
 
     // The central returns: the background login, the push, and the final number beside the provisional one.
     central.restart()?;
