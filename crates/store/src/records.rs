@@ -28,14 +28,14 @@ impl StoreTx {
         if name.trim().is_empty() {
             return Err(StoreError::InvalidInput("Zählername"));
         }
-        sqlx::query("INSERT INTO counters (name, value) VALUES (?, 0) ON CONFLICT (name) DO NOTHING")
-            .bind(name)
-            .execute(&mut *self.tx)
-            .await?;
-        let value: i64 = sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = ? RETURNING value")
-            .bind(name)
-            .fetch_one(&mut *self.tx)
-            .await?;
+        // One statement: every statement costs a round trip to SQLite's thread inside a capture.
+        let value: i64 = sqlx::query_scalar(
+            "INSERT INTO counters (name, value) VALUES (?, 1) \
+             ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+        )
+        .bind(name)
+        .fetch_one(&mut *self.tx)
+        .await?;
         Ok(value)
     }
 }

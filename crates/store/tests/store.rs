@@ -77,7 +77,12 @@ async fn round_trip_create_unlock_open_write_and_reopen() {
     let (store, _, _) = new_store(dir.path()).await;
     let encryption = store.encryption_info().await.unwrap();
     assert!(encryption.cipher_version.starts_with('4'), "SQLCipher 4 must encrypt the store");
-    assert!(encryption.memory_security, "cipher_memory_security is on by default");
+    assert!(!encryption.memory_security, "cipher_memory_security is off by default (README: why)");
+    let guarded_dir = tempfile::tempdir().unwrap();
+    let guarded = StoreOptions { memory_security: true, ..StoreOptions::default() };
+    let guarded = DeskStore::create_with(guarded_dir.path(), DEVICE, guarded).await.unwrap().store;
+    assert!(guarded.encryption_info().await.unwrap().memory_security, "and on where the option asks for it");
+    guarded.close().await;
     drop(store);
 
     // Offline login later: the keyring alone gives back the profile and the data key.
