@@ -46,17 +46,13 @@ pub(crate) async fn submit(
     let data = serde_json::to_string(&application).map_err(|e| CentralError::Internal(e.to_string()))?;
     let total_fee_cents = application.fee().total_cents;
     let application_date = submitted.application_date.to_string();
-    let kind = serde_json::to_value(application.document_kind())
-        .ok()
-        .and_then(|value| value.as_str().map(str::to_owned))
-        .unwrap_or_default();
     let status = status_key(ApplicationStatus::Captured);
     let record = ApplicationRecord {
         id: submitted.application_id,
         number: &number,
         provisional_number: &submitted.provisional_number,
         office_id: &office_id,
-        document_kind: &kind,
+        document_kind: application.document_kind().key(),
         status: &status,
         data: &data,
         photo_id: submitted.photo_id,

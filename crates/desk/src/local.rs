@@ -110,15 +110,12 @@ impl StoreSettings {
                 Some(desk_key) => keyring.unlock_with_desk_key(desk_key)?,
                 None => None,
             };
-            let Some(key) = by_password.or_else(|| by_desk_key.clone()) else {
+            let desk_key_opens = by_desk_key.is_some();
+            let Some(key) = by_password.or(by_desk_key) else {
                 set_aside(&dir, now)?;
                 return Ok(None);
             };
-            let mut keyring = settings.keyring(keyring);
-            keyring.add_clerk(&clerk, &secret, &key, now)?;
-            if let (Some(desk_key), None) = (&desk_key, &by_desk_key) {
-                keyring.set_desk_key(desk_key, &key)?;
-            }
+            settings.renew_wrappings(keyring, &clerk, &secret, &key, desk_key.as_ref(), desk_key_opens, now)?;
             Ok(Some(key))
         })
         .await
@@ -140,6 +137,27 @@ impl StoreSettings {
         .map_err(|_| DeskError::Store(StoreError::Internal("Schlüsselbund")))??;
         tracing::info!(device_id = store.device_id(), "desk store created");
         Ok(store)
+    }
+
+    /// After an online login: the data key wrapped anew for this clerk with the password the central confirmed, and
+    /// with the central's desk key unless that already opens the store (it changes with the desk certificate).
+    #[allow(clippy::too_many_arguments)]
+    fn renew_wrappings(
+        &self,
+        keyring: Keyring,
+        clerk: &ClerkProfile,
+        password: &str,
+        key: &DataKey,
+        desk_key: Option<&DeskKey>,
+        desk_key_opens: bool,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut keyring = self.keyring(keyring);
+        keyring.add_clerk(clerk, password, key, now)?;
+        match desk_key {
+            Some(desk_key) if !desk_key_opens => keyring.set_desk_key(desk_key, key),
+            _ => Ok(()),
+        }
     }
 
     /// The central is unreachable: the keyring lets a clerk in who logged in online here within the validity.
@@ -183,15 +201,11 @@ impl StoreSettings {
             let keyring = Keyring::load(&dir)?;
             let at = keyring.last_online_login(profile.clerk_id).map_or(now, |last| last.max(now));
             let (_, key) = keyring.unlock(&profile.username, &secret, at, time::Duration::MAX)?;
-            let has_desk_key = match &desk_key {
+            let desk_key_opens = match &desk_key {
                 Some(desk_key) => keyring.unlock_with_desk_key(desk_key)?.is_some(),
-                None => true,
+                None => false,
             };
-            let mut keyring = settings.keyring(keyring);
-            keyring.add_clerk(&profile, &secret, &key, now)?;
-            if let (Some(desk_key), false) = (&desk_key, has_desk_key) {
-                keyring.set_desk_key(desk_key, &key)?;
-            }
+            settings.renew_wrappings(keyring, &profile, &secret, &key, desk_key.as_ref(), desk_key_opens, now)?;
             Ok(())
         })
         .await
