@@ -9,7 +9,7 @@ use crate::{cargo, project_root, run_command};
 
 /// Debian packages for building and running the desk (WebKitGTK 4.1; GStreamer for the webcam,
 /// which WebKitGTK loads anyway) and for testing its real window (Xvfb, WebKitWebDriver,
-/// ImageMagick for screenshots).
+/// ImageMagick for screenshots) and the receipt PDF (`pdftotext`, `pdffonts`).
 const PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -28,6 +28,7 @@ const PACKAGES: &[&str] = &[
     "xauth",
     "webkit2gtk-driver",
     "imagemagick",
+    "poppler-utils",
 ];
 
 /// The C decoders and curl the benchmarks compare against.
