@@ -128,6 +128,8 @@ pub struct CentralOptions {
     pub session_idle_seconds: Option<u64>,
     /// Address to listen on; a free loopback port if `None`.
     pub listen: Option<SocketAddr>,
+    /// The producer simulator's URL (`--producer-url`, ordering every second); none orders nothing.
+    pub producer_url: Option<String>,
 }
 
 /// A running (or stopped) central API. [`Central::restart`] brings it back on the same address,
@@ -354,15 +356,49 @@ impl Environment {
             "--client-ca".to_owned(),
             path(self.pki.ca_cert()),
         ];
+        let producer = [
+            "--producer-ca".to_owned(),
+            path(self.pki.ca_cert()),
+            "--producer-client-cert".to_owned(),
+            path(self.pki.central_producer_client_cert()),
+            "--producer-client-key".to_owned(),
+            path(self.pki.central_producer_client_key()),
+            "--secrets-key-file".to_owned(),
+            path(self.dir.path().join("central-secrets.key")),
+        ];
         let command = move |listen: SocketAddr| {
             let mut command = central_command(&database_url, &["serve", "--listen", &listen.to_string()]);
             command.args(&tls);
             if let Some(seconds) = options.session_idle_seconds {
                 command.args(["--session-idle-seconds", &seconds.to_string()]);
             }
+            if let Some(url) = &options.producer_url {
+                command.args(["--producer-url", url, "--producer-poll-seconds", "1"]);
+                command.args(&producer);
+            }
             command
         };
         Central::start(Box::new(command), options.listen.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))
+    }
+
+    /// Starts the document producer simulator (`schalter-producer-sim`) with quick notices and
+    /// `extra` arguments (e.g. `--reject-every 2`); returns it and its URL.
+    pub fn start_producer(&self, extra: &[&str]) -> anyhow::Result<(Running, String)> {
+        let mut command = Command::new(binary("schalter-producer-sim"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--tls-cert"])
+            .arg(self.pki.producer_cert())
+            .arg("--tls-key")
+            .arg(self.pki.producer_key())
+            .arg("--client-ca")
+            .arg(self.pki.ca_cert())
+            .args(["--accept-delay-ms", "100", "--production-delay-ms", "100", "--delivery-delay-ms", "100"])
+            .args(extra)
+            .stdout(Stdio::piped());
+        let mut child = command.spawn().context("starting schalter-producer-sim")?;
+        let url = announced_url(&mut child);
+        let running = Running::new(child);
+        Ok((running, url?))
     }
 
     /// Writes a desk configuration pointing at `central_url`; returns its path.

@@ -51,12 +51,14 @@ pub struct DemoBinary {
 pub const CENTRAL: DemoBinary = DemoBinary { package: "schalter-central", name: "schalter-central", smoke_only: false };
 pub const PHOTO_CLOUD: DemoBinary =
     DemoBinary { package: "schalter-photo-cloud", name: "schalter-photo-cloud", smoke_only: false };
+pub const PRODUCER: DemoBinary =
+    DemoBinary { package: "schalter-producer-sim", name: "schalter-producer-sim", smoke_only: false };
 /// Started by xtask (interactive) or by tauri-driver for `demo-smoke` (smoke).
 pub const DESK: DemoBinary = DemoBinary { package: "schalter-desk", name: "schalter-desk", smoke_only: false };
 pub const SMOKE: DemoBinary = DemoBinary { package: "schalter-system-tests", name: "demo-smoke", smoke_only: true };
 
 /// Every binary the demo starts: the single source of truth for what it builds.
-pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, DESK, SMOKE];
+pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, PRODUCER, DESK, SMOKE];
 
 /// The binaries `mode` starts.
 pub fn binaries(mode: Mode) -> impl Iterator<Item = &'static DemoBinary> {
@@ -165,6 +167,23 @@ fn run_processes(
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     let path = |p: PathBuf| p.display().to_string();
+    // The producer first: the central orders from it. Quick enough to watch an application move.
+    let mut producer = PRODUCER.command(mode)?;
+    producer
+        .args(["--listen", "127.0.0.1:0", "--tls-cert", &path(pki.producer_cert()), "--tls-key"])
+        .arg(pki.producer_key())
+        .arg("--client-ca")
+        .arg(pki.ca_cert())
+        .args(["--accept-delay-ms", "5000", "--production-delay-ms", "10000", "--delivery-delay-ms", "20000"])
+        .args(["--reject-every", "4"])
+        .stdout(Stdio::piped())
+        .process_group(0)
+        .die_with_parent();
+    let mut producer = producer.spawn().context("starting schalter-producer-sim")?;
+    let producer_stdout = producer.stdout.take().expect("piped");
+    processes.push("Hersteller-Simulator", producer);
+    let producer_url = announced_url(PRODUCER.name, producer_stdout)?;
+
     let mut server = central(&[
         "serve",
         "--listen",
@@ -175,6 +194,18 @@ fn run_processes(
         &path(pki.central_key()),
         "--client-ca",
         &path(pki.ca_cert()),
+        "--producer-url",
+        &producer_url,
+        "--producer-ca",
+        &path(pki.ca_cert()),
+        "--producer-client-cert",
+        &path(pki.central_producer_client_cert()),
+        "--producer-client-key",
+        &path(pki.central_producer_client_key()),
+        "--producer-poll-seconds",
+        "5",
+        "--secrets-key-file",
+        &path(demo.join("central-secrets.key")),
     ])?
     .stdout(Stdio::piped())
     .process_group(0)
@@ -264,7 +295,7 @@ fn run_processes(
     processes.push("Arbeitsplatz", desk.spawn().context("starting schalter-desk")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
         studio_dir.join("code.txt").display(),
         if has_webcam { "" } else { ": keine Webcam gefunden, es läuft eine Aufnahme des Zettels" }
     );

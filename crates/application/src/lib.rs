@@ -11,6 +11,7 @@ pub mod dates;
 mod document;
 mod error;
 pub mod fees;
+pub mod order;
 mod person;
 mod pickup;
 pub mod rules;
@@ -23,6 +24,7 @@ pub use birth_date::DateOfBirth;
 pub use document::{icao_check_digit, CurrentDocument, CurrentDocumentKind, DocumentKind, SerialNumber};
 pub use error::{ApplicationError, Field, FieldError, FieldErrorKind, ERROR_CODES};
 pub use fees::{fee, format_euro, FeeBreakdown, FeeItem, FeeLine, FeeOptions, FEE_TABLE};
+pub use order::{OrderNumber, OrderNumberError, MAX_APPLICATIONS_PER_ORDER};
 pub use person::{
     names_together_len, BirthName, DoctoralDegree, EyeColour, FamilyName, GivenNames, Height, Nationality,
     PlaceOfBirth, ReligiousName, Sex, MAX_NAMES_TOGETHER,

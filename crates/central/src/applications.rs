@@ -4,7 +4,9 @@
 //! the desks through the change feed. Runs inside the push's transaction.
 
 use schalter_application::{Application, ApplicationError, ApplicationStatus};
-use schalter_wire::application::{ApplicationChange, ApplicationReceipt, SubmittedApplication, APPLICATION_ENTITY};
+use schalter_wire::application::{
+    ApplicationChange, ApplicationReceipt, CorrectedApplication, SubmittedApplication, APPLICATION_ENTITY,
+};
 use sqlx::AnyConnection;
 use time::Duration;
 use uuid::Uuid;
@@ -83,4 +85,76 @@ pub(crate) async fn submit(
 
 fn status_key(status: ApplicationStatus) -> String {
     serde_json::to_value(status).ok().and_then(|value| value.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Moves an application to `next` (with the producer's reason, for a rejection) and tells the desks
+/// through the feed, on `connection`'s transaction. A step the lifecycle does not allow from where
+/// the application stands (a notice arriving twice, or after the application went further) is
+/// left alone: `Ok(false)`.
+pub(crate) async fn change_status(
+    connection: &mut AnyConnection,
+    row: &crate::db::producer::StatusRow,
+    next: ApplicationStatus,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<bool, CentralError> {
+    let current: ApplicationStatus = serde_json::from_value(serde_json::Value::String(row.status.clone()))
+        .map_err(|_| CentralError::Internal("unknown application status in database".into()))?;
+    let kind = schalter_application::DocumentKind::parse(&row.document_kind)
+        .map_err(|_| CentralError::Internal("unknown document kind in database".into()))?;
+    if !current.can_become(next, kind) {
+        tracing::info!(application_id = %row.id, ?current, ?next, "status change skipped");
+        return Ok(false);
+    }
+    let status = status_key(next);
+    crate::db::producer::write_status(connection, row.id, &status, reason, now).await?;
+    let change = ApplicationChange {
+        application_id: row.id,
+        application_number: row.number.clone(),
+        provisional_number: row.provisional_number.clone(),
+        office_id: row.office_id.clone(),
+        status,
+        status_reason: reason.map(str::to_owned),
+    };
+    let change = serde_json::to_value(&change).map_err(|e| CentralError::Internal(e.to_string()))?;
+    feed::append(connection, APPLICATION_ENTITY, &row.id.to_string(), Some(&change), now).await?;
+    tracing::info!(application_id = %row.id, ?next, "application status changed");
+    Ok(true)
+}
+
+/// The `application.correct` mutation: a rejected application, corrected by the clerk, is
+/// validated again on its own application date (its fees and rules stay those of that day), keeps
+/// its number and document kind, and waits for the next order.
+pub(crate) async fn correct(
+    connection: &mut AnyConnection,
+    now: i64,
+    author: Uuid,
+    corrected: &CorrectedApplication,
+) -> Result<Result<ApplicationReceipt, CentralError>, CentralError> {
+    let Some(stored) = sql::correctable(connection, corrected.application_id).await? else {
+        return Ok(Err(CentralError::ApplicationNotCorrectable));
+    };
+    let Some(row) = crate::db::producer::status_row(connection, &corrected.application_id.to_string(), false).await?
+    else {
+        return Ok(Err(CentralError::ApplicationNotCorrectable));
+    };
+    let author_office = sql::clerk_office(connection, author).await?;
+    if author_office.as_deref() != Some(stored.office_id.as_str()) {
+        return Ok(Err(CentralError::Forbidden));
+    }
+    let application_date = schalter_application::dates::parse_iso(&stored.application_date)
+        .ok_or_else(|| CentralError::Internal("malformed application date in database".into()))?;
+    let application = match Application::validate(&corrected.draft, application_date) {
+        Ok(application) => application,
+        Err(errors) => return Ok(Err(CentralError::Application(ApplicationError::Invalid(errors)))),
+    };
+    if row.status != status_key(ApplicationStatus::Rejected) || application.document_kind().key() != row.document_kind {
+        return Ok(Err(CentralError::ApplicationNotCorrectable));
+    }
+    let data = serde_json::to_string(&application).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let total_fee_cents = application.fee().total_cents;
+    sql::replace_data(connection, row.id, &row.document_kind, &data, i64::from(total_fee_cents), now).await?;
+    change_status(connection, &row, ApplicationStatus::Captured, None, now).await?;
+    tracing::info!(application_id = %row.id, "rejected application corrected");
+    Ok(Ok(ApplicationReceipt { application_number: row.number, total_fee_cents }))
 }

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod blobs;
 pub mod desks;
 pub mod feed;
+pub mod producer;
 pub mod sync;
 
 use schalter_domain::{DisplayName, OfficeId, Role, Username};

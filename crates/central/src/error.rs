@@ -66,6 +66,10 @@ pub enum CentralError {
     /// Rejection of a second submit of an application already recorded.
     #[error("Dieser Antrag ist bereits erfasst.")]
     ApplicationExists,
+    /// Rejection of a correction: only an application the producer rejected can be corrected, and
+    /// it stays the document it was.
+    #[error("Nur ein vom Hersteller abgelehnter Antrag kann korrigiert werden; die Dokumentart bleibt dieselbe.")]
+    ApplicationNotCorrectable,
     /// A mutation refers to a blob not (completely) uploaded yet; nothing of the push was applied.
     #[error("Das Foto zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
     BlobMissing,
@@ -74,6 +78,13 @@ pub enum CentralError {
     /// The uploaded bytes do not have the SHA-256 they were uploaded under; they are discarded.
     #[error("Die übertragenen Daten passen nicht zu ihrer Prüfsumme und wurden verworfen.")]
     BlobHashMismatch,
+    /// The producer refused an order as a whole (XhD Fehlerinformation). Never sent to a desk as
+    /// such: the applications in it are rejected with this reason.
+    #[error("Der Hersteller hat die Bestellung abgelehnt ({number}: {text}).")]
+    ProducerRefused { number: u32, text: String },
+    /// The producer did not answer, or not in its protocol; the round tries again later.
+    #[error("Der Hersteller ist nicht erreichbar.")]
+    ProducerUnavailable(String),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -105,9 +116,12 @@ impl CentralError {
             CentralError::Application(inner) => inner.code(),
             CentralError::ApplicationPhotoMissing => "application_photo_missing",
             CentralError::ApplicationExists => "application_exists",
+            CentralError::ApplicationNotCorrectable => "application_not_correctable",
             CentralError::BlobMissing => "blob_missing",
             CentralError::OffsetMismatch { .. } => "offset_mismatch",
             CentralError::BlobHashMismatch => "blob_hash_mismatch",
+            CentralError::ProducerRefused { .. } => "producer_refused",
+            CentralError::ProducerUnavailable(_) => "producer_unavailable",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -129,12 +143,14 @@ impl CentralError {
             | CentralError::Application(_)
             | CentralError::ApplicationPhotoMissing
             | CentralError::ApplicationExists
+            | CentralError::ApplicationNotCorrectable
             | CentralError::BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::InvalidRequest | CentralError::InvalidSyncRequest(_) => StatusCode::BAD_REQUEST,
             CentralError::SequenceGap { .. } | CentralError::BlobMissing | CentralError::OffsetMismatch { .. } => {
                 StatusCode::CONFLICT
             }
             CentralError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            CentralError::ProducerRefused { .. } | CentralError::ProducerUnavailable(_) => StatusCode::BAD_GATEWAY,
             CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -30,7 +30,9 @@ pub mod blobs;
 pub mod db;
 pub mod error;
 pub mod openapi;
+pub mod producer;
 mod routes;
+pub mod secrets;
 pub mod seed;
 pub mod sync;
 

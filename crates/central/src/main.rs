@@ -8,6 +8,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use schalter_central::producer::http::XhdHttpProducer;
+use schalter_central::producer::{OrderingAuthority, ProducerWorker};
+use schalter_central::secrets::SecretsKey;
 use schalter_central::{app, db::NewClerk, seed, AppState, Db};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
 use schalter_server_kit::telemetry::LogFormat;
@@ -47,6 +50,8 @@ enum Command {
         #[arg(long, env = "SCHALTER_SESSION_ABSOLUTE_SECONDS",
               default_value_t = SessionPolicy::default().absolute_seconds, value_parser = clap::value_parser!(i64).range(1..))]
         session_absolute_seconds: i64,
+        #[command(flatten)]
+        producer: ProducerArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -57,6 +62,56 @@ enum Command {
     Clerk(ClerkCommand),
     /// Print the OpenAPI document.
     Openapi,
+}
+
+/// The document producer the applications are ordered from (none: nothing is ordered).
+#[derive(clap::Args)]
+struct ProducerArgs {
+    /// https://host:port of the producer interface (XhD over mutual TLS).
+    #[arg(long, env = "SCHALTER_PRODUCER_URL", requires_all = ["producer_ca", "producer_client_cert", "producer_client_key"])]
+    producer_url: Option<String>,
+    /// CA of the producer's TLS certificate.
+    #[arg(long, env = "SCHALTER_PRODUCER_CA")]
+    producer_ca: Option<PathBuf>,
+    /// The central's client certificate towards the producer (the ordering authority).
+    #[arg(long, env = "SCHALTER_PRODUCER_CLIENT_CERT")]
+    producer_client_cert: Option<PathBuf>,
+    #[arg(long, env = "SCHALTER_PRODUCER_CLIENT_KEY")]
+    producer_client_key: Option<PathBuf>,
+    /// The 4-character authority code that heads every order number.
+    #[arg(long, env = "SCHALTER_PRODUCER_AUTHORITY_CODE", default_value = "D111")]
+    producer_authority_code: String,
+    /// The issuing authority as the documents print it.
+    #[arg(long, env = "SCHALTER_PRODUCER_AUTHORITY_NAME", default_value = "Stadt Düsseldorf")]
+    producer_authority_name: String,
+    /// Seconds between two rounds of ordering and reading the producer's mailbox.
+    #[arg(long, env = "SCHALTER_PRODUCER_POLL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    producer_poll_seconds: u64,
+    /// File with the key that seals secrets from the producer (Sperrkennwort); made (0600) if missing.
+    #[arg(long, env = "SCHALTER_SECRETS_KEY_FILE", default_value = "schalter-central-secrets.key")]
+    secrets_key_file: PathBuf,
+}
+
+impl ProducerArgs {
+    /// Starts the producer rounds in the background, if a producer is configured.
+    fn spawn(self, db: &Db) -> anyhow::Result<()> {
+        let Some(url) = self.producer_url else {
+            tracing::info!("no producer configured: applications are not ordered");
+            return Ok(());
+        };
+        let (Some(ca), Some(cert), Some(key)) = (self.producer_ca, self.producer_client_cert, self.producer_client_key)
+        else {
+            bail!("--producer-url needs --producer-ca, --producer-client-cert and --producer-client-key");
+        };
+        let identity = schalter_pki::Identity::load(&cert, &key)?;
+        let producer = XhdHttpProducer::new(&url, &schalter_pki::load_ca(&ca)?, &identity)?;
+        let secrets = SecretsKey::load_or_create(&self.secrets_key_file)?;
+        let authority = OrderingAuthority::new(&self.producer_authority_code, &self.producer_authority_name)?;
+        let worker = ProducerWorker::new(db.clone(), producer, secrets, authority, schalter_central::Clock::System);
+        tokio::spawn(worker.run(Duration::from_secs(self.producer_poll_seconds)));
+        tracing::info!(%url, "ordering from the producer");
+        Ok(())
+    }
 }
 
 #[derive(Subcommand)]
@@ -88,7 +143,16 @@ async fn main() -> anyhow::Result<()> {
     let db = Db::connect(&cli.database_url).await.context("opening the database")?;
     db.migrate().await.context("migrating the database")?;
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, client_ca, session_idle_seconds, session_absolute_seconds } => {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            client_ca,
+            session_idle_seconds,
+            session_absolute_seconds,
+            producer,
+        } => {
+            producer.spawn(&db)?;
             let policy =
                 SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
             serve(db, policy, listen, tls_cert, tls_key, client_ca).await

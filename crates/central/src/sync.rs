@@ -248,6 +248,15 @@ async fn apply(
                 Err(rejection) => Ok(Outcome::rejected(rejection)),
             }
         }
+        schalter_wire::application::APPLICATION_CORRECT => {
+            let Ok(corrected) = serde_json::from_value(mutation.payload.clone()) else {
+                return Ok(Outcome::rejected(CentralError::InvalidPayload));
+            };
+            match crate::applications::correct(connection, now, author, &corrected).await? {
+                Ok(receipt) => Ok(Outcome::Applied(serde_json::to_value(receipt).ok())),
+                Err(rejection) => Ok(Outcome::rejected(rejection)),
+            }
+        }
         _ => Ok(Outcome::rejected(CentralError::UnknownMutationKind)),
     }
 }

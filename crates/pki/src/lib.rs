@@ -207,7 +207,22 @@ impl DevPkiPaths {
         self.dir.join("studio.key")
     }
 
-    fn all(&self) -> [PathBuf; 12] {
+    /// TLS server certificate of the document producer simulator.
+    pub fn producer_cert(&self) -> PathBuf {
+        self.dir.join("producer.pem")
+    }
+    pub fn producer_key(&self) -> PathBuf {
+        self.dir.join("producer.key")
+    }
+    /// The central API's client certificate towards the producer (the ordering authority).
+    pub fn central_producer_client_cert(&self) -> PathBuf {
+        self.dir.join("central-producer-client.pem")
+    }
+    pub fn central_producer_client_key(&self) -> PathBuf {
+        self.dir.join("central-producer-client.key")
+    }
+
+    fn all(&self) -> [PathBuf; 16] {
         [
             self.studio_ca_cert(),
             self.ca_cert(),
@@ -221,6 +236,10 @@ impl DevPkiPaths {
             self.seal_key(),
             self.studio_cert(),
             self.studio_key(),
+            self.producer_cert(),
+            self.producer_key(),
+            self.central_producer_client_cert(),
+            self.central_producer_client_key(),
         ]
     }
 
@@ -239,6 +258,8 @@ impl DevPkiPaths {
         let seal = ca.issue_client("Schalter Referenz-Foto-Cloud Siegel", Validity::days(825))?;
         let studio_ca = CertificateAuthority::new("Schalter Entwicklungs-CA Fotostudios")?;
         let studio = studio_ca.issue_client("Fotostudio Muster", Validity::days(825))?;
+        let producer = ca.issue_server(&["localhost", "127.0.0.1", "::1"], Validity::days(825))?;
+        let central_producer_client = ca.issue_client("Zentrale Düsseldorf (Bestellungen)", Validity::days(825))?;
         write(&self.studio_ca_cert(), &studio_ca.cert_pem(), false)?;
         write(&self.ca_cert(), &ca.cert_pem(), false)?;
         central.write(&self.central_cert(), &self.central_key())?;
@@ -246,6 +267,8 @@ impl DevPkiPaths {
         photo_cloud.write(&self.photo_cloud_cert(), &self.photo_cloud_key())?;
         seal.write(&self.seal_cert(), &self.seal_key())?;
         studio.write(&self.studio_cert(), &self.studio_key())?;
+        producer.write(&self.producer_cert(), &self.producer_key())?;
+        central_producer_client.write(&self.central_producer_client_cert(), &self.central_producer_client_key())?;
         Ok(true)
     }
 }

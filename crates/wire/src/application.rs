@@ -71,3 +71,22 @@ pub struct ApplicationChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
 }
+
+/// Mutation kind: payload [`CorrectedApplication`], response [`ApplicationReceipt`]. Only an
+/// application the producer rejected can be corrected; it keeps its number and date and is
+/// ordered again.
+pub const APPLICATION_CORRECT: &str = "application.correct";
+
+/// The clerk's correction of a rejected application.
+#[derive(Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CorrectedApplication {
+    pub application_id: Uuid,
+    #[schema(value_type = Object)]
+    pub draft: ApplicationDraft,
+}
+
+impl std::fmt::Debug for CorrectedApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CorrectedApplication").field("application_id", &self.application_id).finish_non_exhaustive()
+    }
+}

@@ -27,6 +27,7 @@ pub mod paths {
 }
 
 pub mod application;
+pub mod producer;
 pub mod sync;
 
 /// What happened to a citizen's photo at a desk, for the audit trail: ids only, never

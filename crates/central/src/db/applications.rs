@@ -130,3 +130,43 @@ impl Db {
             .collect()
     }
 }
+
+/// What a correction needs of the stored application.
+pub struct Correctable {
+    pub office_id: String,
+    pub application_date: String,
+}
+
+pub async fn correctable(connection: &mut AnyConnection, id: Uuid) -> Result<Option<Correctable>, CentralError> {
+    let row = sqlx::query("SELECT office_id, application_date FROM applications WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *connection)
+        .await?;
+    row.map(|row| {
+        Ok(Correctable { office_id: row.try_get("office_id")?, application_date: row.try_get("application_date")? })
+    })
+    .transpose()
+}
+
+/// Replaces the data of a corrected application (its status moves separately).
+pub async fn replace_data(
+    connection: &mut AnyConnection,
+    id: Uuid,
+    document_kind: &str,
+    data: &str,
+    total_fee_cents: i64,
+    now: i64,
+) -> Result<(), CentralError> {
+    sqlx::query(
+        "UPDATE applications SET document_kind = $2, data = $3, total_fee_cents = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(id.to_string())
+    .bind(document_kind)
+    .bind(data)
+    .bind(total_fee_cents)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
+    // The producer copy stays: the photo is the same.
+    Ok(())
+}

@@ -10,6 +10,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod instance;
+
 use schalter_central::Db;
 use sqlx::Connection;
 
