@@ -22,6 +22,8 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("check_application", "draft: ApplicationDraft", "{ draft }", "ApplicationCheckView"),
     ("submit_application", "draft: ApplicationDraft", "{ draft }", "ApplicationView"),
     ("applications", "query: string", "{ query }", "ApplicationView[]"),
+    ("receipt", "applicationId: string", "{ applicationId }", "ReceiptView"),
+    ("save_receipt", "applicationId: string", "{ applicationId }", "SavedReceiptView"),
 ];
 
 pub fn typescript() -> String {

@@ -3,12 +3,12 @@
 
 use schalter_desk_core::{
     ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, LoginArgs, PhotoDecisionArgs,
-    PhotoDecisionView, PhotoView, SessionView, SyncView, UiError,
+    PhotoDecisionView, PhotoView, ReceiptView, SavedReceiptView, SessionView, SyncView, UiError,
 };
 use tauri::ipc::{Channel, InvokeResponseBody};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
-use crate::DeskState;
+use crate::{receipts, DeskState, ReceiptSaving};
 
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -28,7 +28,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         sync_status,
         check_application,
         submit_application,
-        applications
+        applications,
+        receipt,
+        save_receipt
     ]
 }
 
@@ -136,4 +138,29 @@ async fn submit_application(state: State<'_, DeskState>, draft: ApplicationDraft
 #[tauri::command]
 async fn applications(state: State<'_, DeskState>, query: String) -> Result<Vec<ApplicationView>, UiError> {
     Ok(state.desk()?.applications(&query).await?)
+}
+
+/// The receipt's content for the print view (the same text as its PDF).
+#[tauri::command]
+async fn receipt(state: State<'_, DeskState>, application_id: String) -> Result<ReceiptView, UiError> {
+    Ok(state.desk()?.application_receipt(&application_id).await?)
+}
+
+/// Saves the receipt's PDF where the clerk chooses (or into the configured directory); `path` is `null` when the
+/// clerk cancelled.
+#[tauri::command]
+async fn save_receipt<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, DeskState>,
+    saving: State<'_, ReceiptSaving>,
+    application_id: String,
+) -> Result<SavedReceiptView, UiError> {
+    let made = state.desk()?.application_receipt_pdf(&application_id).await?;
+    let main_thread = |run: Box<dyn FnOnce() + Send>| app.run_on_main_thread(run).map_err(|e| e.to_string());
+    let Some(path) = saving.0.choose(&main_thread, &made.view.file_name).await? else {
+        return Ok(SavedReceiptView::new(&made.view, None));
+    };
+    receipts::write(&path, &made.pdf).await?;
+    tracing::info!(application_id, "receipt saved");
+    Ok(SavedReceiptView::new(&made.view, Some(path.display().to_string())))
 }

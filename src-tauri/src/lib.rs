@@ -3,6 +3,7 @@
 
 pub mod bindings;
 mod commands;
+mod receipts;
 mod startup;
 
 use std::sync::Arc;
@@ -28,6 +29,9 @@ impl DeskState {
     }
 }
 
+/// Where receipts are saved (desk.toml `[receipts]`): the save dialog, or a configured directory.
+pub struct ReceiptSaving(Box<dyn receipts::SaveLocation>);
+
 pub fn run() {
     let options = match startup::Options::from_args(std::env::args().skip(1)) {
         Ok(startup::Action::Run(options)) => options,
@@ -46,6 +50,7 @@ pub fn run() {
         // Must happen before WebKitGTK starts; see README "Leeres Fenster".
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    let saving = ReceiptSaving(receipts::from_config(&config.as_ref().map(|c| c.receipts.clone()).unwrap_or_default()));
     let desk = config.and_then(|config| Desk::new(&config)).map(Arc::new).map_err(|error| {
         tracing::error!(code = error.code(), "desk not ready");
         UiError::from(error)
@@ -53,6 +58,7 @@ pub fn run() {
 
     tauri::Builder::default()
         .manage(DeskState(desk.clone()))
+        .manage(saving)
         .setup(move |app| {
             if let Ok(desk) = desk {
                 forward(app.handle().clone(), events::CONNECTION, desk.connection_updates());

@@ -83,6 +83,12 @@ describe("accessibility (axe-core)", () => {
     expect(h.$("#application-summary")).not.toBeNull();
     expect(h.$("#application-list")).not.toBeNull();
     expect(await violations(), "summary").toEqual([]);
+    // Recorded: the receipt buttons, the saved status and the list's receipt buttons.
+    await h.press("F12");
+    await h.press("F11");
+    expect(h.$("#receipt-save")).not.toBeNull();
+    expect(h.text("#receipt-status")).toContain("gespeichert");
+    expect(await violations(), "receipt").toEqual([]);
   });
 
   it("every other screen", async () => {

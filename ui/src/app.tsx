@@ -9,6 +9,7 @@ import { t } from "./messages";
 import { ScanDetector } from "./scanner";
 import { RejectionsPanel } from "./sync";
 import { handleKey, screenById } from "./screens/registry";
+import { ReceiptPrint } from "./screens/application";
 
 export type { DeskApi } from "./desk";
 
@@ -34,10 +35,14 @@ function Window() {
   }, [lang]);
 
   return (
-    <div class="desk">
-      {loggedIn ? <MainFrame /> : <LoginScreen />}
-      {help && <ShortcutHelp />}
-    </div>
+    <>
+      <div class="desk">
+        {loggedIn ? <MainFrame /> : <LoginScreen />}
+        {help && <ShortcutHelp />}
+      </div>
+      {/* Outside the window's frame: printing shows only this (styles.css, @media print). */}
+      <ReceiptPrint />
+    </>
   );
 }
 

@@ -100,6 +100,89 @@ describe("application screen (F3)", () => {
   });
 });
 
+describe("the customer's receipt", () => {
+  async function recorded(api = fakeApi(), alreadyOnScreen = false) {
+    if (!alreadyOnScreen) await onApplicationScreen(api);
+    await h.type("app-family_name", "Mustermann");
+    await h.type("app-given_names", "Erika");
+    await h.type("app-date_of_birth", "12.08.1964");
+    await h.press("F12");
+    await h.press("F12");
+    expect(h.text("#application-recorded")).toContain("V-5e6f-00001");
+    return api;
+  }
+
+  it("F11 saves the recorded application's receipt and says where, in a live region", async () => {
+    const api = fakeApi();
+    // Before anything is recorded F11 has nothing to save: the key is not used.
+    await onApplicationScreen(api);
+    await h.press("F11");
+    expect(api.saveReceipt).not.toHaveBeenCalled();
+    expect(h.$("#receipt-save")).toBeNull();
+
+    await recorded(api, true);
+    expect(h.text("#receipt-save")).toBe("Quittung speichern F11");
+    expect(document.activeElement?.id, "the receipt is next").toBe("receipt-save");
+    expect(h.text("#receipt-print-button")).toBe("Quittung drucken Strg+P");
+    const status = h.$("#receipt-status")!;
+    expect(status.getAttribute("aria-live")).toBe("polite");
+    expect(status.getAttribute("role")).toBe("status");
+    await h.press("F11");
+    expect(api.saveReceipt).toHaveBeenCalledWith("0193a1b2-0000-7000-8000-000000000001");
+    expect(h.text("#receipt-status")).toBe("Quittung 05111000_01-2026-000001 gespeichert: /home/schalter/Quittungen/Quittung-05111000_01-2026-000001.pdf");
+    // Making the receipt may have synced: the list is read again.
+    expect(api.applications).toHaveBeenCalledTimes(3);
+  });
+
+  it("a cancelled save dialog and a refusal are told, the form stays", async () => {
+    const api = fakeApi();
+    api.saveReceipt = vi.fn(async (applicationId: string) => ({ application_id: applicationId, number: "V-5e6f-00001", provisional: true, path: null }));
+    await recorded(api);
+    await h.click("#receipt-save");
+    expect(h.text("#receipt-status")).toBe("Quittung V-5e6f-00001 nicht gespeichert (abgebrochen).");
+    api.saveReceipt = vi.fn(async () => {
+      throw { code: "receipt_not_saved", message: "Keine Berechtigung" };
+    });
+    await h.press("F11");
+    expect(h.text("#application-problem")).toBe("Die Quittung konnte nicht gespeichert werden. Bitte einen anderen Ort wählen.");
+    expect(h.text("#receipt-status")).toBe("");
+  });
+
+  it("Strg+P fills the print view with the desk core's receipt and opens the print dialog", async () => {
+    const print = vi.fn();
+    const original = window.print;
+    window.print = print;
+    try {
+      const api = await recorded();
+      expect(h.$("#receipt-print")).toBeNull();
+      await h.press("p", { ctrlKey: true });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(api.receipt).toHaveBeenCalledWith("0193a1b2-0000-7000-8000-000000000001");
+      expect(print).toHaveBeenCalledTimes(1);
+      const printed = h.text("#receipt-print");
+      for (const part of ["Bürgerbüro Düsseldorf-Süd", "Quittung über Ihren Antrag", "05111000_01-2026-000001", "Reisepass (32 Seiten)", "70,00 €", "keine persönlichen Daten"]) {
+        expect(printed).toContain(part);
+      }
+      expect(printed).not.toContain("Mustermann");
+      expect(h.text("#receipt-status")).toBe("Druckdialog für Quittung 05111000_01-2026-000001 geöffnet.");
+    } finally {
+      window.print = original;
+    }
+  });
+
+  it("every application in the list has its own receipt buttons, named by its number", async () => {
+    const api = fakeApi();
+    const erika = applicationView({ ...emptyLike(), family_name: "Mustermann", given_names: "Erika" }, { application_id: "a-1", application_number: "05111000_01-2026-000007" });
+    api.applications = vi.fn(async () => [erika]);
+    await onApplicationScreen(api);
+    const save = h.$('#application-list [data-receipt="save"]')!;
+    expect(save.getAttribute("aria-label")).toBe("Quittung 05111000_01-2026-000007 speichern");
+    expect(h.$('#application-list [data-receipt="print"]')!.getAttribute("aria-label")).toBe("Quittung 05111000_01-2026-000007 drucken");
+    await h.click('#application-list [data-receipt="save"]');
+    expect(api.saveReceipt).toHaveBeenCalledWith("a-1");
+  });
+});
+
 /** A draft as the form starts it, for a passport. */
 function emptyLike() {
   return { ...emptyDraft(), document_kind: "passport32", date_of_birth: "12.08.1964" };

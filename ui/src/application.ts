@@ -3,11 +3,18 @@
  * rules), the summary the clerk confirms with F12, and the list of this desk's applications with their search.
  * The rules live in Rust (`schalter_application`); this only asks and shows.
  */
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ReceiptView } from "./bindings";
 import type { Desk, DeskApi, Problem } from "./desk";
 import { asUiError } from "./messages";
 
 export type DraftKey = keyof ApplicationDraft;
+
+/** What became of the last receipt the clerk saved or printed (shown in `#receipt-status`, a live region). */
+export type ReceiptStatus =
+  | { kind: "saving" | "printing"; number: string | null }
+  | { kind: "saved"; number: string; path: string }
+  | { kind: "cancelled"; number: string }
+  | { kind: "print_opened"; number: string };
 
 export interface ApplicationState {
   draft: ApplicationDraft;
@@ -23,6 +30,9 @@ export interface ApplicationState {
   last: ApplicationView | null;
   query: string;
   list: ApplicationView[];
+  receiptStatus: ReceiptStatus | null;
+  /** The receipt the print view shows (the same text as its PDF); only `@media print` shows it. */
+  printReceipt: ReceiptView | null;
 }
 
 export function emptyDraft(): ApplicationDraft {
@@ -56,7 +66,7 @@ export function emptyDraft(): ApplicationDraft {
 }
 
 export function emptyApplication(): ApplicationState {
-  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [] };
+  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [], receiptStatus: null, printReceipt: null };
 }
 
 export class ApplicationActions {
@@ -65,6 +75,9 @@ export class ApplicationActions {
   private listGeneration = 0;
 
   constructor(private readonly desk: Desk) {}
+
+  /** Opens the print dialog (WebKitGTK: the GTK one); tests replace it. */
+  print: () => void = () => window.print();
 
   private get api(): DeskApi {
     return this.desk.api;
@@ -138,10 +151,57 @@ export class ApplicationActions {
     try {
       const recorded = await this.api.submitApplication(this.state.draft);
       this.checkGeneration += 1;
-      this.set({ busy: false, summary: false, last: recorded, draft: emptyDraft(), touched: [], showAll: false, check: null });
+      this.set({ busy: false, summary: false, last: recorded, draft: emptyDraft(), touched: [], showAll: false, check: null, receiptStatus: null });
       await this.search(this.state.query);
     } catch (error) {
       if (!this.desk.failed(error)) this.set({ busy: false, summary: false, problem: { error: asUiError(error) } });
+    }
+  }
+
+  /** The application a receipt key means: the one recorded last in this visit. */
+  private receiptTarget(applicationId?: string): string | null {
+    return applicationId ?? this.state.last?.application_id ?? null;
+  }
+
+  /** Saves the receipt's PDF (the native save dialog, or the configured directory). False when there is none to save. */
+  saveReceipt(applicationId?: string): boolean {
+    const id = this.receiptTarget(applicationId);
+    if (!id || this.state.receiptStatus?.kind === "saving" || !this.desk.state.session) return false;
+    void this.runSave(id);
+    return true;
+  }
+
+  private async runSave(id: string): Promise<void> {
+    this.set({ receiptStatus: { kind: "saving", number: null }, problem: null });
+    try {
+      const saved = await this.api.saveReceipt(id);
+      this.set({ receiptStatus: saved.path === null ? { kind: "cancelled", number: saved.number } : { kind: "saved", number: saved.number, path: saved.path } });
+      // Making the receipt may have synced: the list and the notice show the number it carries.
+      await this.search(this.state.query);
+    } catch (error) {
+      if (!this.desk.failed(error)) this.set({ receiptStatus: null, problem: { error: asUiError(error) } });
+    }
+  }
+
+  /** Prints the receipt: its content into the print view, then the print dialog. False when there is none. */
+  printReceipt(applicationId?: string): boolean {
+    const id = this.receiptTarget(applicationId);
+    if (!id || this.state.receiptStatus?.kind === "printing" || !this.desk.state.session) return false;
+    void this.runPrint(id);
+    return true;
+  }
+
+  private async runPrint(id: string): Promise<void> {
+    this.set({ receiptStatus: { kind: "printing", number: null }, problem: null });
+    try {
+      const receipt = await this.api.receipt(id);
+      this.set({ printReceipt: receipt, receiptStatus: { kind: "print_opened", number: receipt.number } });
+      // The print view must be rendered before the dialog takes its picture of the page.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      this.print();
+      await this.search(this.state.query);
+    } catch (error) {
+      if (!this.desk.failed(error)) this.set({ receiptStatus: null, problem: { error: asUiError(error) } });
     }
   }
 

@@ -213,6 +213,34 @@ status: string, status_reason: string | null, rejection: string | null, document
  */
 captured_at: string, };
 
+export type ReceiptRow = { label: string, value: string, };
+
+export type ReceiptContent = { office: string, title: string, 
+/**
+ * Number, date, document, pickup way.
+ */
+details: Array<ReceiptRow>, 
+/**
+ * Only under a provisional number: that the final number follows.
+ */
+number_note: string | null, fee_heading: string, fees: Array<ReceiptRow>, total: ReceiptRow, notes_heading: string, 
+/**
+ * Pickup, PIN letter, what to bring.
+ */
+notes: Array<string>, footer: string, };
+
+export type ReceiptView = { application_id: string, 
+/**
+ * The number on the receipt: the central's, or while it is not known the provisional one.
+ */
+number: string, provisional: boolean, 
+/**
+ * `Quittung-<number>.pdf`.
+ */
+file_name: string, content: ReceiptContent, };
+
+export type SavedReceiptView = { application_id: string, number: string, provisional: boolean, path: string | null, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -237,6 +265,9 @@ export const ERROR_CODES: readonly string[] = [
   "photo_cloud_unreachable",
   "application_invalid",
   "application_photo_missing",
+  "application_not_found",
+  "receipt_failed",
+  "receipt_not_saved",
   "offline_login_unknown",
   "offline_login_expired",
   "clock_before_last_login",
@@ -352,4 +383,6 @@ export const commands = {
   checkApplication: (draft: ApplicationDraft): Promise<ApplicationCheckView> => invoke("check_application", { draft }),
   submitApplication: (draft: ApplicationDraft): Promise<ApplicationView> => invoke("submit_application", { draft }),
   applications: (query: string): Promise<ApplicationView[]> => invoke("applications", { query }),
+  receipt: (applicationId: string): Promise<ReceiptView> => invoke("receipt", { applicationId }),
+  saveReceipt: (applicationId: string): Promise<SavedReceiptView> => invoke("save_receipt", { applicationId }),
 };

@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, PhotoView, SessionView, SyncView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, PhotoView, ReceiptView, SessionView, SyncView } from "./bindings";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
 
@@ -68,6 +68,38 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     checkApplication: vi.fn(async (draft: ApplicationDraft) => checkView(draft)),
     submitApplication: vi.fn(async (draft: ApplicationDraft) => applicationView(draft)),
     applications: vi.fn(async () => []),
+    receipt: vi.fn(async (applicationId: string) => receiptView(applicationId)),
+    saveReceipt: vi.fn(async (applicationId: string) => {
+      const receipt = receiptView(applicationId);
+      return { application_id: applicationId, number: receipt.number, provisional: receipt.provisional, path: `/home/schalter/Quittungen/${receipt.file_name}` };
+    }),
+  };
+}
+
+/** A receipt as the desk core makes it (final number, passport at the counter). */
+export function receiptView(applicationId: string, number = "05111000_01-2026-000001"): ReceiptView {
+  return {
+    application_id: applicationId,
+    number,
+    provisional: false,
+    file_name: `Quittung-${number}.pdf`,
+    content: {
+      office: "Bürgerbüro Düsseldorf-Süd",
+      title: "Quittung über Ihren Antrag",
+      details: [
+        { label: "Antragsnummer", value: number },
+        { label: "Antragsdatum", value: "01.12.2026" },
+        { label: "Dokument", value: "Reisepass (32 Seiten)" },
+        { label: "Abholung", value: "Am Schalter" },
+      ],
+      number_note: null,
+      fee_heading: "Gebühren",
+      fees: [{ label: "Reisepass", value: "70,00 €" }],
+      total: { label: "Summe", value: "70,00 €" },
+      notes_heading: "Hinweise",
+      notes: ["Bitte bringen Sie zur Abholung diese Quittung mit."],
+      footer: "Diese Quittung enthält keine persönlichen Daten: Die Antragsnummer bezeichnet Ihren Antrag. Bitte geben Sie sie bei Rückfragen an.",
+    },
   };
 }
 

@@ -276,6 +276,23 @@ pub(crate) async fn list(store: &DeskStore, query: &str) -> Result<Vec<Applicati
     Ok(out)
 }
 
+/// One application of this desk by its id: what was submitted and how the list shows it (with the central's number
+/// once known). `None` when the desk does not hold it (never here, or purged after the grace period).
+pub(crate) async fn find(
+    store: &DeskStore,
+    application_id: &str,
+) -> Result<Option<(SubmittedApplication, ApplicationView)>, DeskError> {
+    let Some(data) = store.get_record(APPLICATION_RECORD, application_id).await? else { return Ok(None) };
+    let Ok(stored) = serde_json::from_value::<StoredApplication>(data) else { return Ok(None) };
+    let change = store
+        .get_record(APPLICATION_STATUS_RECORD, application_id)
+        .await?
+        .and_then(|data| serde_json::from_value::<ApplicationChange>(data).ok());
+    let mutation = store.mutation(stored.seq).await?.map(|m| m.state);
+    let view = view(&stored, change.as_ref(), mutation.as_ref());
+    Ok(Some((stored.submitted, view)))
+}
+
 fn view(
     stored: &StoredApplication,
     change: Option<&ApplicationChange>,

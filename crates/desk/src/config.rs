@@ -42,6 +42,11 @@ use crate::DeskError;
 /// device = "/dev/video0"
 /// # Demo and tests only: PNG frames played in a loop instead of a camera.
 /// # replay = "frames/frame-%03d.png"
+///
+/// # The customer's receipt (PDF). Without this section the desk asks where to save it (the native save dialog).
+/// [receipts]
+/// # Kiosk set-ups and tests: save every receipt into this directory without asking.
+/// # save_directory = "/srv/quittungen"
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +70,16 @@ pub struct DeskConfig {
     pub offline_login_valid_for_hours: u32,
     #[serde(default = "default_purge_grace_hours")]
     pub purge_grace_hours: u32,
+    #[serde(default)]
+    pub receipts: ReceiptsConfig,
+}
+
+/// Where receipts go (see [`DeskConfig`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptsConfig {
+    /// Save into this directory without asking (kiosk set-ups, tests); `None`: the native save dialog asks.
+    pub save_directory: Option<PathBuf>,
 }
 
 fn default_offline_login_valid_for_hours() -> u32 {
@@ -135,7 +150,8 @@ impl DeskConfig {
         let files = [&mut config.central_ca, &mut config.desk_cert, &mut config.desk_key]
             .into_iter()
             .chain(config.photo_clouds.iter_mut().flat_map(|cloud| [&mut cloud.ca, &mut cloud.seal_cert]))
-            .chain(config.camera.replay.as_mut());
+            .chain(config.camera.replay.as_mut())
+            .chain(config.receipts.save_directory.as_mut());
         if config.data_dir.as_os_str().is_empty() {
             config.data_dir = default_data_dir();
         }
@@ -188,6 +204,15 @@ mod tests {
         let config = DeskConfig::load(&path).unwrap();
         assert_eq!(config.data_dir, dir.path().join("store"));
         assert_eq!((config.offline_login_valid_for_hours, config.purge_grace_hours), (8, 1));
+        assert_eq!(config.receipts.save_directory, None, "the save dialog asks");
+        std::fs::write(
+            &path,
+            "central_url = \"https://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\n\
+             [receipts]\nsave_directory = \"quittungen\"\n",
+        )
+        .unwrap();
+        let config = DeskConfig::load(&path).unwrap();
+        assert_eq!(config.receipts.save_directory, Some(dir.path().join("quittungen")));
     }
 
     #[test]

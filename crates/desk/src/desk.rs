@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 use crate::application::{self, ApplicationCheckView, ApplicationView};
 use crate::camera::CameraScans;
 use crate::local::{jobs, CentralTransport, CloudJob, DeskHooks, StoreSettings};
+use crate::receipt::{self, ReceiptPdf, ReceiptView};
 use crate::{
     CentralApi, CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView,
     RejectedView, SessionEndReason, SessionEvent, SessionView, SyncView,
@@ -827,6 +828,41 @@ impl<C: CentralApi> Desk<C> {
         application::list(&store, query).await
     }
 
+    /// The customer's receipt of an application this desk holds, for the print view. An application still under its
+    /// provisional number first gets a sync round while the central is reachable, so that the customer takes the
+    /// final number home whenever the central can give it now; offline the receipt says the final number follows.
+    pub async fn application_receipt(&self, application_id: &str) -> Result<ReceiptView, DeskError> {
+        let receipt = self.receipt_of(application_id).await?;
+        Ok(receipt::view_of(application_id, &receipt))
+    }
+
+    /// As [`Desk::application_receipt`], with its PDF (the same text).
+    pub async fn application_receipt_pdf(&self, application_id: &str) -> Result<ReceiptPdf, DeskError> {
+        let receipt = self.receipt_of(application_id).await?;
+        let id = application_id.to_owned();
+        // Subsetting the fonts takes a moment: off the async threads.
+        tokio::task::spawn_blocking(move || receipt::pdf_of(&id, &receipt))
+            .await
+            .map_err(|_| DeskError::Receipt(schalter_receipt::ReceiptError::Pdf("abgebrochen".into())))?
+    }
+
+    async fn receipt_of(&self, application_id: &str) -> Result<schalter_receipt::Receipt, DeskError> {
+        self.require_session()?;
+        let store = self.open_store()?.engine.store().clone();
+        if !receipt::has_final_number(&store, application_id).await? && self.connection().online {
+            let _ = self.sync_step().await;
+        }
+        let session = self.current_session().ok_or(DeskError::NotLoggedIn)?;
+        let office = if session.office_name.trim().is_empty() { session.office_id } else { session.office_name };
+        let receipt = receipt::receipt(&store, application_id, &office).await?;
+        tracing::info!(
+            application_id,
+            final_number = matches!(receipt.number, schalter_receipt::ReceiptNumber::Final(_)),
+            "receipt made"
+        );
+        Ok(receipt)
+    }
+
     /// For tests and the probe: the visit's accepted photo, as if the clerk had accepted it now.
     #[doc(hidden)]
     pub fn set_visit_photo_for_tests(&self, photo_id: Uuid) -> Uuid {
@@ -1498,6 +1534,40 @@ mod tests {
             assert_eq!(desk.applications(query).await.unwrap().len(), 1, "{query}");
         }
         assert!(desk.applications("Gabler").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_receipt_carries_the_final_number_once_the_central_gives_it_and_no_personal_data() {
+        let (desk, central, _clock) = logged_in().await;
+        desk.set_visit_photo_for_tests(Uuid::now_v7());
+        central.set_reachable(false);
+        let captured = desk.submit_application(&erika_passport()).await.unwrap();
+        let id = captured.application_id.as_str();
+
+        // Offline: the provisional number and the note that the final one follows (the sync tried, in vain).
+        let offline = desk.application_receipt(id).await.unwrap();
+        assert!(offline.provisional && offline.number == captured.provisional_number, "{offline:?}");
+        assert_eq!(offline.file_name, format!("Quittung-{}.pdf", captured.provisional_number));
+        assert!(offline.content.number_note.as_deref().is_some_and(|n| n.contains("endgültige Antragsnummer folgt")));
+        assert_eq!(offline.content.office, "Bürgerbüro Dienstleistungszentrum", "the clerk's office");
+        assert_eq!(offline.content.total.value, "70,00 €");
+
+        // The central is back: making the receipt syncs first, so the customer takes the final number home.
+        central.set_reachable(true);
+        assert!(desk.check_connection().await.online);
+        let made = desk.application_receipt_pdf(id).await.unwrap();
+        assert_eq!((made.view.number.as_str(), made.view.provisional), ("05111000_01-2026-000001", false));
+        assert_eq!(made.view.file_name, "Quittung-05111000_01-2026-000001.pdf");
+        assert!(made.view.content.number_note.is_none());
+        assert!(made.pdf.starts_with(b"%PDF-"));
+        let said = serde_json::to_string(&made.view).unwrap();
+        for personal in ["Mustermann", "Erika", "12.08.1964", "Berlin", "Heidestra", "51147"] {
+            assert!(!said.contains(personal), "{personal} on the receipt: {said}");
+        }
+        assert_eq!(
+            desk.application_receipt("0190c5a2-0000-7000-8000-000000000000").await.unwrap_err().code(),
+            "application_not_found"
+        );
     }
 
     #[tokio::test]

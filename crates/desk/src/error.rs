@@ -61,6 +61,14 @@ pub enum DeskError {
     ApplicationInvalid(schalter_application::ApplicationError),
     #[error("Für diesen Besuch ist noch kein Lichtbild angenommen. Ein Antrag wird nur mit einem im Beisein geprüften Foto erfasst: bitte zuerst den Foto-Code scannen und das Foto annehmen (F8).")]
     ApplicationPhotoMissing,
+    #[error(
+        "Diesen Antrag gibt es auf diesem Arbeitsplatz nicht (mehr). Seine Quittung kann hier nicht erstellt werden."
+    )]
+    ApplicationNotFound,
+    #[error("Die Quittung konnte nicht erstellt werden. Bitte die IT verständigen. ({0})")]
+    Receipt(schalter_receipt::ReceiptError),
+    #[error("Die Quittung konnte nicht gespeichert werden ({0}). Bitte einen anderen Ort wählen.")]
+    ReceiptNotSaved(String),
 }
 
 /// A camera that does not work gets the other ways in named; a scan that simply timed out does not.
@@ -99,6 +107,9 @@ impl DeskError {
             DeskError::PhotoCloudUnreachable => "photo_cloud_unreachable",
             DeskError::ApplicationInvalid(_) => "application_invalid",
             DeskError::ApplicationPhotoMissing => "application_photo_missing",
+            DeskError::ApplicationNotFound => "application_not_found",
+            DeskError::Receipt(_) => "receipt_failed",
+            DeskError::ReceiptNotSaved(_) => "receipt_not_saved",
         }
     }
 
@@ -133,6 +144,9 @@ pub const ERROR_CODES: &[&str] = &[
     "photo_cloud_unreachable",
     "application_invalid",
     "application_photo_missing",
+    "application_not_found",
+    "receipt_failed",
+    "receipt_not_saved",
     // the local store: offline login, keyring, outbox
     "offline_login_unknown",
     "offline_login_expired",

@@ -9,15 +9,17 @@ mod desk;
 mod error;
 mod local;
 mod photo;
+mod receipt;
 mod views;
 
 pub use application::{ApplicationCheckView, ApplicationView};
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
-pub use config::{default_data_dir, CameraConfig, DeskConfig};
+pub use config::{default_data_dir, CameraConfig, DeskConfig, ReceiptsConfig};
 pub use desk::{CapturedPhoto, Desk, DeskClock};
 pub use error::{DeskError, UiError, ERROR_CODES};
 pub use local::{jobs, CloudJob, StoreSettings};
 pub use photo::{photo_check_messages, OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
+pub use receipt::{ReceiptPdf, ReceiptView, SavedReceiptView};
 pub use schalter_application::ApplicationDraft;
 pub use schalter_camera::Frame as CameraFrame;
 pub use schalter_sync::{SyncConfig, SyncReport};
@@ -50,5 +52,9 @@ pub fn typescript_declarations() -> Vec<String> {
         application::RulesView::decl(),
         application::ApplicationCheckView::decl(),
         application::ApplicationView::decl(),
+        schalter_receipt::ReceiptRow::decl(),
+        schalter_receipt::ReceiptContent::decl(),
+        ReceiptView::decl(),
+        SavedReceiptView::decl(),
     ]
 }

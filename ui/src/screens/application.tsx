@@ -2,11 +2,11 @@
  * desk's applications with their search. */
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView } from "../bindings";
-import type { DraftKey } from "../application";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ReceiptView } from "../bindings";
+import type { DraftKey, ReceiptStatus } from "../application";
 import { ProblemText } from "../components";
 import { useDesk, useDeskState } from "../desk";
-import type { KeyBinding } from "../keys";
+import { keyLabel, type KeyBinding } from "../keys";
 import { t, type Lang, type MessageKey } from "../messages";
 
 /** Active only while the application screen is shown. */
@@ -23,6 +23,9 @@ export const APPLICATION_KEYS: readonly KeyBinding[] = [
     label: "keyAppBack",
     run: (desk) => desk.application.closeSummary(),
   },
+  // The receipt of the application recorded last (F12 twice); Strg+S is the sync.
+  { chords: ["F11"], label: "keyReceiptSave", run: (desk) => desk.application.saveReceipt() },
+  { chords: ["Ctrl+P"], label: "keyReceiptPrint", run: (desk) => desk.application.printReceipt() },
 ];
 
 const DOCUMENT_KINDS = ["id_card", "passport32", "passport48", "express_passport32", "express_passport48", "temporary_id_card", "temporary_passport"];
@@ -57,10 +60,13 @@ export function ApplicationScreen() {
   const custodian = check?.rules?.applies === "custodian";
   const idCard = draft.document_kind === "id_card";
 
-  // Keyboard first: the form starts at its first field unless the clerk is somewhere already.
+  // Keyboard first: just recorded, the receipt is next (Enter or F11 saves it); otherwise the form starts at its
+  // first field unless the clerk is somewhere already.
+  const recordedId = state.last?.application_id ?? null;
   useEffect(() => {
-    if (!document.activeElement || document.activeElement === document.body) document.getElementById("app-document_kind")?.focus();
-  }, [state.last]);
+    if (recordedId) document.getElementById("receipt-save")?.focus();
+    else if (!document.activeElement || document.activeElement === document.body) document.getElementById("app-document_kind")?.focus();
+  }, [recordedId]);
 
   const shown = (field: DraftKey) => state.showAll || state.touched.includes(field);
   const messageOf = (field: DraftKey): string | null => {
@@ -152,6 +158,27 @@ export function ApplicationScreen() {
 
   return (
     <section class="application" aria-labelledby="section-title">
+      {/* First: after F12 the form starts anew at the top, and the clerk sees what was recorded and its receipt. */}
+      {state.last && (
+        <div class="notice recorded">
+          <p id="application-recorded" role="status">
+            {state.last.application_number
+              ? t(lang, "appRecordedFinal", { number: state.last.application_number })
+              : t(lang, "appRecorded", { number: state.last.provisional_number })}
+          </p>
+          <p class="receipt-actions">
+            <button id="receipt-save" type="button" onClick={() => actions.saveReceipt()}>
+              {t(lang, "receiptSave")} <kbd>F11</kbd>
+            </button>{" "}
+            <button id="receipt-print-button" type="button" class="secondary-blue" onClick={() => actions.printReceipt()}>
+              {t(lang, "receiptPrint")} <kbd>{keyLabel(lang, "Ctrl+P")}</kbd>
+            </button>
+          </p>
+        </div>
+      )}
+      <p id="receipt-status" class="receipt-status" role="status" aria-live="polite">
+        {state.receiptStatus && receiptStatusText(lang, state.receiptStatus)}
+      </p>
       <form
         id="application-form"
         class="application-form"
@@ -256,14 +283,14 @@ export function ApplicationScreen() {
           <ProblemText lang={lang} problem={state.problem} />
         </p>
       )}
-      {state.last && (
-        <p id="application-recorded" class="notice" role="status">
-          {state.last.application_number
-            ? t(lang, "appRecordedFinal", { number: state.last.application_number })
-            : t(lang, "appRecorded", { number: state.last.provisional_number })}
-        </p>
-      )}
-      <ApplicationList lang={lang} query={state.query} list={state.list} onSearch={(q) => void actions.search(q)} />
+      <ApplicationList
+        lang={lang}
+        query={state.query}
+        list={state.list}
+        onSearch={(q) => void actions.search(q)}
+        onSave={(id) => actions.saveReceipt(id)}
+        onPrint={(id) => actions.printReceipt(id)}
+      />
     </section>
   );
 }
@@ -339,7 +366,77 @@ function Summary(props: { lang: Lang; draft: ApplicationDraft; check: Applicatio
   );
 }
 
-function ApplicationList(props: { lang: Lang; query: string; list: ApplicationView[]; onSearch: (query: string) => void }) {
+function receiptStatusText(lang: Lang, status: ReceiptStatus): string {
+  switch (status.kind) {
+    case "saving":
+      return t(lang, "receiptSaving");
+    case "printing":
+      return t(lang, "receiptPreparing");
+    case "saved":
+      return t(lang, "receiptSaved", { number: status.number, path: status.path });
+    case "cancelled":
+      return t(lang, "receiptCancelled", { number: status.number });
+    case "print_opened":
+      return t(lang, "receiptPrintOpened", { number: status.number });
+  }
+}
+
+/** The receipt as printed: the desk core's `ReceiptView`, the same text as its PDF. Shown only by `@media print`. */
+export function ReceiptPrint() {
+  const receipt: ReceiptView | null = useDeskState((s) => (s.session ? s.application.printReceipt : null));
+  if (!receipt) return null;
+  const { content } = receipt;
+  return (
+    <article id="receipt-print" class="receipt-print" lang="de" aria-hidden="true">
+      <p class="receipt-office">{content.office}</p>
+      <h1>{content.title}</h1>
+      <dl class="receipt-details">
+        {content.details.map((row) => (
+          <>
+            <dt>{row.label}</dt>
+            <dd>{row.value}</dd>
+          </>
+        ))}
+      </dl>
+      {content.number_note && <p class="receipt-note">{content.number_note}</p>}
+      <h2>{content.fee_heading}</h2>
+      <table class="receipt-fees">
+        <tbody>
+          {content.fees.map((row) => (
+            <tr>
+              <td>{row.label}</td>
+              <td class="amount">{row.value}</td>
+            </tr>
+          ))}
+          <tr class="total">
+            <th scope="row">{content.total.label}</th>
+            <td class="amount">{content.total.value}</td>
+          </tr>
+        </tbody>
+      </table>
+      {content.notes.length > 0 && (
+        <>
+          <h2>{content.notes_heading}</h2>
+          <ul>
+            {content.notes.map((note) => (
+              <li>{note}</li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p class="receipt-footer">{content.footer}</p>
+    </article>
+  );
+}
+
+function ApplicationList(props: {
+  lang: Lang;
+  query: string;
+  list: ApplicationView[];
+  onSearch: (query: string) => void;
+  onSave: (applicationId: string) => void;
+  onPrint: (applicationId: string) => void;
+}) {
   const { lang, list } = props;
   return (
     <section class="application-list" aria-labelledby="app-list-title">
@@ -358,6 +455,7 @@ function ApplicationList(props: { lang: Lang; query: string; list: ApplicationVi
               <th scope="col">{t(lang, "appColDocument")}</th>
               <th scope="col">{t(lang, "appColFee")}</th>
               <th scope="col">{t(lang, "appColStatus")}</th>
+              <th scope="col">{t(lang, "appColReceipt")}</th>
             </tr>
           </thead>
           <tbody>
@@ -373,6 +471,14 @@ function ApplicationList(props: { lang: Lang; query: string; list: ApplicationVi
                 <td>
                   {tk(lang, `appStatus.${application.status}`)}
                   {application.rejection && <span class="rejection">: {application.rejection}</span>}
+                </td>
+                <td class="receipt-buttons">
+                  <button type="button" class="secondary-blue" data-receipt="save" aria-label={t(lang, "receiptSaveFor", { number: application.application_number ?? application.provisional_number })} onClick={() => props.onSave(application.application_id)}>
+                    {t(lang, "receiptSaveShort")}
+                  </button>{" "}
+                  <button type="button" class="secondary-blue" data-receipt="print" aria-label={t(lang, "receiptPrintFor", { number: application.application_number ?? application.provisional_number })} onClick={() => props.onPrint(application.application_id)}>
+                    {t(lang, "receiptPrintShort")}
+                  </button>
                 </td>
               </tr>
             ))}
