@@ -429,13 +429,19 @@ impl Environment {
         extra: &str,
     ) -> anyhow::Result<PathBuf> {
         let path = self.dir.path().join(file_name);
+        // Receipts go into `receipts_dir()` without the save dialog (which WebDriver cannot answer).
         std::fs::write(
             &path,
             format!(
-                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\ndata_dir = \"{data_dir}\"\n{extra}"
+                "central_url = \"{central_url}\"\ncentral_ca = \"pki/ca.pem\"\ndesk_cert = \"pki/desk.pem\"\ndesk_key = \"pki/desk.key\"\ndata_dir = \"{data_dir}\"\n{extra}\n[receipts]\nsave_directory = \"receipts\"\n"
             ),
         )?;
         Ok(path)
+    }
+
+    /// Where the desks of this environment save receipts (desk.toml `[receipts] save_directory`).
+    pub fn receipts_dir(&self) -> PathBuf {
+        self.dir.path().join("receipts")
     }
 
     /// TOML for this office's organisation key and one trusted photo cloud.

@@ -1,7 +1,9 @@
 //! The application in the real window, keyboard only: an adult's passport and a 15-year-old's ID card (eID off, the
 //! custodian applies), each after its photo was accepted; the fee and rules live, F12 summary, F12 records under a
-//! provisional number, the sync brings the central's number, and the search finds both.
+//! provisional number, the receipt is saved (F11) as a PDF whose text holds the number and the fee and nothing
+//! personal, the sync brings the central's number, and the search finds both.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use schalter_photo::Algorithm;
@@ -60,6 +62,39 @@ async fn accept_photo(desk: &Desk, env: &Environment, cloud_url: &str) -> anyhow
 
 async fn value_of(desk: &Desk, css: &str) -> anyhow::Result<String> {
     Ok(desk.driver.find(By::Css(css)).await?.prop("value").await?.unwrap_or_default())
+}
+
+/// F11 saves the receipt of the application just recorded into the environment's receipt directory (desk.toml
+/// `[receipts] save_directory`); returns the number it carries and the PDF's text (`pdftotext`). The number is the
+/// one the screen shows, the fee is on it, and none of `personal` is.
+async fn save_receipt(
+    desk: &Desk,
+    env: &Environment,
+    fee: &str,
+    personal: &[&str],
+    screenshot: &str,
+) -> anyhow::Result<(String, String)> {
+    desk.driver.action_chain().send_keys(Key::F11).perform().await?;
+    let status = desk.wait_text("#receipt-status", |t| t.contains(" gespeichert: ")).await?;
+    let (number, path) = status
+        .strip_prefix("Quittung ")
+        .and_then(|rest| rest.split_once(" gespeichert: "))
+        .ok_or_else(|| anyhow::anyhow!("unexpected status {status:?}"))?;
+    let path = PathBuf::from(path);
+    assert_eq!(path.parent(), Some(env.receipts_dir().as_path()), "{status}");
+    assert_eq!(path.file_name().and_then(|n| n.to_str()), Some(format!("Quittung-{number}.pdf").as_str()));
+    // Making the receipt synced first: the notice shows the number the receipt carries.
+    desk.wait_text("#application-recorded", |t| t.contains(number)).await?;
+    let output = std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(&path).arg("-").output()?;
+    assert!(output.status.success(), "pdftotext: {}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8(output.stdout)?;
+    assert!(text.contains(number) && text.contains(fee), "number {number} and fee {fee} on the receipt:\n{text}");
+    assert!(text.contains("Quittung über Ihren Antrag") && text.contains("Gebühren"), "{text}");
+    for value in personal {
+        assert!(!text.contains(value), "{value:?} is on the receipt:\n{text}");
+    }
+    desk.screenshot(screenshot, "gespeichert").await?;
+    Ok((number.to_owned(), text))
 }
 
 /// Erika's passport, field by field in tab order (the adult passport of both tests).
@@ -175,6 +210,21 @@ async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_the
     let recorded = desk.wait_text("#application-recorded", |t| t.contains("vorläufige Nummer V-")).await?;
     println!("capture keystrokes={keystrokes} (adult passport, from F3 to the second F12)");
     assert_eq!(keystrokes, ADULT_PASSPORT_KEYSTROKES, "update the constant the capture benchmark reports");
+    let erika = [
+        "Mustermann",
+        "Erika",
+        "Gabler",
+        "12.08.1964",
+        "1964-08-12",
+        "Berlin",
+        "Heidestraße",
+        "51147",
+        "Köln",
+        "C01X00T47",
+    ];
+    let (erikas_number, text) = save_receipt(&desk, &env, "70,00 €", &erika, "application-passport-receipt").await?;
+    assert!(erikas_number.starts_with("05111000_01-"), "the central answered: the final number {erikas_number}");
+    assert!(text.contains("Reisepass (32 Seiten)") && text.contains("Ihren bisherigen Reisepass"), "{text}");
 
     // Lena, 15, ID card: eID off, her mother applies for her; the PIN letter is handed over.
     desk.driver.action_chain().send_keys(Key::F10).perform().await?;
@@ -217,6 +267,10 @@ async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_the
     desk.wait_text("#application-summary", |t| t.contains("Lena")).await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#application-recorded", |t| t != recorded && t.contains("vorläufige Nummer V-")).await?;
+    let lena = ["Mustermann", "Lena", "Erika", "01.09.2011", "2011-09-01", "Heidestraße", "51147", "Köln"];
+    let (lenas_number, text) = save_receipt(&desk, &env, "27,60 €", &lena, "application-id-card-receipt").await?;
+    assert_ne!(lenas_number, erikas_number);
+    assert!(text.contains("Den PIN-Brief zu Ihrem Personalausweis haben Sie heute erhalten."), "{text}");
 
     // The sync brings the central's numbers; the search finds each by name and by number.
     desk.driver.action_chain().key_down(Key::Control).send_keys("s").key_up(Key::Control).perform().await?;
