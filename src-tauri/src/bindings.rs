@@ -22,6 +22,13 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("check_application", "draft: ApplicationDraft", "{ draft }", "ApplicationCheckView"),
     ("submit_application", "draft: ApplicationDraft", "{ draft }", "ApplicationView"),
     ("applications", "query: string", "{ query }", "ApplicationView[]"),
+    ("application_draft", "applicationId: string", "{ applicationId }", "ApplicationDraft"),
+    (
+        "correct_application",
+        "applicationId: string, draft: ApplicationDraft",
+        "{ applicationId, draft }",
+        "ApplicationView",
+    ),
     ("receipt", "applicationId: string", "{ applicationId }", "ReceiptView"),
     ("save_receipt", "applicationId: string", "{ applicationId }", "SavedReceiptView"),
 ];

@@ -29,6 +29,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         check_application,
         submit_application,
         applications,
+        application_draft,
+        correct_application,
         receipt,
         save_receipt
     ]
@@ -138,6 +140,21 @@ async fn submit_application(state: State<'_, DeskState>, draft: ApplicationDraft
 #[tauri::command]
 async fn applications(state: State<'_, DeskState>, query: String) -> Result<Vec<ApplicationView>, UiError> {
     Ok(state.desk()?.applications(&query).await?)
+}
+
+/// The form of an application this desk holds, to correct it.
+#[tauri::command]
+async fn application_draft(state: State<'_, DeskState>, application_id: String) -> Result<ApplicationDraft, UiError> {
+    Ok(state.desk()?.application_draft(&application_id).await?)
+}
+
+#[tauri::command]
+async fn correct_application(
+    state: State<'_, DeskState>,
+    application_id: String,
+    draft: ApplicationDraft,
+) -> Result<ApplicationView, UiError> {
+    Ok(state.desk()?.correct_application(&application_id, &draft).await?)
 }
 
 /// The receipt's content for the print view (the same text as its PDF).

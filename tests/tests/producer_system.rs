@@ -11,7 +11,7 @@ use schalter_desk_core::{ApplicationView, Desk, DeskConfig};
 use schalter_photo::Algorithm;
 use schalter_system_tests::{asset, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
 
-fn passport() -> ApplicationDraft {
+fn passport_draft() -> ApplicationDraft {
     ApplicationDraft {
         document_kind: "passport32".into(),
         family_name: "Mustermann".into(),
@@ -31,13 +31,13 @@ fn passport() -> ApplicationDraft {
     }
 }
 
-fn id_card() -> ApplicationDraft {
+fn id_card_draft() -> ApplicationDraft {
     ApplicationDraft {
         document_kind: "id_card".into(),
         given_names: "Leon".into(),
         date_of_birth: "03.04.1990".into(),
         pin_letter_handed_over: true,
-        ..passport()
+        ..passport_draft()
     }
 }
 
@@ -70,7 +70,7 @@ async fn applications_go_through_the_producer_simulator_and_the_desk_sees_delive
     let desk = Desk::new(&DeskConfig::load(&config).unwrap()).unwrap();
     desk.login(CLERK_USERNAME, CLERK_PASSWORD).await.unwrap();
 
-    for draft in [passport(), id_card()] {
+    for draft in [passport_draft(), id_card_draft()] {
         let code =
             env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await.unwrap();
         let photo = desk.fetch_photo(&code).await.unwrap();
@@ -91,4 +91,25 @@ async fn applications_go_through_the_producer_simulator_and_the_desk_sees_delive
     let reason = id_card.status_reason.as_deref().expect("the producer's reason reaches the desk");
     assert!(reason.split(": ").next().unwrap().parse::<u32>().is_ok(), "error number first: {reason}");
     assert_eq!(id_card.rejection, None, "rejected by the producer, not by the central's check");
+    assert!(id_card.correctable && !passport.correctable, "only the rejected one can be corrected");
+
+    let id_card_number = id_card.application_number.clone();
+    assert!(id_card_number.is_some());
+    // The clerk corrects it (the delivered passport cannot be); it waits as pending, then is ordered again.
+    let not_correctable = desk.correct_application(&passport.application_id, &id_card_draft()).await;
+    assert_eq!(not_correctable.unwrap_err().code(), "application_not_correctable");
+    let mut corrected = desk.application_draft(&id_card.application_id).await.unwrap();
+    assert_eq!(corrected.given_names, "Leon");
+    corrected.place_of_birth = "Düsseldorf".into();
+    let mut as_passport = corrected.clone();
+    as_passport.document_kind = "passport48".into();
+    let kind_changed = desk.correct_application(&id_card.application_id, &as_passport).await;
+    assert_eq!(kind_changed.unwrap_err().code(), "application_not_correctable", "the document kind stays");
+    let pending = desk.correct_application(&id_card.application_id, &corrected).await.unwrap();
+    assert_eq!((pending.status.as_str(), pending.correctable), ("pending", false));
+    let both_delivered = |list: &[ApplicationView]| list.iter().filter(|a| a.status == "delivered").count() == 2;
+    let list = sync_until(&desk, Duration::from_secs(60), both_delivered).await;
+    let id_card = list.iter().find(|a| a.document_kind == "id_card").unwrap();
+    assert_eq!(id_card.application_number, id_card_number, "the correction keeps the number");
+    assert_eq!(id_card.status_reason, None, "no reason once it is delivered");
 }

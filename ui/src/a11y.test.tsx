@@ -91,6 +91,22 @@ describe("accessibility (axe-core)", () => {
     expect(await violations(), "receipt").toEqual([]);
   });
 
+  it("application screen correcting an application the producer rejected", async () => {
+    const api = fakeApi();
+    const rejected = applicationView(
+      { ...emptyDraftForTests(), document_kind: "id_card", family_name: "Mustermann", given_names: "Leon" },
+      { application_id: "a-2", application_number: "05111000_01-2026-000002", status: "rejected", status_reason: "3007: Geburtsort nicht plausibel", correctable: true },
+    );
+    api.applications = vi.fn(async () => [rejected]);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F3");
+    expect(h.$('[data-correct="a-2"]')).not.toBeNull();
+    expect(await violations(), "list with a correctable application").toEqual([]);
+    await h.click('[data-correct="a-2"]');
+    expect(h.$("#application-correcting")).not.toBeNull();
+    expect(await violations(), "correcting").toEqual([]);
+  });
+
   it("every other screen", async () => {
     await h.loggedIn(<App api={fakeApi()} events={h.events} />);
     for (const key of ["F3", "F4", "F5"]) {

@@ -183,6 +183,54 @@ describe("the customer's receipt", () => {
   });
 });
 
+describe("correcting an application the producer rejected", () => {
+  it("shows the reason, opens the captured form with the document kind locked, and sends the correction with F12 twice", async () => {
+    const api = fakeApi();
+    const rejected = applicationView(
+      { ...emptyLike(), document_kind: "id_card", family_name: "Mustermann", given_names: "Leon" },
+      { application_id: "a-2", application_number: "05111000_01-2026-000002", status: "rejected", status_reason: "3007: Geburtsort nicht plausibel", correctable: true },
+    );
+    const delivered = applicationView({ ...emptyLike(), family_name: "Mustermann", given_names: "Erika" }, { application_id: "a-1", application_number: "05111000_01-2026-000001", status: "delivered" });
+    api.applications = vi.fn(async () => [rejected, delivered]);
+    await onApplicationScreen(api);
+    const row = h.$('#application-list tr[data-id="a-2"]')!;
+    expect(row.textContent).toContain("vom Hersteller abgelehnt: 3007: Geburtsort nicht plausibel");
+    // Only the rejected one can be corrected.
+    expect(h.$('#application-list tr[data-id="a-1"] [data-correct]')).toBeNull();
+    const button = h.$('[data-correct="a-2"]')!;
+    expect(button.getAttribute("aria-label")).toBe("Antrag 05111000_01-2026-000002 korrigieren");
+
+    await h.click('[data-correct="a-2"]');
+    expect(api.applicationDraft).toHaveBeenCalledWith("a-2");
+    expect(h.text("#application-correcting")).toContain("Korrektur des Antrags 05111000_01-2026-000002");
+    expect(h.text("#application-correcting")).toContain("Grund des Herstellers: 3007: Geburtsort nicht plausibel");
+    expect((h.$("#app-given_names") as HTMLInputElement).value).toBe("Leon");
+    expect((h.$("#app-document_kind") as HTMLSelectElement).disabled).toBe(true);
+
+    await h.type("app-place_of_birth", "Düsseldorf");
+    await h.press("F12");
+    await h.press("F12");
+    expect(api.submitApplication).not.toHaveBeenCalled();
+    expect(api.correctApplication).toHaveBeenCalledWith("a-2", expect.objectContaining({ place_of_birth: "Düsseldorf", given_names: "Leon" }));
+    expect(h.text("#application-recorded")).toContain("Korrektur des Antrags 05111000_01-2026-000002 erfasst");
+    expect(h.$("#application-correcting")).toBeNull();
+    expect((h.$("#app-document_kind") as HTMLSelectElement).disabled).toBe(false);
+  });
+
+  it("Esc leaves a correction without sending anything", async () => {
+    const api = fakeApi();
+    const rejected = applicationView({ ...emptyLike(), document_kind: "id_card" }, { application_id: "a-2", status: "rejected", status_reason: "2104: Unterschrift", correctable: true });
+    api.applications = vi.fn(async () => [rejected]);
+    await onApplicationScreen(api);
+    await h.click('[data-correct="a-2"]');
+    expect(h.$("#application-correcting")).not.toBeNull();
+    await h.press("Escape");
+    expect(h.$("#application-correcting")).toBeNull();
+    expect((h.$("#app-family_name") as HTMLInputElement).value).toBe("");
+    expect(api.correctApplication).not.toHaveBeenCalled();
+  });
+});
+
 /** A draft as the form starts it, for a passport. */
 function emptyLike() {
   return { ...emptyDraft(), document_kind: "passport32", date_of_birth: "12.08.1964" };

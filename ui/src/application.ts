@@ -33,6 +33,16 @@ export interface ApplicationState {
   receiptStatus: ReceiptStatus | null;
   /** The receipt the print view shows (the same text as its PDF); only `@media print` shows it. */
   printReceipt: ReceiptView | null;
+  /** The form corrects this application the producer rejected (its number and the producer's reason). */
+  correcting: Correction | null;
+  /** The last recording was a correction. */
+  lastCorrected: boolean;
+}
+
+export interface Correction {
+  applicationId: string;
+  number: string;
+  reason: string | null;
 }
 
 export function emptyDraft(): ApplicationDraft {
@@ -66,7 +76,7 @@ export function emptyDraft(): ApplicationDraft {
 }
 
 export function emptyApplication(): ApplicationState {
-  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [], receiptStatus: null, printReceipt: null };
+  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [], receiptStatus: null, printReceipt: null, correcting: null, lastCorrected: false };
 }
 
 export class ApplicationActions {
@@ -140,18 +150,42 @@ export class ApplicationActions {
     this.set({ summary: true, showAll: true });
   }
 
+  /** Esc: back from the summary; otherwise out of a correction (the form empties). */
   closeSummary(): boolean {
-    if (!this.state.summary) return false;
-    this.set({ summary: false });
-    return true;
+    if (this.state.summary) {
+      this.set({ summary: false });
+      return true;
+    }
+    if (this.state.correcting) {
+      this.checkGeneration += 1;
+      this.set({ correcting: null, draft: emptyDraft(), touched: [], showAll: false, check: null, problem: null });
+      return true;
+    }
+    return false;
+  }
+
+  /** Opens the form with what was captured of an application the producer rejected, to correct and send it again. */
+  async startCorrection(application: ApplicationView): Promise<void> {
+    if (!application.correctable || this.state.busy) return;
+    try {
+      const draft = await this.api.applicationDraft(application.application_id);
+      const number = application.application_number ?? application.provisional_number;
+      this.set({ correcting: { applicationId: application.application_id, number, reason: application.status_reason }, draft, touched: [], showAll: true, summary: false, last: null, problem: null, receiptStatus: null });
+      await this.check(draft);
+    } catch (error) {
+      if (!this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
+    }
   }
 
   private async submit(): Promise<void> {
     this.set({ busy: true, problem: null });
     try {
-      const recorded = await this.api.submitApplication(this.state.draft);
+      const correcting = this.state.correcting;
+      const recorded = correcting
+        ? await this.api.correctApplication(correcting.applicationId, this.state.draft)
+        : await this.api.submitApplication(this.state.draft);
       this.checkGeneration += 1;
-      this.set({ busy: false, summary: false, last: recorded, draft: emptyDraft(), touched: [], showAll: false, check: null, receiptStatus: null });
+      this.set({ busy: false, summary: false, last: recorded, lastCorrected: correcting !== null, correcting: null, draft: emptyDraft(), touched: [], showAll: false, check: null, receiptStatus: null });
       await this.search(this.state.query);
     } catch (error) {
       if (!this.desk.failed(error)) this.set({ busy: false, summary: false, problem: { error: asUiError(error) } });

@@ -204,10 +204,18 @@ provisional_number: string,
  */
 application_number: string | null, 
 /**
- * `pending` (not yet at the central), `rejected` (by the central; see `rejection`), or the central's status
- * (`captured`, `sent`, `accepted`, …).
+ * `pending` (not yet at the central, or its correction not yet), `refused` (by the central's check; see
+ * `rejection`), or the central's status (`captured`, `sent`, `accepted`, `rejected` by the producer, …).
  */
-status: string, status_reason: string | null, rejection: string | null, document_kind: string, family_name: string, given_names: string, date_of_birth: string, total: string, 
+status: string, 
+/**
+ * Why the producer rejected it (`<error number>: <text>`), while it is rejected.
+ */
+status_reason: string | null, 
+/**
+ * Rejected by the producer and not corrected yet: the clerk can correct it.
+ */
+correctable: boolean, rejection: string | null, document_kind: string, family_name: string, given_names: string, date_of_birth: string, total: string, 
 /**
  * RFC 3339.
  */
@@ -334,6 +342,9 @@ export const ERROR_CODES: readonly string[] = [
   "unknown_mutation_kind",
   "unknown_author",
   "application_exists",
+  "application_not_correctable",
+  "producer_refused",
+  "producer_unavailable",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",
@@ -383,6 +394,8 @@ export const commands = {
   checkApplication: (draft: ApplicationDraft): Promise<ApplicationCheckView> => invoke("check_application", { draft }),
   submitApplication: (draft: ApplicationDraft): Promise<ApplicationView> => invoke("submit_application", { draft }),
   applications: (query: string): Promise<ApplicationView[]> => invoke("applications", { query }),
+  applicationDraft: (applicationId: string): Promise<ApplicationDraft> => invoke("application_draft", { applicationId }),
+  correctApplication: (applicationId: string, draft: ApplicationDraft): Promise<ApplicationView> => invoke("correct_application", { applicationId, draft }),
   receipt: (applicationId: string): Promise<ReceiptView> => invoke("receipt", { applicationId }),
   saveReceipt: (applicationId: string): Promise<SavedReceiptView> => invoke("save_receipt", { applicationId }),
 };

@@ -4,6 +4,7 @@ import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
 import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, PhotoView, ReceiptView, SessionView, SyncView } from "./bindings";
+import { emptyDraft } from "./application";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
 
@@ -68,6 +69,8 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     checkApplication: vi.fn(async (draft: ApplicationDraft) => checkView(draft)),
     submitApplication: vi.fn(async (draft: ApplicationDraft) => applicationView(draft)),
     applications: vi.fn(async () => []),
+    applicationDraft: vi.fn(async () => ({ ...emptyDraft(), document_kind: "id_card", family_name: "Mustermann", given_names: "Leon", date_of_birth: "03.04.1990", place_of_birth: "Berlin", height: "180", eye_colour: "blau", street: "Heidestraße 17", postal_code: "51147", place: "Köln", pin_letter_handed_over: true })),
+    correctApplication: vi.fn(async (applicationId: string, draft: ApplicationDraft) => applicationView(draft, { application_id: applicationId, application_number: "05111000_01-2026-000002", status: "pending" })),
     receipt: vi.fn(async (applicationId: string) => receiptView(applicationId)),
     saveReceipt: vi.fn(async (applicationId: string) => {
       const receipt = receiptView(applicationId);
@@ -133,6 +136,7 @@ export function applicationView(draft: ApplicationDraft, patch: Partial<Applicat
     application_number: null,
     status: "pending",
     status_reason: null,
+    correctable: false,
     rejection: null,
     document_kind: draft.document_kind,
     family_name: draft.family_name,

@@ -8,7 +8,10 @@ use schalter_application::{
     derive, fee, Application, ApplicationDraft, DateOfBirth, DocumentKind, FeeBreakdown, FeeOptions, FieldError,
 };
 use schalter_store::{DeskStore, MutationState, NewMutation};
-use schalter_wire::application::{ApplicationChange, ApplicationReceipt, SubmittedApplication, APPLICATION_SUBMIT};
+use schalter_wire::application::{
+    ApplicationChange, ApplicationReceipt, CorrectedApplication, SubmittedApplication, APPLICATION_CORRECT,
+    APPLICATION_SUBMIT,
+};
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 use ts_rs::TS;
@@ -111,10 +114,13 @@ pub struct ApplicationView {
     pub provisional_number: String,
     /// The central's number, once the sync brought it.
     pub application_number: Option<String>,
-    /// `pending` (not yet at the central), `rejected` (by the central; see `rejection`), or the central's status
-    /// (`captured`, `sent`, `accepted`, …).
+    /// `pending` (not yet at the central, or its correction not yet), `refused` (by the central's check; see
+    /// `rejection`), or the central's status (`captured`, `sent`, `accepted`, `rejected` by the producer, …).
     pub status: String,
+    /// Why the producer rejected it (`<error number>: <text>`), while it is rejected.
     pub status_reason: Option<String>,
+    /// Rejected by the producer and not corrected yet: the clerk can correct it.
+    pub correctable: bool,
     pub rejection: Option<String>,
     pub document_kind: String,
     pub family_name: String,
@@ -133,6 +139,9 @@ struct StoredApplication {
     total_cents: u32,
     #[serde(with = "time::serde::rfc3339")]
     captured_at: OffsetDateTime,
+    /// The `application.correct` mutation of the clerk's last correction, if any (the draft above is the corrected one).
+    #[serde(default)]
+    correction_seq: Option<i64>,
 }
 
 /// The day in Germany at `at` (CET, CEST from the last Sunday of March to the last Sunday of October, 01:00 UTC):
@@ -223,13 +232,78 @@ pub async fn write_submitted(
     let at = tx
         .push_mutation(&NewMutation { kind: APPLICATION_SUBMIT.to_owned(), payload, occurred_at: now, clerk_id })
         .await?;
-    let stored =
-        StoredApplication { submitted, seq: at.seq, total_cents: application.fee().total_cents, captured_at: now };
+    let stored = StoredApplication {
+        submitted,
+        seq: at.seq,
+        total_cents: application.fee().total_cents,
+        captured_at: now,
+        correction_seq: None,
+    };
     let data = serde_json::to_value(&stored).map_err(|_| DeskError::Config("Antrag".into()))?;
     tx.put_record(APPLICATION_RECORD, &stored.submitted.application_id.to_string(), &data, &[], now).await?;
     tx.commit().await?;
     tracing::info!(application_id = %stored.submitted.application_id, seq = at.seq, "application captured");
-    Ok(view(&stored, None, None))
+    Ok(view(&stored, None, None, None))
+}
+
+/// The clerk corrected an application the producer rejected: written with its `application.correct` mutation in one
+/// transaction, checked on the application's own date (its fees and rules stay those of that day); the document kind
+/// stays. The central orders it again under the same number.
+pub async fn write_correction(
+    store: &DeskStore,
+    application_id: &str,
+    draft: &ApplicationDraft,
+    clerk_id: Uuid,
+    now: OffsetDateTime,
+) -> Result<ApplicationView, DeskError> {
+    let Some(data) = store.get_record(APPLICATION_RECORD, application_id).await? else {
+        return Err(DeskError::ApplicationNotFound);
+    };
+    let mut stored: StoredApplication = serde_json::from_value(data).map_err(|_| DeskError::ApplicationNotFound)?;
+    if !loaded_view(store, &stored).await?.correctable {
+        return Err(DeskError::ApplicationNotCorrectable);
+    }
+    let application = Application::validate(draft, stored.submitted.application_date)
+        .map_err(|errors| DeskError::ApplicationInvalid(schalter_application::ApplicationError::Invalid(errors)))?;
+    if application.document_kind().key() != stored.submitted.draft.document_kind {
+        return Err(DeskError::ApplicationNotCorrectable);
+    }
+    let corrected = CorrectedApplication { application_id: stored.submitted.application_id, draft: draft.clone() };
+    let payload = serde_json::to_value(&corrected).map_err(|_| DeskError::Config("Antrag".into()))?;
+    let mut tx = store.transaction().await?;
+    let at = tx
+        .push_mutation(&NewMutation { kind: APPLICATION_CORRECT.to_owned(), payload, occurred_at: now, clerk_id })
+        .await?;
+    stored.submitted.draft = draft.clone();
+    stored.total_cents = application.fee().total_cents;
+    stored.correction_seq = Some(at.seq);
+    let data = serde_json::to_value(&stored).map_err(|_| DeskError::Config("Antrag".into()))?;
+    tx.put_record(APPLICATION_RECORD, application_id, &data, &[], now).await?;
+    tx.commit().await?;
+    tracing::info!(application_id, seq = at.seq, "application corrected");
+    loaded_view(store, &stored).await
+}
+
+/// What the clerk typed for an application this desk holds (to correct it).
+pub(crate) async fn stored_draft(store: &DeskStore, application_id: &str) -> Result<ApplicationDraft, DeskError> {
+    let data = store.get_record(APPLICATION_RECORD, application_id).await?.ok_or(DeskError::ApplicationNotFound)?;
+    let stored: StoredApplication = serde_json::from_value(data).map_err(|_| DeskError::ApplicationNotFound)?;
+    Ok(stored.submitted.draft)
+}
+
+/// The list's view of a stored application: with the feed's status and the states of its mutations.
+async fn loaded_view(store: &DeskStore, stored: &StoredApplication) -> Result<ApplicationView, DeskError> {
+    let id = stored.submitted.application_id.to_string();
+    let change = store
+        .get_record(APPLICATION_STATUS_RECORD, &id)
+        .await?
+        .and_then(|data| serde_json::from_value::<ApplicationChange>(data).ok());
+    let submit = store.mutation(stored.seq).await?.map(|m| m.state);
+    let correction = match stored.correction_seq {
+        Some(seq) => store.mutation(seq).await?.map(|m| m.state),
+        None => None,
+    };
+    Ok(view(stored, change.as_ref(), submit.as_ref(), correction.as_ref()))
 }
 
 /// `V-<last four characters of the device id>-<five digits>`: unique per desk, readable at the counter.
@@ -255,12 +329,8 @@ pub(crate) async fn list(store: &DeskStore, query: &str) -> Result<Vec<Applicati
     let mut out = Vec::new();
     for (id, data) in store.records(APPLICATION_RECORD).await? {
         let Ok(stored) = serde_json::from_value::<StoredApplication>(data) else { continue };
-        let change = store
-            .get_record(APPLICATION_STATUS_RECORD, &id)
-            .await?
-            .and_then(|data| serde_json::from_value::<ApplicationChange>(data).ok());
-        let mutation = store.mutation(stored.seq).await?.map(|m| m.state);
-        let view = view(&stored, change.as_ref(), mutation.as_ref());
+        debug_assert_eq!(stored.submitted.application_id.to_string(), id);
+        let view = loaded_view(store, &stored).await?;
         let haystack = [
             view.family_name.as_str(),
             view.given_names.as_str(),
@@ -284,12 +354,7 @@ pub(crate) async fn find(
 ) -> Result<Option<(SubmittedApplication, ApplicationView)>, DeskError> {
     let Some(data) = store.get_record(APPLICATION_RECORD, application_id).await? else { return Ok(None) };
     let Ok(stored) = serde_json::from_value::<StoredApplication>(data) else { return Ok(None) };
-    let change = store
-        .get_record(APPLICATION_STATUS_RECORD, application_id)
-        .await?
-        .and_then(|data| serde_json::from_value::<ApplicationChange>(data).ok());
-    let mutation = store.mutation(stored.seq).await?.map(|m| m.state);
-    let view = view(&stored, change.as_ref(), mutation.as_ref());
+    let view = loaded_view(store, &stored).await?;
     Ok(Some((stored.submitted, view)))
 }
 
@@ -297,6 +362,7 @@ fn view(
     stored: &StoredApplication,
     change: Option<&ApplicationChange>,
     mutation: Option<&MutationState>,
+    correction: Option<&MutationState>,
 ) -> ApplicationView {
     let receipt = match mutation {
         Some(MutationState::Applied { response } | MutationState::Replayed { response }) => {
@@ -304,16 +370,23 @@ fn view(
         }
         _ => None,
     };
-    let rejection = match mutation {
-        Some(MutationState::Rejected { message, .. }) => Some(message.clone()),
+    let rejection = match (mutation, correction) {
+        (Some(MutationState::Rejected { message, .. }), _) | (_, Some(MutationState::Rejected { message, .. })) => {
+            Some(message.clone())
+        }
         _ => None,
     };
+    let correction_pending = matches!(correction, Some(MutationState::Pending));
     let status = match (change, &receipt, &rejection) {
+        // The correction is not at the central yet; the feed's "rejected" is what it corrects.
+        (Some(_), _, _) if correction_pending => "pending".to_owned(),
         (Some(change), _, _) => change.status.clone(),
-        (None, _, Some(_)) => "rejected".to_owned(),
+        (None, _, Some(_)) => "refused".to_owned(),
         (None, Some(_), None) => "captured".to_owned(),
         (None, None, None) => "pending".to_owned(),
     };
+    // A correction the central refused leaves the application rejected: the clerk may try again.
+    let correctable = status == "rejected";
     let draft = &stored.submitted.draft;
     ApplicationView {
         application_id: stored.submitted.application_id.to_string(),
@@ -321,8 +394,9 @@ fn view(
         application_number: change
             .map(|c| c.application_number.clone())
             .or_else(|| receipt.as_ref().map(|r| r.application_number.clone())),
+        status_reason: change.filter(|_| status == "rejected").and_then(|c| c.status_reason.clone()),
         status,
-        status_reason: change.and_then(|c| c.status_reason.clone()),
+        correctable,
         rejection,
         document_kind: draft.document_kind.clone(),
         family_name: draft.family_name.clone(),

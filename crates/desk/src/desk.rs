@@ -828,6 +828,29 @@ impl<C: CentralApi> Desk<C> {
         application::list(&store, query).await
     }
 
+    /// What the clerk typed for an application this desk holds: the form a correction starts from.
+    pub async fn application_draft(&self, application_id: &str) -> Result<ApplicationDraft, DeskError> {
+        self.require_session()?;
+        let store = self.open_store()?.engine.store().clone();
+        application::stored_draft(&store, application_id).await
+    }
+
+    /// The clerk corrected an application the producer rejected: written with its `application.correct` mutation,
+    /// sent with the next sync; the central orders it again under the same number (offline too: it waits).
+    pub async fn correct_application(
+        &self,
+        application_id: &str,
+        draft: &ApplicationDraft,
+    ) -> Result<ApplicationView, DeskError> {
+        self.require_session()?;
+        let open = self.open_store()?;
+        let store = open.engine.store().clone();
+        let view =
+            application::write_correction(&store, application_id, draft, open.clerk_id, self.clock.now()).await?;
+        self.refresh_sync_status().await;
+        Ok(view)
+    }
+
     /// The customer's receipt of an application this desk holds, for the print view. An application still under its
     /// provisional number first gets a sync round while the central is reachable, so that the customer takes the
     /// final number home whenever the central can give it now; offline the receipt says the final number follows.

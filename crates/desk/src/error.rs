@@ -65,6 +65,9 @@ pub enum DeskError {
         "Diesen Antrag gibt es auf diesem Arbeitsplatz nicht (mehr). Seine Quittung kann hier nicht erstellt werden."
     )]
     ApplicationNotFound,
+    /// Only an application the producer rejected can be corrected, and it stays the document it was.
+    #[error("Nur ein vom Hersteller abgelehnter Antrag kann korrigiert werden; die Dokumentart bleibt dieselbe.")]
+    ApplicationNotCorrectable,
     #[error("Die Quittung konnte nicht erstellt werden. Bitte die IT verständigen. ({0})")]
     Receipt(schalter_receipt::ReceiptError),
     #[error("Die Quittung konnte nicht gespeichert werden ({0}). Bitte einen anderen Ort wählen.")]
@@ -108,6 +111,7 @@ impl DeskError {
             DeskError::ApplicationInvalid(_) => "application_invalid",
             DeskError::ApplicationPhotoMissing => "application_photo_missing",
             DeskError::ApplicationNotFound => "application_not_found",
+            DeskError::ApplicationNotCorrectable => "application_not_correctable",
             DeskError::Receipt(_) => "receipt_failed",
             DeskError::ReceiptNotSaved(_) => "receipt_not_saved",
         }
@@ -220,6 +224,9 @@ pub const ERROR_CODES: &[&str] = &[
     "unknown_mutation_kind",
     "unknown_author",
     "application_exists",
+    "application_not_correctable",
+    "producer_refused",
+    "producer_unavailable",
     "blob_missing",
     "blob_hash_mismatch",
     "offset_mismatch",

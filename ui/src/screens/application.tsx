@@ -19,6 +19,7 @@ export const APPLICATION_KEYS: readonly KeyBinding[] = [
     },
   },
   {
+    // Back from the summary; out of a correction.
     chords: ["Escape"],
     label: "keyAppBack",
     run: (desk) => desk.application.closeSummary(),
@@ -133,12 +134,15 @@ export function ApplicationScreen() {
     const message = messageOf(field);
     const id = `app-${field}`;
     const value = draft[field] ?? none ?? "";
+    // A correction stays the document it was.
+    const locked = field === "document_kind" && state.correcting !== null;
     return (
       <div class={message ? "field invalid" : "field"}>
         <label for={id}>{tk(lang, `appField.${field}`)}</label>
         <select
           id={id}
           value={value}
+          disabled={locked}
           aria-invalid={message ? "true" : undefined}
           aria-describedby={message ? `${id}-error` : undefined}
           onChange={(e) => actions.setField(field, e.currentTarget.value === none ? null : e.currentTarget.value)}
@@ -162,9 +166,11 @@ export function ApplicationScreen() {
       {state.last && (
         <div class="notice recorded">
           <p id="application-recorded" role="status">
-            {state.last.application_number
-              ? t(lang, "appRecordedFinal", { number: state.last.application_number })
-              : t(lang, "appRecorded", { number: state.last.provisional_number })}
+            {state.lastCorrected
+              ? t(lang, "appCorrected", { number: state.last.application_number ?? state.last.provisional_number })
+              : state.last.application_number
+                ? t(lang, "appRecordedFinal", { number: state.last.application_number })
+                : t(lang, "appRecorded", { number: state.last.provisional_number })}
           </p>
           <p class="receipt-actions">
             <button id="receipt-save" type="button" onClick={() => actions.saveReceipt()}>
@@ -179,6 +185,12 @@ export function ApplicationScreen() {
       <p id="receipt-status" class="receipt-status" role="status" aria-live="polite">
         {state.receiptStatus && receiptStatusText(lang, state.receiptStatus)}
       </p>
+      {state.correcting && (
+        <div id="application-correcting" class="notice correcting" role="status">
+          <p>{t(lang, "appCorrecting", { number: state.correcting.number })}</p>
+          {state.correcting.reason && <p class="rejection">{t(lang, "appRejectionReason", { reason: state.correcting.reason })}</p>}
+        </div>
+      )}
       <form
         id="application-form"
         class="application-form"
@@ -290,6 +302,7 @@ export function ApplicationScreen() {
         onSearch={(q) => void actions.search(q)}
         onSave={(id) => actions.saveReceipt(id)}
         onPrint={(id) => actions.printReceipt(id)}
+        onCorrect={(application) => void actions.startCorrection(application)}
       />
     </section>
   );
@@ -436,6 +449,7 @@ function ApplicationList(props: {
   onSearch: (query: string) => void;
   onSave: (applicationId: string) => void;
   onPrint: (applicationId: string) => void;
+  onCorrect: (application: ApplicationView) => void;
 }) {
   const { lang, list } = props;
   return (
@@ -471,6 +485,15 @@ function ApplicationList(props: {
                 <td>
                   {tk(lang, `appStatus.${application.status}`)}
                   {application.rejection && <span class="rejection">: {application.rejection}</span>}
+                  {application.status_reason && <span class="rejection">: {application.status_reason}</span>}
+                  {application.correctable && (
+                    <>
+                      {" "}
+                      <button type="button" data-correct={application.application_id} aria-label={t(lang, "appCorrectFor", { number: application.application_number ?? application.provisional_number })} onClick={() => props.onCorrect(application)}>
+                        {t(lang, "appCorrect")}
+                      </button>
+                    </>
+                  )}
                 </td>
                 <td class="receipt-buttons">
                   <button type="button" class="secondary-blue" data-receipt="save" aria-label={t(lang, "receiptSaveFor", { number: application.application_number ?? application.provisional_number })} onClick={() => props.onSave(application.application_id)}>
