@@ -7,6 +7,7 @@ pub mod blobs;
 pub mod desks;
 pub mod feed;
 pub mod producer;
+pub mod sms;
 pub mod sync;
 
 use schalter_domain::{DisplayName, OfficeId, Role, Username};

@@ -34,6 +34,7 @@ pub mod producer;
 mod routes;
 pub mod secrets;
 pub mod seed;
+pub mod sms;
 pub mod sync;
 
 use std::sync::Arc;

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use schalter_central::producer::http::XhdHttpProducer;
 use schalter_central::producer::{OrderingAuthority, ProducerWorker};
 use schalter_central::secrets::SecretsKey;
+use schalter_central::sms::SmsWorker;
 use schalter_central::{app, db::NewClerk, seed, AppState, Db};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
 use schalter_server_kit::telemetry::LogFormat;
@@ -29,6 +30,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once at start: the size of the serve variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API over TLS, demanding desk client certificates.
@@ -52,6 +55,8 @@ enum Command {
         session_absolute_seconds: i64,
         #[command(flatten)]
         producer: ProducerArgs,
+        #[command(flatten)]
+        sms: SmsArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -114,6 +119,65 @@ impl ProducerArgs {
     }
 }
 
+/// How SMS to citizens leave (the pickup PIN, the expiry notice).
+#[derive(clap::Args)]
+struct SmsArgs {
+    /// `none` (SMS wait in the outbox), `file` (development: JSON lines into --sms-file) or `seven` (seven.io).
+    #[arg(long, env = "SCHALTER_SMS_GATEWAY", value_enum, default_value_t = SmsGatewayKind::None)]
+    sms_gateway: SmsGatewayKind,
+    #[arg(long, env = "SCHALTER_SMS_FILE", default_value = "sms.jsonl")]
+    sms_file: PathBuf,
+    #[arg(long, env = "SCHALTER_SMS_URL", default_value = "https://gateway.seven.io")]
+    sms_url: String,
+    /// The roots trusted for the provider's TLS certificate.
+    #[arg(long, env = "SCHALTER_SMS_CA", default_value = "/etc/ssl/certs/ca-certificates.crt")]
+    sms_ca: PathBuf,
+    /// File with the provider's API key (never on the command line).
+    #[arg(long, env = "SCHALTER_SMS_API_KEY_FILE")]
+    sms_api_key_file: Option<PathBuf>,
+    /// The sender the citizen sees: at most 11 letters or 16 digits.
+    #[arg(long, env = "SCHALTER_SMS_SENDER", default_value = "Duesseldorf")]
+    sms_sender: String,
+    #[arg(long, env = "SCHALTER_SMS_POLL_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    sms_poll_seconds: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SmsGatewayKind {
+    None,
+    File,
+    Seven,
+}
+
+impl SmsArgs {
+    fn spawn(self, db: &Db, secrets_key_file: &std::path::Path) -> anyhow::Result<()> {
+        let every = Duration::from_secs(self.sms_poll_seconds);
+        let clock = schalter_central::Clock::System;
+        match self.sms_gateway {
+            SmsGatewayKind::None => tracing::info!("no SMS gateway configured: SMS wait in the outbox"),
+            SmsGatewayKind::File => {
+                let secrets = SecretsKey::load_or_create(secrets_key_file)?;
+                let sink = schalter_central::sms::file_sink::FileSink::new(&self.sms_file);
+                tokio::spawn(SmsWorker::new(db.clone(), sink, secrets, clock).run(every));
+                tracing::info!(file = %self.sms_file.display(), "SMS go into a file (development)");
+            }
+            SmsGatewayKind::Seven => {
+                let Some(key_file) = self.sms_api_key_file else {
+                    bail!("--sms-gateway seven needs --sms-api-key-file")
+                };
+                let key = std::fs::read_to_string(&key_file).context("reading the SMS API key")?;
+                let ca = std::fs::read_to_string(&self.sms_ca).context("reading the SMS provider's roots")?;
+                let gateway =
+                    schalter_central::sms::seven::SevenGateway::new(&self.sms_url, &ca, &key, &self.sms_sender)?;
+                let secrets = SecretsKey::load_or_create(secrets_key_file)?;
+                tokio::spawn(SmsWorker::new(db.clone(), gateway, secrets, clock).run(every));
+                tracing::info!(url = %self.sms_url, "SMS go through seven.io");
+            }
+        }
+        Ok(())
+    }
+}
+
 #[derive(Subcommand)]
 enum ClerkCommand {
     /// Create a clerk, or update the one with this username. The password is read from
@@ -151,7 +215,9 @@ async fn main() -> anyhow::Result<()> {
             session_idle_seconds,
             session_absolute_seconds,
             producer,
+            sms,
         } => {
+            sms.spawn(&db, &producer.secrets_key_file)?;
             producer.spawn(&db)?;
             let policy =
                 SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
