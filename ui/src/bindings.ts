@@ -343,6 +343,8 @@ export const ERROR_CODES: readonly string[] = [
   "unknown_author",
   "application_exists",
   "application_not_correctable",
+  "application_fingerprints_missing",
+  "application_signature_missing",
   "producer_refused",
   "producer_unavailable",
   "blob_missing",

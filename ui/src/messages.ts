@@ -48,6 +48,8 @@ const de = {
   "syncKind.photo.accept": "Angenommenes Foto",
   "syncKind.application.submit": "Antrag",
   "syncAdvice.application_invalid": "Die Zentrale prüft mit neueren Regeln. Bitte den Antrag mit dem Kunden korrigieren und neu erfassen.",
+  "syncAdvice.application_fingerprints_missing": "Die Zentrale vermisst Fingerabdrücke oder findet welche, wo keine hingehören. Bitte den Antrag mit dem Kunden neu erfassen.",
+  "syncAdvice.application_signature_missing": "Die Zentrale vermisst die Unterschrift oder findet eine, wo keine hingehört. Bitte den Antrag mit dem Kunden neu erfassen.",
   "syncAdvice.application_photo_missing": "Das Foto dieses Besuchs ist bei der Zentrale nicht angekommen. Bitte die IT informieren; der Antrag bleibt hier gespeichert.",
   keySyncNow: "Jetzt synchronisieren",
   logoutPendingOne:
@@ -311,6 +313,9 @@ const de = {
   "error.unknown_author": "Die Änderung nennt eine Person, die sich an diesem Arbeitsplatz nie online angemeldet hat.",
   "error.application_invalid": "Der Antrag ist unvollständig oder fehlerhaft. Bitte die markierten Felder prüfen.",
   "error.application_photo_missing": "Für diesen Besuch ist noch kein Lichtbild angenommen. Bitte zuerst den Foto-Code scannen und das Foto annehmen (F8).",
+  "error.application_fingerprints_missing":
+    "Die Fingerabdrücke fehlen: ab 6 Jahren ist je Hand ein Abdruck zu erfassen (F7) oder zu bestätigen, dass er nicht möglich ist.",
+  "error.application_signature_missing": "Die Unterschrift fehlt: ab 10 Jahren unterschreibt der Antragsteller auf dem Unterschriftenfeld (F10).",
   "error.application_exists": "Dieser Antrag ist bereits erfasst.",
   "error.application_not_correctable":
     "Nur ein vom Hersteller abgelehnter Antrag kann korrigiert werden; die Dokumentart bleibt dieselbe.",
@@ -435,6 +440,8 @@ const en: Record<MessageKey, string> = {
   "syncKind.photo.accept": "Accepted photo",
   "syncKind.application.submit": "Application",
   "syncAdvice.application_invalid": "The central office checks with newer rules. Please correct the application with the customer and enter it again.",
+  "syncAdvice.application_fingerprints_missing": "The central office misses fingerprints or finds some where none belong. Please enter the application again with the customer.",
+  "syncAdvice.application_signature_missing": "The central office misses the signature or finds one where none belongs. Please enter the application again with the customer.",
   "syncAdvice.application_photo_missing": "The photo of this visit did not reach the central office. Please tell IT; the application stays stored here.",
   keySyncNow: "Sync now",
   logoutPendingOne:
@@ -696,6 +703,9 @@ const en: Record<MessageKey, string> = {
   "error.application_invalid": "The application is incomplete or wrong. Please check the marked fields.",
   "error.application_photo_missing": "No photo has been accepted for this visit yet. Please scan the photo code and accept the photo (F8) first.",
   "error.application_exists": "This application has already been recorded.",
+  "error.application_fingerprints_missing":
+    "The fingerprints are missing: from age 6 one print per hand is captured (F7), or it is confirmed that none is possible.",
+  "error.application_signature_missing": "The signature is missing: from age 10 the applicant signs on the signature pad (F10).",
   "error.application_not_correctable":
     "Only an application the producer rejected can be corrected, and its document type stays the same.",
   "error.producer_refused": "The producer refused the order.",

@@ -3,9 +3,11 @@
 //! presence (a `photo.accept` of the same visit), gives it its number and records it, and tells
 //! the desks through the change feed. Runs inside the push's transaction.
 
+use schalter_application::rules::{DerivedRules, Fingerprints, Signature};
 use schalter_application::{Application, ApplicationError, ApplicationStatus};
 use schalter_wire::application::{
-    ApplicationChange, ApplicationReceipt, CorrectedApplication, SubmittedApplication, APPLICATION_ENTITY,
+    ApplicationChange, ApplicationReceipt, Biometrics, CorrectedApplication, FingerprintOutcome, Hand,
+    SubmittedApplication, APPLICATION_ENTITY,
 };
 use sqlx::AnyConnection;
 use time::Duration;
@@ -40,6 +42,18 @@ pub(crate) async fn submit(
     if !sql::photo_accepted_for_visit(connection, submitted.photo_id, submitted.visit_id).await? {
         return Ok(Err(CentralError::ApplicationPhotoMissing));
     }
+    if let Err(rejection) = check_biometrics(application.rules(), &submitted.biometrics) {
+        return Ok(Err(rejection));
+    }
+    if let Some(signature) = &submitted.biometrics.signature_sha256 {
+        // Uploaded before the mutation, like the accepted photo: missing is retryable, not the clerk's mistake.
+        if !crate::db::blobs::is_complete(connection, signature).await? {
+            tracing::info!(application_id = %submitted.application_id, "push refused: signature not uploaded yet");
+            return Err(CentralError::BlobMissing);
+        }
+    }
+    let biometrics =
+        serde_json::to_string(&submitted.biometrics.fingerprints).map_err(|e| CentralError::Internal(e.to_string()))?;
     let office_id =
         sql::clerk_office(connection, author).await?.ok_or_else(|| CentralError::Internal("author unknown".into()))?;
     let year = submitted.application_date.year();
@@ -65,6 +79,8 @@ pub(crate) async fn submit(
         device_id,
         captured_at: occurred_at.unix_timestamp(),
         received_at: now,
+        biometrics: &biometrics,
+        signature_sha256: submitted.biometrics.signature_sha256.as_deref(),
     };
     if !sql::insert(connection, &record).await? {
         return Ok(Err(CentralError::ApplicationExists));
@@ -81,6 +97,36 @@ pub(crate) async fn submit(
     feed::append(connection, APPLICATION_ENTITY, &submitted.application_id.to_string(), Some(&change), now).await?;
     tracing::info!(application_id = %submitted.application_id, %number, "application recorded");
     Ok(Ok(ApplicationReceipt { application_number: number, total_fee_cents }))
+}
+
+/// The biometrics against the rules derived for the application: prints from 6 (with a chip) — per
+/// hand a finger of that hand with a quality of at most 100, or the clerk's confirmation that it is not
+/// possible — and none otherwise; a signature (its blob's SHA-256) from 10 and none under 10.
+pub(crate) fn check_biometrics(rules: &DerivedRules, biometrics: &Biometrics) -> Result<(), CentralError> {
+    let prints = &biometrics.fingerprints;
+    let hand_ok = |outcome: &FingerprintOutcome, hand: Hand| match outcome {
+        FingerprintOutcome::Captured { finger, quality } => finger.hand() == hand && *quality <= 100,
+        FingerprintOutcome::NotPossible => true,
+        FingerprintOutcome::NotRequired => false,
+    };
+    let prints_ok = match rules.fingerprints {
+        Fingerprints::Required => hand_ok(&prints.left, Hand::Left) && hand_ok(&prints.right, Hand::Right),
+        Fingerprints::NotUnder6 | Fingerprints::NoChip => {
+            prints.left == FingerprintOutcome::NotRequired && prints.right == FingerprintOutcome::NotRequired
+        }
+    };
+    if !prints_ok {
+        return Err(CentralError::ApplicationFingerprintsMissing);
+    }
+    let signature_ok = match (rules.signature, &biometrics.signature_sha256) {
+        (Signature::Required, Some(sha256)) => crate::sync::is_sha256_hex(sha256),
+        (Signature::Required, None) => false,
+        (Signature::NotUnder10, signature) => signature.is_none(),
+    };
+    if !signature_ok {
+        return Err(CentralError::ApplicationSignatureMissing);
+    }
+    Ok(())
 }
 
 fn status_key(status: ApplicationStatus) -> String {

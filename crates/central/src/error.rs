@@ -63,6 +63,14 @@ pub enum CentralError {
     /// Rejection of an application whose photo was never accepted for its visit at the central.
     #[error("Zu diesem Antrag ist kein im Beisein des Antragstellers angenommenes Lichtbild bekannt.")]
     ApplicationPhotoMissing,
+    /// Rejection of an application whose fingerprint outcomes do not fit its rules: from 6 (with a chip)
+    /// each hand captured or confirmed as not possible, otherwise none taken.
+    #[error("Die Fingerabdrücke des Antrags fehlen oder passen nicht zu den Regeln: ab 6 Jahren (Dokument mit Chip) ist je Hand ein Abdruck zu erfassen oder zu bestätigen, dass er nicht möglich ist; darunter wird keiner erfasst.")]
+    ApplicationFingerprintsMissing,
+    /// Rejection of an application whose signature does not fit its rules: from 10 one is required,
+    /// under 10 none is taken.
+    #[error("Die Unterschrift des Antrags fehlt oder passt nicht zu den Regeln: ab 10 Jahren ist sie zu erfassen, darunter wird keine erfasst.")]
+    ApplicationSignatureMissing,
     /// Rejection of a second submit of an application already recorded.
     #[error("Dieser Antrag ist bereits erfasst.")]
     ApplicationExists,
@@ -71,7 +79,7 @@ pub enum CentralError {
     #[error("Nur ein vom Hersteller abgelehnter Antrag kann korrigiert werden; die Dokumentart bleibt dieselbe.")]
     ApplicationNotCorrectable,
     /// A mutation refers to a blob not (completely) uploaded yet; nothing of the push was applied.
-    #[error("Das Foto zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
+    #[error("Das Foto oder die Unterschrift zu einer Änderung ist noch nicht vollständig übertragen. Es wird erneut gesendet.")]
     BlobMissing,
     #[error("Der Upload passt nicht zum Stand der Zentrale; sie hat {offset} Bytes.")]
     OffsetMismatch { offset: u64 },
@@ -115,6 +123,8 @@ impl CentralError {
             CentralError::UnknownAuthor => "unknown_author",
             CentralError::Application(inner) => inner.code(),
             CentralError::ApplicationPhotoMissing => "application_photo_missing",
+            CentralError::ApplicationFingerprintsMissing => "application_fingerprints_missing",
+            CentralError::ApplicationSignatureMissing => "application_signature_missing",
             CentralError::ApplicationExists => "application_exists",
             CentralError::ApplicationNotCorrectable => "application_not_correctable",
             CentralError::BlobMissing => "blob_missing",
@@ -142,6 +152,8 @@ impl CentralError {
             | CentralError::UnknownAuthor
             | CentralError::Application(_)
             | CentralError::ApplicationPhotoMissing
+            | CentralError::ApplicationFingerprintsMissing
+            | CentralError::ApplicationSignatureMissing
             | CentralError::ApplicationExists
             | CentralError::ApplicationNotCorrectable
             | CentralError::BlobHashMismatch => StatusCode::UNPROCESSABLE_ENTITY,

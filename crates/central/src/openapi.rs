@@ -19,7 +19,8 @@ use crate::routes::{
         schalter_wire::sync::MutationResult, schalter_wire::sync::MutationStatus, schalter_wire::sync::SequenceGap,
         PushConflict, schalter_wire::sync::PullResponse, schalter_wire::sync::Change, schalter_wire::sync::ChangeOp,
         schalter_wire::sync::ClerkChange, schalter_wire::sync::AcceptedPhoto,
-        schalter_wire::application::SubmittedApplication, schalter_wire::application::ApplicationReceipt,
+        schalter_wire::application::SubmittedApplication, schalter_wire::application::Biometrics,
+        schalter_wire::application::ApplicationReceipt,
         schalter_wire::application::ApplicationChange
     )),
     modifiers(&BearerAuth),

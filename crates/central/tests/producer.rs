@@ -128,6 +128,8 @@ async fn applications_go_through_the_producer_and_a_rejected_one_comes_back_corr
     let desk = desk("Arbeitsplatz 1");
     let token = central.login(&desk).await;
     let photo = central.upload(&desk, &token, PHOTO).await;
+    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
+    let signed = prints_taken(Some(&signature));
     let accept = accept_mutation(1, &photo);
     let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
     let mut temporary = passport_draft();
@@ -137,9 +139,9 @@ async fn applications_go_through_the_producer_and_a_rejected_one_comes_back_corr
     temporary["current_document_serial"] = json!(null);
     let batch = [
         accept.clone(),
-        submit_mutation(2, photo_id, visit_id, passport_draft()),
-        submit_mutation(3, photo_id, visit_id, teen_id_card()),
-        submit_mutation(4, photo_id, visit_id, temporary),
+        submit_mutation(2, photo_id, visit_id, passport_draft(), signed.clone()),
+        submit_mutation(3, photo_id, visit_id, teen_id_card(), signed.clone()),
+        submit_mutation(4, photo_id, visit_id, temporary, no_prints(Some(&signature))),
     ];
     let answer = central.push(&desk, &token, "desk-1", &batch).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -228,9 +230,11 @@ async fn an_unreachable_producer_orders_nothing_twice(backend: Backend) {
     let desk = desk("Arbeitsplatz 1");
     let token = central.login(&desk).await;
     let photo = central.upload(&desk, &token, PHOTO).await;
+    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
     let accept = accept_mutation(1, &photo);
     let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
-    let batch = [accept.clone(), submit_mutation(2, photo_id, visit_id, passport_draft())];
+    let batch =
+        [accept.clone(), submit_mutation(2, photo_id, visit_id, passport_draft(), prints_taken(Some(&signature)))];
     assert_eq!(central.push(&desk, &token, "desk-1", &batch).await.status, StatusCode::OK);
 
     // The producer is not there: the order is numbered and waits; the application stays captured.

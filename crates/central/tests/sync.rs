@@ -123,6 +123,8 @@ async fn an_application_gets_its_number_once_its_photo_was_accepted_and_the_cent
     let desk = desk("Arbeitsplatz 1");
     let token = central.login(&desk).await;
     let photo = central.upload(&desk, &token, b"\xff\xd8 Lichtbild \xff\xd9").await;
+    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
+    let signed = prints_taken(Some(&signature));
     let accept = accept_mutation(1, &photo);
     let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
 
@@ -140,10 +142,10 @@ async fn an_application_gets_its_number_once_its_photo_was_accepted_and_the_cent
     let other_visit = json!(Uuid::now_v7());
     let batch = [
         accept.clone(),
-        submit_mutation(2, photo_id, visit_id, passport_draft()),
-        submit_mutation(3, photo_id, visit_id, no_name),
-        submit_mutation(4, photo_id, &other_visit, passport_draft()),
-        submit_mutation(5, photo_id, visit_id, teen),
+        submit_mutation(2, photo_id, visit_id, passport_draft(), signed.clone()),
+        submit_mutation(3, photo_id, visit_id, no_name, signed.clone()),
+        submit_mutation(4, photo_id, &other_visit, passport_draft(), signed.clone()),
+        submit_mutation(5, photo_id, visit_id, teen, signed.clone()),
     ];
     let answer = central.push(&desk, &token, "desk-1", &batch).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
@@ -174,6 +176,72 @@ async fn an_application_gets_its_number_once_its_photo_was_accepted_and_the_cent
     // A replay gives the same numbers; nothing is counted twice.
     let again = central.push(&desk, &token, "desk-1", &batch).await;
     assert_eq!(again.body["results"][1]["response"], results[1]["response"]);
+    assert_eq!(central.db().application_summaries().await.unwrap().len(), 2);
+}
+
+async fn the_central_checks_the_biometrics_against_the_rules_and_waits_for_the_signature(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo = central.upload(&desk, &token, b"\xff\xd8 Lichtbild \xff\xd9").await;
+    let accept = accept_mutation(1, &photo);
+    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
+    let jpeg = signature_jpeg();
+    let signature = hex_sha256(&jpeg);
+    let mut child = passport_draft();
+    child["given_names"] = json!("Mia");
+    child["date_of_birth"] = json!("2021-06-01");
+    child["custodian_family_name"] = json!("Mustermann");
+    child["custodian_given_names"] = json!("Erika");
+    child["current_document_kind"] = json!(null);
+    child["current_document_serial"] = json!(null);
+    let not_possible = json!({
+        "fingerprints": { "left": { "outcome": "not_possible" }, "right": { "outcome": "captured", "finger": "right_thumb", "quality": 40 } },
+        "signature_sha256": signature,
+    });
+    let wrong_hand = json!({
+        "fingerprints": { "left": { "outcome": "captured", "finger": "right_index", "quality": 40 }, "right": { "outcome": "not_possible" } },
+        "signature_sha256": signature,
+    });
+    let batch = [
+        accept.clone(),
+        // An adult without a signature, then with prints "not required", then the right one.
+        submit_mutation(2, photo_id, visit_id, passport_draft(), prints_taken(None)),
+        submit_mutation(3, photo_id, visit_id, passport_draft(), no_prints(Some(&signature))),
+        submit_mutation(4, photo_id, visit_id, passport_draft(), wrong_hand),
+        submit_mutation(5, photo_id, visit_id, passport_draft(), not_possible),
+        // A five-year-old: neither prints nor a signature.
+        submit_mutation(6, photo_id, visit_id, child.clone(), no_prints(None)),
+        submit_mutation(7, photo_id, visit_id, child, prints_taken(None)),
+    ];
+
+    // The signature's blob is not there yet: the whole push waits (retryable), nothing is applied.
+    let early = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(
+        (early.status, early.body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("blob_missing")),
+        "{}",
+        early.body
+    );
+    assert!(central.db().application_summaries().await.unwrap().is_empty());
+
+    assert_eq!(central.upload(&desk, &token, &jpeg).await, signature);
+    let answer = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        statuses(&answer),
+        ["applied", "rejected", "rejected", "rejected", "applied", "applied", "rejected"],
+        "{}",
+        answer.body
+    );
+    let results = &answer.body["results"];
+    assert_eq!(results[1]["error"]["code"], "application_signature_missing");
+    assert!(results[1]["error"]["message"].as_str().unwrap().contains("Unterschrift"), "{}", results[1]);
+    assert_eq!(results[2]["error"]["code"], "application_fingerprints_missing");
+    assert!(results[2]["error"]["message"].as_str().unwrap().contains("Fingerabdrücke"), "{}", results[2]);
+    assert_eq!(results[3]["error"]["code"], "application_fingerprints_missing", "a right finger for the left hand");
+    assert_eq!(results[6]["error"]["code"], "application_fingerprints_missing", "no prints under 6");
     assert_eq!(central.db().application_summaries().await.unwrap().len(), 2);
 }
 
@@ -614,6 +682,7 @@ on_both_backends!(
     a_push_is_applied_exactly_once_and_a_replay_gets_the_stored_answers,
     a_desk_sends_the_changes_of_every_clerk_who_logged_in_there_and_of_no_one_else,
     an_application_gets_its_number_once_its_photo_was_accepted_and_the_central_checks_it_again,
+    the_central_checks_the_biometrics_against_the_rules_and_waits_for_the_signature,
     a_gap_is_refused_with_the_expected_seq_and_the_right_push_then_passes,
     a_rejected_mutation_is_stored_and_the_batch_goes_on,
     an_accept_before_its_photo_is_uploaded_is_a_retryable_conflict_that_applies_nothing,

@@ -227,6 +227,7 @@ pub async fn write_submitted(
         photo_id,
         application_date: today,
         draft: draft.clone(),
+        biometrics: Default::default(),
     };
     let payload = serde_json::to_value(&submitted).map_err(|_| DeskError::Config("Antrag".into()))?;
     let at = tx

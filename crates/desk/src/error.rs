@@ -225,6 +225,8 @@ pub const ERROR_CODES: &[&str] = &[
     "unknown_author",
     "application_exists",
     "application_not_correctable",
+    "application_fingerprints_missing",
+    "application_signature_missing",
     "producer_refused",
     "producer_unavailable",
     "blob_missing",

@@ -70,6 +70,26 @@ impl Default for SimulatorConfig {
 /// The rejection of an application whose photo does not decode as 622 × 800 JPEG 2000.
 pub const PHOTO_UNUSABLE: (u32, &str) = (1001, "Lichtbild nicht verwendbar (TR-03121: 622 x 800 JPEG 2000)");
 
+/// The signature is required (from 10) and missing, or is not a 900 × 132 JPEG.
+pub const SIGNATURE_UNUSABLE: (u32, &str) = (2101, "Unterschrift fehlt oder ist kein JPEG von 900 x 132 Pixeln");
+
+/// Whether the application's signature is what the producer prints: a 900 × 132 JPEG when there is one,
+/// and there is one whenever the applicant is surely 10 or older today (the birth year alone decides:
+/// born ten full years before this year's start or earlier; a birth year of `XXXX` counts as an adult's).
+fn signature_ok(unterschrift_jpeg: Option<&str>, geburtsdatum: &str, this_year: i32) -> bool {
+    match unterschrift_jpeg {
+        Some(text) => base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .ok()
+            .and_then(|bytes| image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).ok())
+            .is_some_and(|decoded| decoded.width() == 900 && decoded.height() == 132),
+        None => {
+            let born = geburtsdatum.get(..4).and_then(|year| year.parse::<i32>().ok());
+            born.is_some_and(|year| this_year - year <= 10)
+        }
+    }
+}
+
 /// What a producer's clerks reject applications for (number, text ≤ 80 characters).
 const REJECTIONS: [(u32, &str); 3] = [
     (2104, "Unterschrift nicht verwertbar"),
@@ -254,6 +274,14 @@ impl Simulator {
             // The seen id is forgotten again: a corrected application may come back under it.
             self.seen_application_ids.remove(&antrag.antrags_id);
             return rejected(PHOTO_UNUSABLE);
+        }
+        if !signature_ok(
+            antrag.unterschrift_jpeg.as_deref(),
+            &antrag.person.geburtsdatum,
+            time::OffsetDateTime::now_utc().year(),
+        ) {
+            self.seen_application_ids.remove(&antrag.antrags_id);
+            return rejected(SIGNATURE_UNUSABLE);
         }
         let every = self.config.reject_every;
         let by_count = every > 0 && self.received_applications.is_multiple_of(u64::from(every));
@@ -457,4 +485,31 @@ pub fn check_producer_copy(jp2: &[u8]) -> Result<(), String> {
         return Err(format!("{} x {} instead of 622 x 800", image.width(), image.height()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jpeg(width: u32, height: u32) -> String {
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        image::GrayImage::from_pixel(width, height, image::Luma([255]))
+            .write_to(&mut bytes, image::ImageFormat::Jpeg)
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(bytes.into_inner())
+    }
+
+    #[test]
+    fn a_signature_is_a_900_by_132_jpeg_and_required_from_ten() {
+        let right = jpeg(900, 132);
+        assert!(signature_ok(Some(&right), "1964-08-12", 2027));
+        assert!(!signature_ok(Some(&jpeg(900, 133)), "1964-08-12", 2027), "wrong size");
+        assert!(!signature_ok(Some("/9j/AAAA"), "1964-08-12", 2027), "not a JPEG");
+        assert!(!signature_ok(Some("kein Base64!"), "1964-08-12", 2027));
+        assert!(!signature_ok(None, "1964-08-12", 2027), "an adult without a signature");
+        assert!(!signature_ok(None, "XXXX-XX-XX", 2027), "an unknown year counts as an adult's");
+        assert!(signature_ok(None, "2021-06-01", 2027), "a child of six");
+        assert!(signature_ok(None, "2017-12-31", 2027), "maybe still 9");
+        assert!(!signature_ok(None, "2016-12-31", 2027), "surely 10");
+    }
 }

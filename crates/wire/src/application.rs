@@ -4,6 +4,7 @@
 //! central validates them again with the same rules).
 
 use schalter_application::ApplicationDraft;
+pub use schalter_devices::{Finger, FingerprintOutcome, FingerprintOutcomes, Hand};
 use serde::{Deserialize, Serialize};
 use time::Date;
 use utoipa::ToSchema;
@@ -35,6 +36,35 @@ pub struct SubmittedApplication {
     /// What the clerk typed; see `schalter_application::ApplicationDraft`.
     #[schema(value_type = Object)]
     pub draft: ApplicationDraft,
+    /// What was captured at the counter: fingerprint outcomes and the signature's blob. Absent in the
+    /// payloads of older desks (then the central's check of the rules refuses what they require).
+    #[serde(default)]
+    pub biometrics: Biometrics,
+}
+
+/// The biometrics of one application: per hand what the fingerprint reader recorded (no images:
+/// those go with the order), and the signature as a content-addressed blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Biometrics {
+    #[schema(value_type = Object)]
+    pub fingerprints: FingerprintOutcomes,
+    /// SHA-256 (64 lower-case hex) of the signature's 900 × 132 JPEG, uploaded as a blob before the
+    /// mutation (like the accepted photo); none when no signature is required (under 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_sha256: Option<String>,
+}
+
+impl Default for Biometrics {
+    /// Nothing captured: both hands `NotRequired`, no signature (right only for a child under 6).
+    fn default() -> Self {
+        Biometrics {
+            fingerprints: FingerprintOutcomes {
+                left: FingerprintOutcome::NotRequired,
+                right: FingerprintOutcome::NotRequired,
+            },
+            signature_sha256: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for SubmittedApplication {

@@ -82,6 +82,48 @@ pub struct Antrag {
     pub lichtbild_jp2: String,
     /// The signature as 900 × 132 JPEG, Base64; none when not required (under 10).
     pub unterschrift_jpeg: Option<String>,
+    /// Per hand what was recorded at the counter (the prints themselves go to the chip by the
+    /// producer's own capture records; here finger and quality, or why there is none).
+    pub fingerabdruecke: Fingerabdruecke,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Fingerabdruecke {
+    pub links: Fingerabdruck,
+    pub rechts: Fingerabdruck,
+}
+
+/// One hand's fingerprint as the order names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "erfassung", rename_all = "snake_case")]
+pub enum Fingerabdruck {
+    /// `fingerposition`: ISO/IEC 19794-4 finger position code (1 right thumb … 10 left little);
+    /// `qualitaet`: 0 to 100.
+    Erfasst { fingerposition: u8, qualitaet: u8 },
+    /// Medically impossible (confirmed by the clerk).
+    NichtMoeglich,
+    /// Under 6 or a document without a chip.
+    NichtErforderlich,
+}
+
+impl From<crate::application::FingerprintOutcome> for Fingerabdruck {
+    fn from(outcome: crate::application::FingerprintOutcome) -> Self {
+        use crate::application::FingerprintOutcome;
+        match outcome {
+            FingerprintOutcome::Captured { finger, quality } => {
+                Fingerabdruck::Erfasst { fingerposition: finger.position_code(), qualitaet: quality }
+            }
+            FingerprintOutcome::NotPossible => Fingerabdruck::NichtMoeglich,
+            FingerprintOutcome::NotRequired => Fingerabdruck::NichtErforderlich,
+        }
+    }
+}
+
+impl From<crate::application::FingerprintOutcomes> for Fingerabdruecke {
+    fn from(outcomes: crate::application::FingerprintOutcomes) -> Self {
+        Fingerabdruecke { links: outcomes.left.into(), rechts: outcomes.right.into() }
+    }
 }
 
 impl std::fmt::Debug for Antrag {

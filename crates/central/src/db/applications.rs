@@ -63,6 +63,9 @@ pub struct ApplicationRecord<'a> {
     pub device_id: &'a str,
     pub captured_at: i64,
     pub received_at: i64,
+    /// JSON of the fingerprint outcomes (no images).
+    pub biometrics: &'a str,
+    pub signature_sha256: Option<&'a str>,
 }
 
 /// Inserts the application; `false` if one with this id is there already (a second submit of the
@@ -70,8 +73,9 @@ pub struct ApplicationRecord<'a> {
 pub async fn insert(connection: &mut AnyConnection, record: &ApplicationRecord<'_>) -> Result<bool, CentralError> {
     let inserted = sqlx::query(
         "INSERT INTO applications (id, number, provisional_number, office_id, document_kind, status, data, photo_id, \
-           visit_id, total_fee_cents, application_date, clerk_id, device_id, captured_at, received_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) \
+           visit_id, total_fee_cents, application_date, clerk_id, device_id, captured_at, received_at, updated_at, \
+           biometrics, signature_sha256) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(record.id.to_string())
@@ -89,6 +93,8 @@ pub async fn insert(connection: &mut AnyConnection, record: &ApplicationRecord<'
     .bind(record.device_id)
     .bind(record.captured_at)
     .bind(record.received_at)
+    .bind(record.biometrics)
+    .bind(record.signature_sha256)
     .execute(&mut *connection)
     .await?;
     Ok(inserted.rows_affected() == 1)

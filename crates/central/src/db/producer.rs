@@ -135,12 +135,15 @@ pub struct OrderedApplication {
     /// JSON of `schalter_application::Application`.
     pub data: String,
     pub photo_sha256: String,
+    /// JSON of the fingerprint outcomes; none for an application recorded before they were.
+    pub biometrics: Option<String>,
+    pub signature_sha256: Option<String>,
 }
 
 pub async fn order_applications(db: &Db, order_number: &str) -> Result<Vec<OrderedApplication>, CentralError> {
     // The photo accepted for the application's visit; if it was accepted twice, the later one.
     let rows = sqlx::query(
-        "SELECT a.id, a.number, a.office_id, a.data, \
+        "SELECT a.id, a.number, a.office_id, a.data, a.biometrics, a.signature_sha256, \
            (SELECT p.photo_sha256 FROM accepted_photos p WHERE p.photo_id = a.photo_id AND p.visit_id = a.visit_id \
             ORDER BY p.received_at DESC LIMIT 1) AS photo_sha256 \
          FROM applications a WHERE a.order_number = $1 AND a.status = 'captured' ORDER BY a.number",
@@ -157,6 +160,8 @@ pub async fn order_applications(db: &Db, order_number: &str) -> Result<Vec<Order
                 office_id: row.try_get("office_id")?,
                 data: row.try_get("data")?,
                 photo_sha256: photo.ok_or_else(|| CentralError::Internal("application without photo".into()))?,
+                biometrics: row.try_get("biometrics")?,
+                signature_sha256: row.try_get("signature_sha256")?,
             })
         })
         .collect()

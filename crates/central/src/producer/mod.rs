@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use schalter_application::{order::orders, Application, ApplicationStatus, DocumentKind, OrderNumber, Residence};
+use schalter_wire::application::{Biometrics, FingerprintOutcomes};
 use schalter_wire::producer::{
     Anschrift, Antrag, Bestellbestaetigung, BestellungDokument, Dokumentdaten, Erfassungssoftware, Nachricht,
     Personendaten, Postfach, Quittierung,
@@ -262,12 +263,24 @@ impl<P: Producer> ProducerWorker<P> {
                 copy.jp2
             }
         };
+        let fingerprints: FingerprintOutcomes = match &ordered.biometrics {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|_| CentralError::Internal("malformed biometrics in database".into()))?,
+            None => Biometrics::default().fingerprints,
+        };
+        let signature = match &ordered.signature_sha256 {
+            Some(sha256) => Some(
+                self.db.blob_bytes(sha256).await?.ok_or_else(|| CentralError::Internal("signature missing".into()))?,
+            ),
+            None => None,
+        };
         Ok(Antrag {
             antrags_id: ordered.number.clone(),
             person: person_data(&application),
             dokument: document_data(&application, &self.authority.authority_name),
             lichtbild_jp2: base64::engine::general_purpose::STANDARD.encode(jp2),
-            unterschrift_jpeg: None,
+            unterschrift_jpeg: signature.map(|jpeg| base64::engine::general_purpose::STANDARD.encode(jpeg)),
+            fingerabdruecke: fingerprints.into(),
         })
     }
 

@@ -34,7 +34,9 @@ pub(crate) enum PushConflict {
 /// `application.submit` (payload `SubmittedApplication`: validated again with the desk's rules; its photo must
 /// have been accepted for the same visit; response `ApplicationReceipt` with the central's application number,
 /// the feed then carries an `application` change; rejections `application_invalid` naming every field,
-/// `application_photo_missing`, `application_exists`). A mutation's
+/// `application_photo_missing`, `application_fingerprints_missing` / `application_signature_missing` (the
+/// biometrics do not fit the rules: prints from 6 with a chip, a signature from 10, whose blob must be uploaded
+/// first like the photo's), `application_exists`). A mutation's
 /// `clerk_id` (who made it) may be any clerk who has logged in online over this desk certificate, so
 /// the changes of a colleague who has gone home leave with the next clerk's sync. Rejections:
 /// `unknown_mutation_kind`, `invalid_payload`, `unknown_author` (a clerk who never logged in here).

@@ -11,7 +11,7 @@ use schalter_central::auth::PasswordHasher;
 use schalter_central::db::NewClerk;
 use schalter_central::{app, seed, AppState, Clock, Db};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
-use schalter_server_kit::peer::hex_sha256;
+pub use schalter_server_kit::peer::hex_sha256;
 use schalter_server_kit::{ClientCertificate, ConnectedClient};
 use serde_json::{json, Value};
 use tower::ServiceExt;
@@ -201,7 +201,33 @@ pub fn passport_draft() -> Value {
     })
 }
 
-pub fn submit_mutation(seq: i64, photo_id: &Value, visit_id: &Value, draft: Value) -> Value {
+/// A signature as the desk sends it: the simulated pad's strokes as the producer's 900 × 132 JPEG.
+pub fn signature_jpeg() -> Vec<u8> {
+    use schalter_devices::SignaturePad as _;
+    let pad = schalter_devices::SimulatedSignaturePad::new(7);
+    schalter_devices::render_signature_jpeg(&pad.capture().unwrap(), pad.pad_size()).unwrap()
+}
+
+/// Both index fingers captured, and the signature's blob (from 10) or none.
+pub fn prints_taken(signature_sha256: Option<&str>) -> Value {
+    json!({
+        "fingerprints": {
+            "left": { "outcome": "captured", "finger": "left_index", "quality": 72 },
+            "right": { "outcome": "captured", "finger": "right_index", "quality": 64 },
+        },
+        "signature_sha256": signature_sha256,
+    })
+}
+
+/// No prints (under 6, or a document without a chip), and the signature's blob (from 10) or none.
+pub fn no_prints(signature_sha256: Option<&str>) -> Value {
+    json!({
+        "fingerprints": { "left": { "outcome": "not_required" }, "right": { "outcome": "not_required" } },
+        "signature_sha256": signature_sha256,
+    })
+}
+
+pub fn submit_mutation(seq: i64, photo_id: &Value, visit_id: &Value, draft: Value, biometrics: Value) -> Value {
     json!({
         "seq": seq,
         "id": Uuid::now_v7(),
@@ -210,6 +236,7 @@ pub fn submit_mutation(seq: i64, photo_id: &Value, visit_id: &Value, draft: Valu
         "payload": {
             "application_id": Uuid::now_v7(), "provisional_number": format!("V-test-{seq:05}"),
             "visit_id": visit_id, "photo_id": photo_id, "application_date": "2027-01-15", "draft": draft,
+            "biometrics": biometrics,
         },
     })
 }
