@@ -6,6 +6,7 @@ pub mod applications;
 pub mod blobs;
 pub mod desks;
 pub mod feed;
+pub mod pickup;
 pub mod producer;
 pub mod sms;
 pub mod sync;

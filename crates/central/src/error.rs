@@ -93,6 +93,18 @@ pub enum CentralError {
     /// The producer did not answer, or not in its protocol; the round tries again later.
     #[error("Der Hersteller ist nicht erreichbar.")]
     ProducerUnavailable(String),
+    #[error("Diese Ausgabebox ist unbekannt.")]
+    PickupUnknownBox,
+    #[error("Dieses Dokument ist nicht als geliefert erfasst und kann noch nicht eingelegt werden.")]
+    PickupNotReady,
+    #[error("Für dieses Dokument wurde keine Abholung an der Ausgabebox gewählt.")]
+    PickupNotByBox,
+    #[error("Ohne bisheriges Dokument und ohne vollständiges Geburtsdatum ist keine Abholung an der Box möglich; bitte am Schalter aushändigen.")]
+    PickupNoThirdFactor,
+    #[error("In dieser Ausgabebox ist kein passendes Fach frei.")]
+    PickupBoxFull,
+    #[error("Dieses Dokument liegt bereits in einem Fach.")]
+    PickupAlreadyLoaded,
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -132,6 +144,12 @@ impl CentralError {
             CentralError::BlobHashMismatch => "blob_hash_mismatch",
             CentralError::ProducerRefused { .. } => "producer_refused",
             CentralError::ProducerUnavailable(_) => "producer_unavailable",
+            CentralError::PickupUnknownBox => "pickup_unknown_box",
+            CentralError::PickupNotReady => "pickup_not_ready",
+            CentralError::PickupNotByBox => "pickup_not_by_box",
+            CentralError::PickupNoThirdFactor => "pickup_no_third_factor",
+            CentralError::PickupBoxFull => "pickup_box_full",
+            CentralError::PickupAlreadyLoaded => "pickup_already_loaded",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -163,6 +181,12 @@ impl CentralError {
             }
             CentralError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             CentralError::ProducerRefused { .. } | CentralError::ProducerUnavailable(_) => StatusCode::BAD_GATEWAY,
+            CentralError::PickupUnknownBox => StatusCode::NOT_FOUND,
+            CentralError::PickupNotReady
+            | CentralError::PickupNotByBox
+            | CentralError::PickupNoThirdFactor
+            | CentralError::PickupAlreadyLoaded => StatusCode::UNPROCESSABLE_ENTITY,
+            CentralError::PickupBoxFull => StatusCode::CONFLICT,
             CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

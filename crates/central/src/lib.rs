@@ -30,6 +30,7 @@ pub mod blobs;
 pub mod db;
 pub mod error;
 pub mod openapi;
+pub mod pickup;
 pub mod producer;
 mod routes;
 pub mod secrets;

@@ -27,6 +27,7 @@ pub mod paths {
 }
 
 pub mod application;
+pub mod pickup;
 pub mod producer;
 pub mod sync;
 
