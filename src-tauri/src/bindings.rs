@@ -31,6 +31,10 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("receipt", "applicationId: string", "{ applicationId }", "ReceiptView"),
     ("save_receipt", "applicationId: string", "{ applicationId }", "SavedReceiptView"),
+    ("biometrics", "", "", "BiometricsView"),
+    ("capture_fingerprints", "draft: ApplicationDraft", "{ draft }", "BiometricsView"),
+    ("record_fingerprint_not_possible", "hand: \"left\" | \"right\"", "{ hand }", "BiometricsView"),
+    ("capture_signature", "", "", "BiometricsView"),
 ];
 
 pub fn typescript() -> String {

@@ -2,8 +2,8 @@
 //! `bindings::COMMANDS` in step: the bindings test lists both.
 
 use schalter_desk_core::{
-    ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, LoginArgs, PhotoDecisionArgs,
-    PhotoDecisionView, PhotoView, ReceiptView, SavedReceiptView, SessionView, SyncView, UiError,
+    ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, Hand, LoginArgs,
+    PhotoDecisionArgs, PhotoDecisionView, PhotoView, ReceiptView, SavedReceiptView, SessionView, SyncView, UiError,
 };
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, Runtime, State};
@@ -32,7 +32,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         application_draft,
         correct_application,
         receipt,
-        save_receipt
+        save_receipt,
+        biometrics,
+        capture_fingerprints,
+        record_fingerprint_not_possible,
+        capture_signature
     ]
 }
 
@@ -135,6 +139,26 @@ fn check_application(state: State<'_, DeskState>, draft: ApplicationDraft) -> Re
 #[tauri::command]
 async fn submit_application(state: State<'_, DeskState>, draft: ApplicationDraft) -> Result<ApplicationView, UiError> {
     Ok(state.desk()?.submit_application(&draft).await?)
+}
+
+#[tauri::command]
+fn biometrics(state: State<'_, DeskState>) -> Result<BiometricsView, UiError> {
+    Ok(state.desk()?.biometrics())
+}
+
+#[tauri::command]
+async fn capture_fingerprints(state: State<'_, DeskState>, draft: ApplicationDraft) -> Result<BiometricsView, UiError> {
+    Ok(state.desk()?.capture_fingerprints(&draft).await?)
+}
+
+#[tauri::command]
+fn record_fingerprint_not_possible(state: State<'_, DeskState>, hand: Hand) -> Result<BiometricsView, UiError> {
+    Ok(state.desk()?.record_fingerprint_not_possible(hand)?)
+}
+
+#[tauri::command]
+async fn capture_signature(state: State<'_, DeskState>) -> Result<BiometricsView, UiError> {
+    Ok(state.desk()?.capture_signature().await?)
 }
 
 #[tauri::command]

@@ -75,6 +75,9 @@ async fn applications_go_through_the_producer_simulator_and_the_desk_sees_delive
             env.studio_upload(&cloud_url, &asset("photos/valid-1244x1600.jpg"), Algorithm::Aes256Gcm).await.unwrap();
         let photo = desk.fetch_photo(&code).await.unwrap();
         desk.decide_photo(&photo.photo_id, true, None, false).await.unwrap();
+        // The simulated reader and pad (desk.toml has no [devices]): both index fingers and the signature.
+        desk.capture_fingerprints(&draft).await.unwrap();
+        desk.capture_signature().await.unwrap();
         let captured = desk.submit_application(&draft).await.unwrap();
         assert!(captured.provisional_number.starts_with("V-"), "{captured:?}");
     }

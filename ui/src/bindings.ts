@@ -249,6 +249,14 @@ file_name: string, content: ReceiptContent, };
 
 export type SavedReceiptView = { application_id: string, number: string, provisional: boolean, path: string | null, };
 
+export type HandView = { "outcome": "captured", finger: string, quality: number, } | { "outcome": "not_possible" } | { "outcome": "not_required" } | { "outcome": "awaiting_confirmation" };
+
+export type BiometricsView = { left: HandView | null, right: HandView | null, 
+/**
+ * `data:image/jpeg;base64,…` of the 900 × 132 signature.
+ */
+signature_preview: string | null, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -276,6 +284,19 @@ export const ERROR_CODES: readonly string[] = [
   "application_not_found",
   "receipt_failed",
   "receipt_not_saved",
+  "device_signature_empty",
+  "device_strokes_invalid",
+  "device_encode_failed",
+  "device_capture_timeout",
+  "device_capture_cancelled",
+  "device_not_found",
+  "device_permission_denied",
+  "device_io",
+  "device_config_invalid",
+  "device_service_unreachable",
+  "device_service_failed",
+  "device_service_protocol",
+  "device_finger_unexpected",
   "offline_login_unknown",
   "offline_login_expired",
   "clock_before_last_login",
@@ -406,4 +427,8 @@ export const commands = {
   correctApplication: (applicationId: string, draft: ApplicationDraft): Promise<ApplicationView> => invoke("correct_application", { applicationId, draft }),
   receipt: (applicationId: string): Promise<ReceiptView> => invoke("receipt", { applicationId }),
   saveReceipt: (applicationId: string): Promise<SavedReceiptView> => invoke("save_receipt", { applicationId }),
+  biometrics: (): Promise<BiometricsView> => invoke("biometrics"),
+  captureFingerprints: (draft: ApplicationDraft): Promise<BiometricsView> => invoke("capture_fingerprints", { draft }),
+  recordFingerprintNotPossible: (hand: "left" | "right"): Promise<BiometricsView> => invoke("record_fingerprint_not_possible", { hand }),
+  captureSignature: (): Promise<BiometricsView> => invoke("capture_signature"),
 };

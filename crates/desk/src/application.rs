@@ -4,19 +4,21 @@
 //! number and status once the sync brought them). The rules are `schalter_application`'s, the same the central
 //! checks again.
 
+use schalter_application::rules::{DerivedRules, Fingerprints, Signature};
 use schalter_application::{
     derive, fee, Application, ApplicationDraft, DateOfBirth, DocumentKind, FeeBreakdown, FeeOptions, FieldError,
 };
 use schalter_store::{DeskStore, MutationState, NewMutation};
 use schalter_wire::application::{
-    ApplicationChange, ApplicationReceipt, CorrectedApplication, SubmittedApplication, APPLICATION_CORRECT,
-    APPLICATION_SUBMIT,
+    ApplicationChange, ApplicationReceipt, Biometrics, CorrectedApplication, FingerprintOutcome, FingerprintOutcomes,
+    SubmittedApplication, APPLICATION_CORRECT, APPLICATION_SUBMIT,
 };
 use serde::{Deserialize, Serialize};
 use time::{Date, Month, OffsetDateTime, UtcOffset, Weekday};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::devices::VisitBiometrics;
 use crate::DeskError;
 
 /// Store record kinds: the application as captured (personal data, purged after acknowledgement and the
@@ -168,6 +170,13 @@ fn key_of<T: Serialize>(value: T) -> String {
 }
 
 /// The live check: pure, cheap (no Argon2, no store), run at every keystroke.
+/// The rules for what the form holds so far: `None` until document kind and birth date are readable.
+pub(crate) fn rules_of(draft: &ApplicationDraft, today: Date) -> Option<DerivedRules> {
+    let kind = DocumentKind::parse(&draft.document_kind).ok()?;
+    let birth = DateOfBirth::parse(&draft.date_of_birth).ok()?;
+    Some(derive(kind, &birth, today))
+}
+
 pub fn check(draft: &ApplicationDraft, today: Date) -> ApplicationCheckView {
     let errors = match Application::validate(draft, today) {
         Ok(_) => Vec::new(),
@@ -212,14 +221,29 @@ pub async fn write_submitted(
     draft: &ApplicationDraft,
     visit_id: Uuid,
     photo_id: Uuid,
+    biometrics: &VisitBiometrics,
     clerk_id: Uuid,
     now: OffsetDateTime,
 ) -> Result<ApplicationView, DeskError> {
     let today = office_date(now);
     let application = Application::validate(draft, today)
         .map_err(|errors| DeskError::ApplicationInvalid(schalter_application::ApplicationError::Invalid(errors)))?;
+    let fingerprints = required_fingerprints(application.rules(), biometrics)?;
+    let signature = match application.rules().signature {
+        Signature::Required => {
+            Some(biometrics.signature_jpeg.as_deref().ok_or(DeskError::ApplicationSignatureMissing)?)
+        }
+        // Under 10 none is taken; one captured before the birth date was corrected is not sent.
+        Signature::NotUnder10 => None,
+    };
     let mut tx = store.transaction().await?;
     let counted = tx.next_counter(APPLICATION_RECORD).await?;
+    // Uploaded by the sync before the mutation (like the accepted photo); not linked to the record, so the purge
+    // removes it once the central has it.
+    let signature_sha256 = match signature {
+        Some(jpeg) => Some(tx.put_blob(jpeg, now).await?.as_str().to_owned()),
+        None => None,
+    };
     let submitted = SubmittedApplication {
         application_id: Uuid::now_v7(),
         provisional_number: provisional_number(store.device_id(), counted),
@@ -227,7 +251,7 @@ pub async fn write_submitted(
         photo_id,
         application_date: today,
         draft: draft.clone(),
-        biometrics: Default::default(),
+        biometrics: Biometrics { fingerprints, signature_sha256 },
     };
     let payload = serde_json::to_value(&submitted).map_err(|_| DeskError::Config("Antrag".into()))?;
     let at = tx
@@ -245,6 +269,25 @@ pub async fn write_submitted(
     tx.commit().await?;
     tracing::info!(application_id = %stored.submitted.application_id, seq = at.seq, "application captured");
     Ok(view(&stored, None, None, None))
+}
+
+/// The fingerprint outcomes the rules ask for: from 6 (with a chip) each hand captured or confirmed as not possible;
+/// otherwise both "not required" whatever the visit holds.
+fn required_fingerprints(rules: &DerivedRules, biometrics: &VisitBiometrics) -> Result<FingerprintOutcomes, DeskError> {
+    match rules.fingerprints {
+        Fingerprints::Required => {
+            let recorded = |outcome: Option<FingerprintOutcome>| {
+                outcome.filter(|outcome| *outcome != FingerprintOutcome::NotRequired)
+            };
+            match (recorded(biometrics.left), recorded(biometrics.right)) {
+                (Some(left), Some(right)) => Ok(FingerprintOutcomes { left, right }),
+                _ => Err(DeskError::ApplicationFingerprintsMissing),
+            }
+        }
+        Fingerprints::NotUnder6 | Fingerprints::NoChip => {
+            Ok(FingerprintOutcomes { left: FingerprintOutcome::NotRequired, right: FingerprintOutcome::NotRequired })
+        }
+    }
 }
 
 /// The clerk corrected an application the producer rejected: written with its `application.correct` mutation in one

@@ -47,6 +47,12 @@ use crate::DeskError;
 /// [receipts]
 /// # Kiosk set-ups and tests: save every receipt into this directory without asking.
 /// # save_directory = "/srv/quittungen"
+///
+/// # The biometric devices (F7 fingerprints, F10 signature). Default: both simulated.
+/// [devices]
+/// signature_pad = "simulated"   # or a table: path, x = { min, max }, y = { min, max }, width_mm, height_mm, …
+/// # A local capture service (plain http to this machine only):
+/// # fingerprint_reader = { service_url = "http://127.0.0.1:8765", timeout_ms = 30000 }
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +78,10 @@ pub struct DeskConfig {
     pub purge_grace_hours: u32,
     #[serde(default)]
     pub receipts: ReceiptsConfig,
+    /// `[devices]`: the signature pad and the fingerprint reader (simulated unless configured); see
+    /// `crate::devices`.
+    #[serde(default)]
+    pub devices: crate::devices::DevicesConfig,
 }
 
 /// Where receipts go (see [`DeskConfig`]).

@@ -14,6 +14,7 @@ use zeroize::Zeroizing;
 
 use crate::application::{self, ApplicationCheckView, ApplicationView};
 use crate::camera::CameraScans;
+use crate::devices::{BiometricsView, Devices, VisitBiometrics};
 use crate::local::{jobs, CentralTransport, CloudJob, DeskHooks, StoreSettings};
 use crate::receipt::{self, ReceiptPdf, ReceiptView};
 use crate::{
@@ -21,6 +22,7 @@ use crate::{
     RejectedView, SessionEndReason, SessionEvent, SessionView, SyncView,
 };
 use schalter_application::ApplicationDraft;
+use schalter_devices::{fingerprint_plan, render_signature_jpeg, DeviceError, FingerprintOutcome, Hand};
 
 /// The desk's notion of now; tests set it by hand.
 #[derive(Clone, Default)]
@@ -187,11 +189,21 @@ struct Visit {
     /// The photo the clerk accepted in this visit, compared with the citizen at the counter: only with it is an
     /// application captured.
     accepted_photo: Option<Uuid>,
+    /// Fingerprint outcomes and the signature taken in this visit (in memory only until the application is submitted).
+    biometrics: VisitBiometrics,
 }
 
 impl Visit {
     fn new() -> Self {
-        Self { id: Uuid::now_v7(), pending_code: None, accepted_photo: None }
+        Self { id: Uuid::now_v7(), pending_code: None, accepted_photo: None, biometrics: VisitBiometrics::default() }
+    }
+}
+
+/// The field errors of a draft whose rules cannot be derived yet (document kind or birth date unreadable).
+fn invalid_draft(draft: &ApplicationDraft, today: time::Date) -> DeskError {
+    match schalter_application::Application::validate(draft, today) {
+        Err(errors) => DeskError::ApplicationInvalid(schalter_application::ApplicationError::Invalid(errors)),
+        Ok(_) => DeskError::ApplicationFingerprintsMissing,
     }
 }
 
@@ -323,6 +335,7 @@ pub struct Desk<C: CentralApi = CentralClient> {
     session_updates: watch::Sender<SessionEvent>,
     sync: Arc<SyncPublisher>,
     photo_updates: watch::Sender<Option<PhotoView>>,
+    devices: Devices,
 }
 
 impl Desk<CentralClient> {
@@ -336,7 +349,8 @@ impl Desk<CentralClient> {
             CameraScans::new(config.camera.source()),
             DeskClock::System,
             settings,
-        ))
+        )
+        .with_devices(Devices::from_config(&config.devices)?))
     }
 }
 
@@ -376,10 +390,17 @@ impl<C: CentralApi> Desk<C> {
             session_updates: watch::Sender::new(SessionEvent { session: None, reason: None }),
             sync: Arc::new(SyncPublisher::new()),
             photo_updates: watch::Sender::new(None),
+            devices: Devices::simulated(),
         }
     }
 
     /// How the engine retries within a round (tests make it give up at once).
+    /// The signature pad and fingerprint reader (simulated unless set).
+    pub fn with_devices(mut self, devices: Devices) -> Self {
+        self.devices = devices;
+        self
+    }
+
     pub fn with_sync_config(mut self, config: SyncConfig) -> Self {
         self.sync_config = config;
         self
@@ -814,11 +835,101 @@ impl<C: CentralApi> Desk<C> {
             let visit = self.visit.lock().expect("visit lock");
             (visit.id, visit.accepted_photo.ok_or(DeskError::ApplicationPhotoMissing)?)
         };
+        let biometrics = self.visit.lock().expect("visit lock").biometrics.clone();
         let store = open.engine.store().clone();
-        let view =
-            application::write_submitted(&store, draft, visit_id, photo_id, open.clerk_id, self.clock.now()).await?;
+        let view = application::write_submitted(
+            &store,
+            draft,
+            visit_id,
+            photo_id,
+            &biometrics,
+            open.clerk_id,
+            self.clock.now(),
+        )
+        .await?;
         self.refresh_sync_status().await;
         Ok(view)
+    }
+
+    /// The visit's biometrics as the screen shows them.
+    pub fn biometrics(&self) -> BiometricsView {
+        self.visit.lock().expect("visit lock").biometrics.view()
+    }
+
+    /// Takes the flat prints the rules ask for (from 6 with a chip; otherwise records "not required" without the
+    /// reader): per hand the index finger, then thumb, middle and ring finger while a finger is not possible. A hand
+    /// where none was possible waits for the clerk's [`Desk::record_fingerprint_not_possible`]. A hand already
+    /// recorded is taken again (a second try for a better quality).
+    pub async fn capture_fingerprints(&self, draft: &ApplicationDraft) -> Result<BiometricsView, DeskError> {
+        self.require_session()?;
+        let today = application::office_date(self.clock.now());
+        let rules = application::rules_of(draft, today).ok_or_else(|| invalid_draft(draft, today))?;
+        let visit_id = self.visit.lock().expect("visit lock").id;
+        let plan = fingerprint_plan(rules.fingerprints);
+        let reader = self.devices.reader.clone();
+        let outcomes =
+            tokio::task::spawn_blocking(move || -> Result<Vec<(Hand, Option<FingerprintOutcome>)>, DeviceError> {
+                let mut progress = plan.start();
+                let mut hands = Vec::new();
+                for hand in [Hand::Left, Hand::Right] {
+                    while let Some(finger) = progress.asked(hand) {
+                        let capture = reader.capture(finger)?;
+                        progress.record(finger, &capture)?;
+                    }
+                    hands.push((hand, progress.outcome(hand)));
+                }
+                Ok(hands)
+            })
+            .await
+            .map_err(|_| DeviceError::CaptureCancelled)??;
+        let mut visit = self.visit.lock().expect("visit lock");
+        if visit.id != visit_id {
+            return Err(DeviceError::CaptureCancelled.into());
+        }
+        for (hand, outcome) in outcomes {
+            match outcome {
+                Some(outcome) => visit.biometrics.set(hand, outcome),
+                None => visit.biometrics.await_confirmation(hand),
+            }
+        }
+        tracing::info!(left = ?visit.biometrics.left.is_some(), right = ?visit.biometrics.right.is_some(), "fingerprints captured");
+        Ok(visit.biometrics.view())
+    }
+
+    /// The clerk confirms that prints of `hand` are medically impossible (after no finger was possible, or at once:
+    /// a hand in a cast).
+    pub fn record_fingerprint_not_possible(&self, hand: Hand) -> Result<BiometricsView, DeskError> {
+        self.require_session()?;
+        let mut visit = self.visit.lock().expect("visit lock");
+        if visit.biometrics.outcome(hand) == Some(FingerprintOutcome::NotRequired) {
+            return Err(DeviceError::FingerUnexpected {
+                reason: "für diesen Antrag werden keine Abdrücke genommen".into(),
+            }
+            .into());
+        }
+        visit.biometrics.set(hand, FingerprintOutcome::NotPossible);
+        Ok(visit.biometrics.view())
+    }
+
+    /// The applicant signs on the pad; the 900 × 132 JPEG stays in memory for this visit and goes into the store with
+    /// the submitted application. A new signature replaces the previous one.
+    pub async fn capture_signature(&self) -> Result<BiometricsView, DeskError> {
+        self.require_session()?;
+        let visit_id = self.visit.lock().expect("visit lock").id;
+        let pad = self.devices.pad.clone();
+        let jpeg = tokio::task::spawn_blocking(move || {
+            let strokes = pad.capture()?;
+            render_signature_jpeg(&strokes, pad.pad_size())
+        })
+        .await
+        .map_err(|_| DeviceError::CaptureCancelled)??;
+        let mut visit = self.visit.lock().expect("visit lock");
+        if visit.id != visit_id {
+            return Err(DeviceError::CaptureCancelled.into());
+        }
+        visit.biometrics.signature_jpeg = Some(jpeg);
+        tracing::info!("signature captured");
+        Ok(visit.biometrics.view())
     }
 
     /// The applications this desk holds whose name or number contains `query`, newest first (offline too).
@@ -884,6 +995,12 @@ impl<C: CentralApi> Desk<C> {
             "receipt made"
         );
         Ok(receipt)
+    }
+
+    /// For tests and the probe: the visit's biometrics, as if they had been captured now.
+    #[doc(hidden)]
+    pub fn set_visit_biometrics_for_tests(&self, biometrics: VisitBiometrics) {
+        self.visit.lock().expect("visit lock").biometrics = biometrics;
     }
 
     /// For tests and the probe: the visit's accepted photo, as if the clerk had accepted it now.
@@ -1164,6 +1281,7 @@ fn rfc3339(at: OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::HandView;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     use schalter_domain::Role;
@@ -1534,9 +1652,28 @@ mod tests {
         assert!(refused.to_string().contains("Postleitzahl"), "{refused}");
         assert_eq!(store.pending_count().await.unwrap(), 0, "nothing written for a wrong form");
 
+        // An adult: both hands' prints and the signature first, refused locally with the central's codes.
+        assert_eq!(desk.submit_application(&draft).await.unwrap_err().code(), "application_fingerprints_missing");
+        let prints = desk.capture_fingerprints(&draft).await.unwrap();
+        assert_eq!(prints.left, Some(HandView::Captured { finger: "left_index".into(), quality: 72 }));
+        assert_eq!(prints.right, Some(HandView::Captured { finger: "right_index".into(), quality: 72 }));
+        assert_eq!(desk.submit_application(&draft).await.unwrap_err().code(), "application_signature_missing");
+        let signed = desk.capture_signature().await.unwrap();
+        assert!(signed.signature_preview.as_deref().is_some_and(|url| url.starts_with("data:image/jpeg;base64,/9j/")));
+        assert_eq!(store.pending_count().await.unwrap(), 0);
+
         // Offline first: a provisional number at once, the mutation waits.
         central.set_reachable(false);
         let captured = desk.submit_application(&draft).await.unwrap();
+        let pending = store.pending(10).await.unwrap();
+        let biometrics = &pending[0].payload["biometrics"];
+        assert_eq!(
+            biometrics["fingerprints"]["left"],
+            serde_json::json!({"outcome": "captured", "finger": "left_index", "quality": 72})
+        );
+        let signature = BlobHash::parse(biometrics["signature_sha256"].as_str().unwrap()).unwrap();
+        let jpeg = store.get_blob(&signature).await.unwrap().expect("the signature is a blob in the same transaction");
+        assert!(jpeg.starts_with(&[0xFF, 0xD8]));
         assert_eq!(captured.status, "pending");
         assert!(captured.provisional_number.starts_with("V-") && captured.provisional_number.ends_with("-00001"));
         assert_eq!(captured.application_number, None);
@@ -1560,9 +1697,64 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_child_needs_no_biometrics_and_a_hand_without_a_possible_finger_waits_for_the_clerk() {
+        use schalter_devices::{Finger, SimulatedFinger, SimulatedFingerprintReader, SimulatedSignaturePad};
+        let (desk, central, _clock) = logged_in().await;
+        let left = [Finger::LeftIndex, Finger::LeftThumb, Finger::LeftMiddle, Finger::LeftRing];
+        let reader = left.iter().fold(SimulatedFingerprintReader::new(), |reader, finger| {
+            reader.with(*finger, SimulatedFinger::NotPossible)
+        });
+        let reader = reader.with(Finger::RightIndex, SimulatedFinger::NotPossible);
+        let desk = desk.with_devices(Devices::with(Arc::new(SimulatedSignaturePad::new(3)), Arc::new(reader)));
+        central.set_reachable(false);
+        desk.set_visit_photo_for_tests(Uuid::now_v7());
+
+        // Five years old: "not required" without the reader, no signature sent even if one was taken.
+        let child = ApplicationDraft {
+            given_names: "Mia".into(),
+            date_of_birth: "01.06.2021".into(),
+            custodian_family_name: Some("Mustermann".into()),
+            custodian_given_names: Some("Erika".into()),
+            current_document_kind: None,
+            current_document_serial: None,
+            ..erika_passport()
+        };
+        let view = desk.capture_fingerprints(&child).await.unwrap();
+        assert_eq!((view.left, view.right), (Some(HandView::NotRequired), Some(HandView::NotRequired)));
+        desk.capture_signature().await.unwrap();
+        desk.submit_application(&child).await.unwrap();
+        let store = store_of(&desk);
+        let payload = &store.pending(10).await.unwrap()[0].payload;
+        assert_eq!(payload["biometrics"]["fingerprints"]["right"]["outcome"], "not_required");
+        assert!(payload["biometrics"].get("signature_sha256").is_none(), "{payload}");
+
+        // An adult whose left hand gives no print at all: the clerk confirms; the right thumb stands in.
+        desk.set_visit_photo_for_tests(Uuid::now_v7());
+        let view = desk.capture_fingerprints(&erika_passport()).await.unwrap();
+        assert_eq!(view.left, Some(HandView::AwaitingConfirmation));
+        assert_eq!(view.right, Some(HandView::Captured { finger: "right_thumb".into(), quality: 72 }));
+        desk.capture_signature().await.unwrap();
+        assert_eq!(
+            desk.submit_application(&erika_passport()).await.unwrap_err().code(),
+            "application_fingerprints_missing"
+        );
+        assert_eq!(desk.record_fingerprint_not_possible(Hand::Left).unwrap().left, Some(HandView::NotPossible));
+        desk.submit_application(&erika_passport()).await.unwrap();
+        let payload = &store.pending(10).await.unwrap()[1].payload;
+        assert_eq!(payload["biometrics"]["fingerprints"]["left"]["outcome"], "not_possible");
+        assert_eq!(payload["biometrics"]["fingerprints"]["right"]["finger"], "right_thumb");
+
+        // Logout forgets the visit and its biometrics.
+        desk.logout().await.unwrap();
+        assert_eq!(desk.biometrics(), VisitBiometrics::default().view());
+    }
+
+    #[tokio::test]
     async fn the_receipt_carries_the_final_number_once_the_central_gives_it_and_no_personal_data() {
         let (desk, central, _clock) = logged_in().await;
         desk.set_visit_photo_for_tests(Uuid::now_v7());
+        desk.capture_fingerprints(&erika_passport()).await.unwrap();
+        desk.capture_signature().await.unwrap();
         central.set_reachable(false);
         let captured = desk.submit_application(&erika_passport()).await.unwrap();
         let id = captured.application_id.as_str();

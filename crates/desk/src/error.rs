@@ -68,6 +68,15 @@ pub enum DeskError {
     /// Only an application the producer rejected can be corrected, and it stays the document it was.
     #[error("Nur ein vom Hersteller abgelehnter Antrag kann korrigiert werden; die Dokumentart bleibt dieselbe.")]
     ApplicationNotCorrectable,
+    /// From 6 (a document with a chip) each hand's print is captured, or the clerk confirms it is not possible.
+    #[error("Die Fingerabdrücke fehlen: ab 6 Jahren ist je Hand ein Abdruck zu erfassen (F7) oder zu bestätigen, dass er nicht möglich ist.")]
+    ApplicationFingerprintsMissing,
+    /// From 10 the applicant signs on the pad.
+    #[error("Die Unterschrift fehlt: ab 10 Jahren unterschreibt der Antragsteller auf dem Unterschriftenfeld (F10).")]
+    ApplicationSignatureMissing,
+    /// The signature pad or the fingerprint reader (`device_*`).
+    #[error("{0}")]
+    Device(#[from] schalter_devices::DeviceError),
     #[error("Die Quittung konnte nicht erstellt werden. Bitte die IT verständigen. ({0})")]
     Receipt(schalter_receipt::ReceiptError),
     #[error("Die Quittung konnte nicht gespeichert werden ({0}). Bitte einen anderen Ort wählen.")]
@@ -112,6 +121,9 @@ impl DeskError {
             DeskError::ApplicationPhotoMissing => "application_photo_missing",
             DeskError::ApplicationNotFound => "application_not_found",
             DeskError::ApplicationNotCorrectable => "application_not_correctable",
+            DeskError::ApplicationFingerprintsMissing => "application_fingerprints_missing",
+            DeskError::ApplicationSignatureMissing => "application_signature_missing",
+            DeskError::Device(inner) => inner.code(),
             DeskError::Receipt(_) => "receipt_failed",
             DeskError::ReceiptNotSaved(_) => "receipt_not_saved",
         }
@@ -151,6 +163,20 @@ pub const ERROR_CODES: &[&str] = &[
     "application_not_found",
     "receipt_failed",
     "receipt_not_saved",
+    // the signature pad and the fingerprint reader
+    "device_signature_empty",
+    "device_strokes_invalid",
+    "device_encode_failed",
+    "device_capture_timeout",
+    "device_capture_cancelled",
+    "device_not_found",
+    "device_permission_denied",
+    "device_io",
+    "device_config_invalid",
+    "device_service_unreachable",
+    "device_service_failed",
+    "device_service_protocol",
+    "device_finger_unexpected",
     // the local store: offline login, keyring, outbox
     "offline_login_unknown",
     "offline_login_expired",
@@ -290,6 +316,7 @@ mod tests {
             include_str!("../../domain/src/lib.rs"),
             include_str!("../../store/src/error.rs"),
             include_str!("../../sync/src/error.rs"),
+            include_str!("../../devices/src/error.rs"),
         ];
         let mut found: Vec<String> = sources.iter().flat_map(|source| codes_in(source)).collect();
         found.push("unexpected".into());

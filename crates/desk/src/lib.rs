@@ -6,6 +6,7 @@ mod camera;
 mod client;
 mod config;
 mod desk;
+pub mod devices;
 mod error;
 mod local;
 mod photo;
@@ -15,6 +16,8 @@ mod views;
 pub use application::{ApplicationCheckView, ApplicationView};
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
 pub use config::{default_data_dir, CameraConfig, DeskConfig, ReceiptsConfig};
+pub use devices::{BiometricsView, Devices, DevicesConfig, HandView, VisitBiometrics};
+pub use schalter_devices::Hand;
 pub use desk::{CapturedPhoto, Desk, DeskClock};
 pub use error::{DeskError, UiError, ERROR_CODES};
 pub use local::{jobs, CloudJob, StoreSettings};
@@ -56,5 +59,7 @@ pub fn typescript_declarations() -> Vec<String> {
         schalter_receipt::ReceiptContent::decl(),
         ReceiptView::decl(),
         SavedReceiptView::decl(),
+        devices::HandView::decl(),
+        devices::BiometricsView::decl(),
     ]
 }

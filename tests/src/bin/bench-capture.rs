@@ -43,13 +43,15 @@ async fn main() -> anyhow::Result<()> {
     let store = created.store;
     let draft = passport();
     let clerk = Uuid::now_v7();
+    // The simulators' prints and signature: the signature's JPEG is a blob in the same transaction.
+    let biometrics = schalter_desk_core::VisitBiometrics::simulated();
 
     let mut capture = Vec::with_capacity(RUNS);
     let mut payload_bytes = Vec::new();
     for run in 0..WARM_UP + RUNS {
         let now = time::OffsetDateTime::now_utc();
         let started = Instant::now();
-        let view = write_submitted(&store, &draft, Uuid::now_v7(), Uuid::now_v7(), clerk, now).await?;
+        let view = write_submitted(&store, &draft, Uuid::now_v7(), Uuid::now_v7(), &biometrics, clerk, now).await?;
         let took = started.elapsed();
         if run >= WARM_UP {
             capture.push(took);
