@@ -126,6 +126,12 @@ pub fn run(mode: Mode) -> anyhow::Result<()> {
         Ok(command)
     };
     run_command(central(&["seed-offices"])?.stdout(Stdio::null()))?;
+    // The service centre's pickup box: eight compartments, two of them low.
+    let mut add_box =
+        central(&["add-box", "--id", "dlz-box-1", "--office", DEMO_OFFICE, "--name", "Dienstleistungszentrum"])?;
+    add_box.args(["--compartments", "S,S,S,Sa,M,M,Ma,L"]).stdout(Stdio::null()).stderr(Stdio::null());
+    // A second demo run finds the box there already: that refusal is fine.
+    let _ = add_box.status();
     let password = demo_password(&demo)?;
     let mut upsert = central(&[
         "clerk",
@@ -206,6 +212,12 @@ fn run_processes(
         "5",
         "--secrets-key-file",
         &path(demo.join("central-secrets.key")),
+        "--pin-pepper-file",
+        &path(demo.join("central-pin-pepper.key")),
+        "--sms-gateway",
+        "file",
+        "--sms-file",
+        &path(demo.join("sms.jsonl")),
     ])?
     .stdout(Stdio::piped())
     .process_group(0)
@@ -295,7 +307,8 @@ fn run_processes(
     processes.push("Arbeitsplatz", desk.spawn().context("starting schalter-desk")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  SMS:           {} (Entwicklung: eine Zeile je SMS)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        demo.join("sms.jsonl").display(),
         studio_dir.join("code.txt").display(),
         if has_webcam { "" } else { ": keine Webcam gefunden, es läuft eine Aufnahme des Zettels" }
     );

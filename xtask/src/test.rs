@@ -59,9 +59,7 @@ pub fn run() -> anyhow::Result<()> {
         println!("summary: {passed} passed, {failed} failed");
         return Err(error.context("Demo-Smoke"));
     }
-    println!(
-        "xtask: Demo-Smoke bestanden in {seconds:.1} s, Bildschirmfoto .demo/smoke.png"
-    );
+    println!("xtask: Demo-Smoke bestanden in {seconds:.1} s, Bildschirmfoto .demo/smoke.png");
 
     println!("\nxtask: alles grün. Screenshots: target/e2e-screenshots/");
     println!("summary: {passed} passed, {failed} failed");

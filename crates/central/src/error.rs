@@ -105,6 +105,8 @@ pub enum CentralError {
     PickupBoxFull,
     #[error("Dieses Dokument liegt bereits in einem Fach.")]
     PickupAlreadyLoaded,
+    #[error("Die Ausgabebox ist an dieser Zentrale nicht eingerichtet (kein PIN-Schlüssel).")]
+    PickupNotConfigured,
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -150,6 +152,7 @@ impl CentralError {
             CentralError::PickupNoThirdFactor => "pickup_no_third_factor",
             CentralError::PickupBoxFull => "pickup_box_full",
             CentralError::PickupAlreadyLoaded => "pickup_already_loaded",
+            CentralError::PickupNotConfigured => "pickup_not_configured",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -187,6 +190,7 @@ impl CentralError {
             | CentralError::PickupNoThirdFactor
             | CentralError::PickupAlreadyLoaded => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::PickupBoxFull => StatusCode::CONFLICT,
+            CentralError::PickupNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
             CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

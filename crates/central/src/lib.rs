@@ -58,6 +58,8 @@ pub struct AppState {
     pub desk_throttle: DeskThrottle,
     pub clock: Clock,
     pub password_hasher: Arc<auth::PasswordHasher>,
+    /// The SMS sealing key and the PIN pepper of the pickup box; `None`: loading is refused.
+    pub pickup_keys: Option<Arc<pickup::PickupKeys>>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             desk_throttle: DeskThrottle::default(),
             clock: Clock::System,
             password_hasher: Arc::new(auth::PasswordHasher::production()),
+            pickup_keys: None,
         }
     }
 }

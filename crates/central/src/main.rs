@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use schalter_central::pickup::PickupKeys;
 use schalter_central::producer::http::XhdHttpProducer;
 use schalter_central::producer::{OrderingAuthority, ProducerWorker};
 use schalter_central::secrets::SecretsKey;
@@ -65,6 +66,21 @@ enum Command {
     /// Manage clerk accounts.
     #[command(subcommand)]
     Clerk(ClerkCommand),
+    /// Add a pickup box (Ausgabebox) with its compartments.
+    AddBox {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        name: String,
+        /// Compartments in door order: size class and `a` for a low, accessible one, e.g. `S,S,Ma,M,L`.
+        #[arg(long)]
+        compartments: String,
+        /// Days a document waits in the box before it goes back to the counter (1 to 60).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=60))]
+        pickup_days: i64,
+    },
     /// Print the OpenAPI document.
     Openapi,
 }
@@ -92,9 +108,15 @@ struct ProducerArgs {
     /// Seconds between two rounds of ordering and reading the producer's mailbox.
     #[arg(long, env = "SCHALTER_PRODUCER_POLL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     producer_poll_seconds: u64,
-    /// File with the key that seals secrets from the producer (Sperrkennwort); made (0600) if missing.
-    #[arg(long, env = "SCHALTER_SECRETS_KEY_FILE", default_value = "schalter-central-secrets.key")]
-    secrets_key_file: PathBuf,
+    /// File with the key that seals secrets (the producer's Sperrkennwort, SMS in the outbox); made (0600) if missing.
+    /// Needed by the producer rounds, the SMS gateway and the pickup box.
+    #[arg(long, env = "SCHALTER_SECRETS_KEY_FILE")]
+    secrets_key_file: Option<PathBuf>,
+    /// File with the pepper of the pickup PINs' hashes; made (0600) if missing. Without it, a PIN could be
+    /// found from its hash in a million tries: keep it out of database backups.
+    /// Without it (and the secrets key), loading documents into the pickup box is refused.
+    #[arg(long, env = "SCHALTER_PIN_PEPPER_FILE")]
+    pin_pepper_file: Option<PathBuf>,
 }
 
 impl ProducerArgs {
@@ -110,7 +132,10 @@ impl ProducerArgs {
         };
         let identity = schalter_pki::Identity::load(&cert, &key)?;
         let producer = XhdHttpProducer::new(&url, &schalter_pki::load_ca(&ca)?, &identity)?;
-        let secrets = SecretsKey::load_or_create(&self.secrets_key_file)?;
+        let Some(secrets_key_file) = &self.secrets_key_file else {
+            bail!("--producer-url needs --secrets-key-file (the Sperrkennwort is stored sealed)");
+        };
+        let secrets = SecretsKey::load_or_create(secrets_key_file)?;
         let authority = OrderingAuthority::new(&self.producer_authority_code, &self.producer_authority_name)?;
         let worker = ProducerWorker::new(db.clone(), producer, secrets, authority, schalter_central::Clock::System);
         tokio::spawn(worker.run(Duration::from_secs(self.producer_poll_seconds)));
@@ -150,13 +175,17 @@ enum SmsGatewayKind {
 }
 
 impl SmsArgs {
-    fn spawn(self, db: &Db, secrets_key_file: &std::path::Path) -> anyhow::Result<()> {
+    fn spawn(self, db: &Db, secrets_key_file: Option<&std::path::Path>) -> anyhow::Result<()> {
+        let secrets = || match secrets_key_file {
+            Some(path) => Ok(SecretsKey::load_or_create(path)?),
+            None => Err(anyhow::anyhow!("--sms-gateway needs --secrets-key-file (SMS wait sealed in the outbox)")),
+        };
         let every = Duration::from_secs(self.sms_poll_seconds);
         let clock = schalter_central::Clock::System;
         match self.sms_gateway {
             SmsGatewayKind::None => tracing::info!("no SMS gateway configured: SMS wait in the outbox"),
             SmsGatewayKind::File => {
-                let secrets = SecretsKey::load_or_create(secrets_key_file)?;
+                let secrets = secrets()?;
                 let sink = schalter_central::sms::file_sink::FileSink::new(&self.sms_file);
                 tokio::spawn(SmsWorker::new(db.clone(), sink, secrets, clock).run(every));
                 tracing::info!(file = %self.sms_file.display(), "SMS go into a file (development)");
@@ -169,7 +198,7 @@ impl SmsArgs {
                 let ca = std::fs::read_to_string(&self.sms_ca).context("reading the SMS provider's roots")?;
                 let gateway =
                     schalter_central::sms::seven::SevenGateway::new(&self.sms_url, &ca, &key, &self.sms_sender)?;
-                let secrets = SecretsKey::load_or_create(secrets_key_file)?;
+                let secrets = secrets()?;
                 tokio::spawn(SmsWorker::new(db.clone(), gateway, secrets, clock).run(every));
                 tracing::info!(url = %self.sms_url, "SMS go through seven.io");
             }
@@ -217,11 +246,18 @@ async fn main() -> anyhow::Result<()> {
             producer,
             sms,
         } => {
-            sms.spawn(&db, &producer.secrets_key_file)?;
+            sms.spawn(&db, producer.secrets_key_file.as_deref())?;
+            let pickup_keys = match (&producer.secrets_key_file, &producer.pin_pepper_file) {
+                (Some(secrets), Some(pepper)) => Some(PickupKeys::new(
+                    SecretsKey::load_or_create(secrets)?,
+                    &schalter_pickup::Pepper::from_bytes(SecretsKey::load_or_create_bytes(pepper)?),
+                )),
+                _ => None,
+            };
             producer.spawn(&db)?;
             let policy =
                 SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
-            serve(db, policy, listen, tls_cert, tls_key, client_ca).await
+            serve(db, policy, pickup_keys, listen, tls_cert, tls_key, client_ca).await
         }
         Command::Migrate => Ok(()),
         Command::SeedOffices => {
@@ -239,6 +275,27 @@ async fn main() -> anyhow::Result<()> {
             };
             db.audit(now, None, "clerk_deactivated", Some(&id.to_string())).await?;
             println!("Konto {id} deaktiviert, offene Sitzungen beendet.");
+            Ok(())
+        }
+        Command::AddBox { id, office, name, compartments, pickup_days } => {
+            let office = OfficeId::parse(&office)?;
+            if !db.office_exists(&office).await? {
+                bail!("Die Dienststelle {office} ist unbekannt (zuerst `seed-offices`).");
+            }
+            let mut parsed = Vec::new();
+            for item in compartments.split(',').map(str::trim) {
+                let (size, accessible) = match item {
+                    "S" | "M" | "L" => (item, false),
+                    "Sa" => ("S", true),
+                    "Ma" => ("M", true),
+                    "La" => ("L", true),
+                    _ => bail!("Fach „{item}“: erwartet S, M oder L, mit a für ein niedriges (barrierefreies) Fach"),
+                };
+                parsed.push((size, accessible));
+            }
+            let now = schalter_central::Clock::System.now();
+            db.add_pickup_box(&id, office.as_str(), &name, pickup_days, &parsed, now).await?;
+            println!("Ausgabebox {id} mit {} Fächern angelegt.", parsed.len());
             Ok(())
         }
         Command::Openapi => {
@@ -274,6 +331,7 @@ const UPLOAD_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
 async fn serve(
     db: Db,
     policy: SessionPolicy,
+    pickup_keys: Option<PickupKeys>,
     listen: SocketAddr,
     tls_cert: PathBuf,
     tls_key: PathBuf,
@@ -286,6 +344,7 @@ async fn serve(
 
     let mut state = AppState::new(db.clone());
     state.policy = policy;
+    state.pickup_keys = pickup_keys.map(Arc::new);
     spawn_session_purge(state.clone());
     let handle = axum_server::Handle::new();
     tokio::spawn(schalter_server_kit::shutdown::on_signal(handle.clone()));

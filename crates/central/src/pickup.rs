@@ -67,15 +67,22 @@ fn pin_text(box_name: &str, pin: &PickupPin, last_day: time::Date, bring_old_doc
     )
 }
 
+/// Who loads: the clerk, their office, and the desk certificate (for the audit trail).
+pub struct Loader<'a> {
+    pub clerk_id: Uuid,
+    pub office_id: &'a str,
+    pub desk: Option<String>,
+}
+
 /// Loads the document of `request.application_id` into a compartment (see the module documentation).
 pub async fn load(
     db: &Db,
     keys: &PickupKeys,
     now: i64,
-    clerk_id: Uuid,
-    clerk_office: &str,
+    loader: &Loader<'_>,
     request: &LoadRequest,
 ) -> Result<LoadAnswer, CentralError> {
+    let (clerk_id, clerk_office) = (loader.clerk_id, loader.office_id);
     let application_id = request.application_id.to_string();
     let mut tx = db.begin().await?;
     sql::lock_box(&mut tx, &request.box_id).await?;
@@ -154,6 +161,15 @@ pub async fn load(
     if !change_status(&mut tx, &row, ApplicationStatus::ReadyForPickup, None, now).await? {
         return Err(CentralError::PickupNotReady);
     }
+    let audit = crate::db::AuditEntry {
+        at: now,
+        occurred_at: None,
+        clerk_id: Some(clerk_id),
+        desk: loader.desk.as_deref(),
+        action: "pickup_loaded",
+        subject: Some(&application_id),
+    };
+    crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
     tracing::info!(%application_id, box_id = %the_box.id, compartment = compartment.id.0, %sms_id, "document loaded");
     Ok(LoadAnswer {

@@ -31,6 +31,11 @@ impl SecretsKey {
     /// Reads the 32-byte key (Base64 in the file), or creates one with mode 0600 when the file is
     /// missing (a development or first start; operators provide and back up their own).
     pub fn load_or_create(path: &Path) -> Result<Self, CentralError> {
+        Ok(Self::from_bytes(&Self::load_or_create_bytes(path)?))
+    }
+
+    /// The 32 random bytes of a key file (Base64), made with mode 0600 when missing.
+    pub fn load_or_create_bytes(path: &Path) -> Result<[u8; 32], CentralError> {
         let internal = |what: &str, error: &dyn std::fmt::Display| {
             CentralError::Internal(format!("secrets key {}: {what}: {error}", path.display()))
         };
@@ -44,8 +49,7 @@ impl SecretsKey {
         let text = std::fs::read_to_string(path).map_err(|e| internal("reading", &e))?;
         let bytes =
             base64::engine::general_purpose::STANDARD.decode(text.trim()).map_err(|e| internal("not Base64", &e))?;
-        let key: [u8; 32] = bytes.try_into().map_err(|_| internal("length", &"not 32 bytes"))?;
-        Ok(Self::from_bytes(&key))
+        bytes.try_into().map_err(|_| internal("length", &"not 32 bytes"))
     }
 
     /// `v1:<Base64 of nonce ‖ ciphertext>`.

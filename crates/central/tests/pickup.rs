@@ -9,7 +9,7 @@ mod common;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
-use schalter_central::pickup::{load, PickupKeys};
+use schalter_central::pickup::{load, Loader, PickupKeys};
 use schalter_central::secrets::SecretsKey;
 use schalter_central::sms::file_sink::FileSink;
 use schalter_central::sms::SmsWorker;
@@ -74,6 +74,10 @@ async fn clerk_of(central: &Instance) -> Uuid {
     central.db().find_clerk_by_username(&schalter_domain::Username::parse("erika").unwrap()).await.unwrap().unwrap().id
 }
 
+fn loader(clerk_id: Uuid, office_id: &str) -> Loader<'_> {
+    Loader { clerk_id, office_id, desk: Some("CN=Arbeitsplatz 1".into()) }
+}
+
 fn request(application_id: Uuid, accessible: bool) -> LoadRequest {
     LoadRequest { application_id, box_id: BOX.into(), accessible }
 }
@@ -107,7 +111,7 @@ async fn documents_go_into_the_smallest_fitting_compartment_and_the_pin_only_int
         let request = request(id, accessible);
         let keys = &keys;
         let db = central.db().clone();
-        async move { load(&db, keys, now, clerk, "05111000_01", &request).await }
+        async move { load(&db, keys, now, &loader(clerk, "05111000_01"), &request).await }
     };
 
     // A passport needs S; an ID card comes with its letter and needs M (the low one stays free).
@@ -181,14 +185,17 @@ async fn loading_needs_a_delivered_box_document_with_a_third_factor_and_a_free_c
     let (clerk, keys, now) = (clerk_of(&central).await, keys(), 1_800_000_000);
 
     let unknown_box = LoadRequest { application_id: ids[1], box_id: "nirgends".into(), accessible: false };
-    assert_eq!(code(load(db, &keys, now, clerk, "05111000_01", &unknown_box).await), "pickup_unknown_box");
-    assert_eq!(code(load(db, &keys, now, clerk, "05111000_02", &request(ids[1], false)).await), "forbidden");
+    assert_eq!(code(load(db, &keys, now, &loader(clerk, "05111000_01"), &unknown_box).await), "pickup_unknown_box");
+    assert_eq!(code(load(db, &keys, now, &loader(clerk, "05111000_02"), &request(ids[1], false)).await), "forbidden");
     assert_eq!(
-        code(load(db, &keys, now, clerk, "05111000_01", &request(ids[0], false)).await),
+        code(load(db, &keys, now, &loader(clerk, "05111000_01"), &request(ids[0], false)).await),
         "pickup_no_third_factor"
     );
-    assert_eq!(code(load(db, &keys, now, clerk, "05111000_01", &request(ids[1], false)).await), "ok");
-    assert_eq!(code(load(db, &keys, now, clerk, "05111000_01", &request(ids[2], false)).await), "pickup_box_full");
+    assert_eq!(code(load(db, &keys, now, &loader(clerk, "05111000_01"), &request(ids[1], false)).await), "ok");
+    assert_eq!(
+        code(load(db, &keys, now, &loader(clerk, "05111000_01"), &request(ids[2], false)).await),
+        "pickup_box_full"
+    );
     // Nothing of the refused loads stays behind.
     assert_eq!(db.count_rows("pickups").await.unwrap(), 1);
     assert_eq!(db.count_rows("sms_outbox").await.unwrap(), 1);
@@ -203,17 +210,46 @@ async fn two_clerks_racing_for_the_last_compartment_never_share_it(backend: Back
     let (one, two) = (database.connect().await, database.connect().await);
     let keys = keys();
     let (first, second) = (request(ids[0], false), request(ids[1], false));
-    let (a, b) = tokio::join!(
-        load(&one, &keys, 1_800_000_000, clerk, "05111000_01", &first),
-        load(&two, &keys, 1_800_000_000, clerk, "05111000_01", &second),
-    );
+    let by = loader(clerk, "05111000_01");
+    let (a, b) =
+        tokio::join!(load(&one, &keys, 1_800_000_000, &by, &first), load(&two, &keys, 1_800_000_000, &by, &second),);
     let mut outcomes = vec![code(a), code(b)];
     outcomes.sort();
     assert_eq!(outcomes, ["ok", "pickup_box_full"]);
     assert_eq!(central.db().count_rows("pickups").await.unwrap(), 1);
 }
 
+async fn a_clerk_loads_through_the_api_once_the_central_has_its_pin_key(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let without_keys = Instance::start(&database, true).await;
+    let ids = delivered(&without_keys, vec![box_draft("passport32")]).await;
+    add_box(without_keys.db()).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = without_keys.login(&desk).await;
+    let body = json!({ "application_id": ids[0], "box_id": BOX });
+    let refused = without_keys.post_json(&desk, &token, "/v1/pickups/load", &body).await;
+    assert_eq!(
+        (refused.status, refused.body["code"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("pickup_not_configured"))
+    );
+
+    let central = without_keys.with_pickup_keys(keys());
+    let loaded = central.post_json(&desk, &token, "/v1/pickups/load", &body).await;
+    assert_eq!(loaded.status, StatusCode::OK, "{}", loaded.body);
+    assert_eq!((loaded.body["compartment"].as_u64(), loaded.body["box_id"].as_str()), (Some(1), Some(BOX)));
+    assert!(!loaded.body.to_string().contains("PIN"), "the PIN goes to the phone only");
+    let again = central.post_json(&desk, &token, "/v1/pickups/load", &body).await;
+    assert_eq!(
+        (again.status, again.body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("pickup_not_ready"))
+    );
+    let audited =
+        central.db().audit_rows().await.unwrap().into_iter().filter(|row| row.action == "pickup_loaded").count();
+    assert_eq!(audited, 1);
+}
+
 on_both_backends!(
+    a_clerk_loads_through_the_api_once_the_central_has_its_pin_key,
     documents_go_into_the_smallest_fitting_compartment_and_the_pin_only_into_the_sms,
     loading_needs_a_delivered_box_document_with_a_third_factor_and_a_free_compartment,
     two_clerks_racing_for_the_last_compartment_never_share_it,

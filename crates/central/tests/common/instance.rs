@@ -64,6 +64,23 @@ impl Instance {
         Self { router: app(state.clone()), state }
     }
 
+    /// The same instance with the pickup box's keys (its router rebuilt over them).
+    pub fn with_pickup_keys(mut self, keys: schalter_central::pickup::PickupKeys) -> Self {
+        self.state.pickup_keys = Some(Arc::new(keys));
+        self.router = app(self.state.clone());
+        self
+    }
+
+    /// `POST path` with a JSON body and the clerk's token.
+    pub async fn post_json(&self, desk: &ClientCertificate, token: &str, path: &str, body: &Value) -> Answer {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.call(desk, request).await
+    }
+
     pub fn db(&self) -> &Db {
         &self.state.db
     }
