@@ -374,6 +374,7 @@ export const ERROR_CODES: readonly string[] = [
   "pickup_no_third_factor",
   "pickup_box_full",
   "pickup_already_loaded",
+  "pickup_not_configured",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",

@@ -261,6 +261,7 @@ pub const ERROR_CODES: &[&str] = &[
     "pickup_no_third_factor",
     "pickup_box_full",
     "pickup_already_loaded",
+    "pickup_not_configured",
     "blob_missing",
     "blob_hash_mismatch",
     "offset_mismatch",
