@@ -152,20 +152,40 @@ pub(crate) async fn change_status(
         tracing::info!(application_id = %row.id, ?current, ?next, "status change skipped");
         return Ok(false);
     }
-    let status = status_key(next);
-    crate::db::producer::write_status(connection, row.id, &status, reason, now).await?;
+    write_and_announce(connection, row, &status_key(next), reason, now).await?;
+    tracing::info!(application_id = %row.id, ?next, "application status changed");
+    Ok(true)
+}
+
+/// Keeps the application's status and gives the desks a new reason beside it (e.g. a box pickup that went
+/// back to the counter), through the feed.
+pub(crate) async fn announce(
+    connection: &mut AnyConnection,
+    row: &crate::db::producer::StatusRow,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), CentralError> {
+    write_and_announce(connection, row, &row.status, reason, now).await
+}
+
+async fn write_and_announce(
+    connection: &mut AnyConnection,
+    row: &crate::db::producer::StatusRow,
+    status: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<(), CentralError> {
+    crate::db::producer::write_status(connection, row.id, status, reason, now).await?;
     let change = ApplicationChange {
         application_id: row.id,
         application_number: row.number.clone(),
         provisional_number: row.provisional_number.clone(),
         office_id: row.office_id.clone(),
-        status,
+        status: status.to_owned(),
         status_reason: reason.map(str::to_owned),
     };
     let change = serde_json::to_value(&change).map_err(|e| CentralError::Internal(e.to_string()))?;
-    feed::append(connection, APPLICATION_ENTITY, &row.id.to_string(), Some(&change), now).await?;
-    tracing::info!(application_id = %row.id, ?next, "application status changed");
-    Ok(true)
+    feed::append(connection, APPLICATION_ENTITY, &row.id.to_string(), Some(&change), now).await.map(|_| ())
 }
 
 /// The `application.correct` mutation: a rejected application, corrected by the clerk, is

@@ -345,6 +345,9 @@ async fn serve(
     let mut state = AppState::new(db.clone());
     state.policy = policy;
     state.pickup_keys = pickup_keys.map(Arc::new);
+    if let Some(keys) = state.pickup_keys.clone() {
+        spawn_pickup_expiry(db.clone(), keys);
+    }
     spawn_session_purge(state.clone());
     let handle = axum_server::Handle::new();
     tokio::spawn(schalter_server_kit::shutdown::on_signal(handle.clone()));
@@ -372,6 +375,22 @@ async fn serve(
     served.context("serving")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Ends box pickups past their deadline (back to the counter, SMS to the citizen), once a minute.
+fn spawn_pickup_expiry(db: Db, keys: Arc<PickupKeys>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            let now = schalter_central::Clock::System.now();
+            match schalter_central::pickup::expire_due(&db, &keys.secrets, now).await {
+                Ok(0) => {}
+                Ok(expired) => tracing::info!(expired, "box pickups expired"),
+                Err(error) => tracing::warn!(code = error.code(), "pickup expiry failed"),
+            }
+        }
+    });
 }
 
 /// An upload not completed within a week is given up: the desk starts again if it still can.

@@ -180,3 +180,37 @@ pub async fn load(
         last_pickup_day: deadline.last_pickup_day().to_string(),
     })
 }
+
+/// Ends the pickups whose deadline passed, each in its own transaction: the PIN opens nothing any more,
+/// the compartment waits for a clerk to take the document back to the counter, the citizen gets an SMS
+/// (no name) and the desks see the reason in the feed. Returns how many expired.
+pub async fn expire_due(db: &Db, secrets: &SecretsKey, now: i64) -> Result<usize, CentralError> {
+    let mut expired = 0;
+    let due = {
+        let mut tx = db.begin().await?;
+        let due = sql::expired_waiting(&mut tx, now).await?;
+        tx.commit().await?;
+        due
+    };
+    for (application_id, box_id, compartment, mobile) in due {
+        let mut tx = db.begin().await?;
+        sql::lock_box(&mut tx, &box_id).await?;
+        if !sql::expire(&mut tx, &application_id, &box_id, compartment, now).await? {
+            continue;
+        }
+        let text = "Die Abholfrist für Ihr Ausweisdokument in der Ausgabebox ist abgelaufen. Sie erhalten es ab dem \
+                    nächsten Öffnungstag am Schalter des Bürgerbüros; bitte das bisherige Dokument mitbringen.";
+        crate::sms::queue(&mut tx, secrets, "pickup_expired", &mobile, text, now).await?;
+        if let Some(row) = crate::db::producer::status_row(&mut tx, &application_id, false).await? {
+            // Still ready for pickup, now at the counter: the feed says why, so the desks show it.
+            crate::applications::announce(&mut tx, &row, Some(EXPIRED_REASON), now).await?;
+        }
+        tx.commit().await?;
+        tracing::info!(%application_id, %box_id, compartment, "pickup expired, back to the counter");
+        expired += 1;
+    }
+    Ok(expired)
+}
+
+/// What the desks read beside "ready for pickup" once the box's deadline passed.
+pub const EXPIRED_REASON: &str = "Abholfrist der Ausgabebox abgelaufen: Ausgabe am Schalter";

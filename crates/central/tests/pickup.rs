@@ -248,7 +248,49 @@ async fn a_clerk_loads_through_the_api_once_the_central_has_its_pin_key(backend:
     assert_eq!(audited, 1);
 }
 
+async fn an_uncollected_document_expires_back_to_the_counter_with_an_sms(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    let ids = delivered(&central, vec![box_draft("passport32"), box_draft("passport32")]).await;
+    add_box(central.db()).await;
+    let (clerk, keys) = (clerk_of(&central).await, keys());
+    let loaded_at = 1_800_000_000; // 15 Jan 2027, 09:00 in Düsseldorf
+    let by = loader(clerk, "05111000_01");
+    let first = load(central.db(), &keys, loaded_at, &by, &request(ids[0], false)).await.unwrap();
+    assert_eq!(first.last_pickup_day, "2027-01-25");
+    // Loaded a day later, the second one has a day more.
+    load(central.db(), &keys, loaded_at + 86_400, &by, &request(ids[1], false)).await.unwrap();
+    let db = central.db();
+    let sms_before = db.count_rows("sms_outbox").await.unwrap();
+
+    // On its last day it still waits; the midnight after, it goes back to the counter.
+    let last_day_evening = loaded_at + 10 * 86_400 + 14 * 3600; // 25 Jan, 23:00 in Düsseldorf
+    assert_eq!(schalter_central::pickup::expire_due(db, &keys.secrets, last_day_evening).await.unwrap(), 0);
+    let after_midnight = loaded_at + 11 * 86_400 - 8 * 3600 + 60; // 26 Jan, 01:01 in Düsseldorf
+    assert_eq!(schalter_central::pickup::expire_due(db, &keys.secrets, after_midnight).await.unwrap(), 1);
+    assert_eq!(schalter_central::pickup::expire_due(db, &keys.secrets, after_midnight).await.unwrap(), 0, "once");
+    assert_eq!(db.pickup_state(&ids[0].to_string()).await.unwrap().as_deref(), Some("expired"));
+    assert_eq!(db.pickup_state(&ids[1].to_string()).await.unwrap().as_deref(), Some("waiting"));
+    let compartments = db.compartment_states(BOX).await.unwrap();
+    assert_eq!(compartments[0].1, "expired", "waits for a clerk to take it back");
+    assert_eq!(db.count_rows("sms_outbox").await.unwrap(), sms_before + 1, "the citizen is told");
+
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let pulled = central.pull(&desk, &token, 0, 500).await;
+    let last = pulled.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|c| c["entity"] == "application" && c["id"] == ids[0].to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(last["data"]["status"], "ready_for_pickup");
+    assert_eq!(last["data"]["status_reason"], schalter_central::pickup::EXPIRED_REASON);
+}
+
 on_both_backends!(
+    an_uncollected_document_expires_back_to_the_counter_with_an_sms,
     a_clerk_loads_through_the_api_once_the_central_has_its_pin_key,
     documents_go_into_the_smallest_fitting_compartment_and_the_pin_only_into_the_sms,
     loading_needs_a_delivered_box_document_with_a_third_factor_and_a_free_compartment,

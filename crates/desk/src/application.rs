@@ -119,7 +119,8 @@ pub struct ApplicationView {
     /// `pending` (not yet at the central, or its correction not yet), `refused` (by the central's check; see
     /// `rejection`), or the central's status (`captured`, `sent`, `accepted`, `rejected` by the producer, …).
     pub status: String,
-    /// Why the producer rejected it (`<error number>: <text>`), while it is rejected.
+    /// The central's reason beside the status: why the producer rejected it (`<error number>: <text>`), or that a
+    /// box pickup went back to the counter.
     pub status_reason: Option<String>,
     /// Rejected by the producer and not corrected yet: the clerk can correct it.
     pub correctable: bool,
@@ -438,7 +439,7 @@ fn view(
         application_number: change
             .map(|c| c.application_number.clone())
             .or_else(|| receipt.as_ref().map(|r| r.application_number.clone())),
-        status_reason: change.filter(|_| status == "rejected").and_then(|c| c.status_reason.clone()),
+        status_reason: change.and_then(|c| c.status_reason.clone()),
         status,
         correctable,
         rejection,

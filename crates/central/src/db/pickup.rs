@@ -182,3 +182,65 @@ impl Db {
         row.map(|row| Ok((row.try_get("pin_hash")?, row.try_get("sms_id")?))).transpose()
     }
 }
+
+/// Waiting pickups whose deadline passed: `(application id, box id, compartment, mobile)`.
+pub async fn expired_waiting(
+    connection: &mut AnyConnection,
+    now: i64,
+) -> Result<Vec<(String, String, i64, String)>, CentralError> {
+    let rows = sqlx::query(
+        "SELECT application_id, box_id, compartment, mobile FROM pickups \
+         WHERE state = 'waiting' AND expires_at <= $1 ORDER BY expires_at, application_id",
+    )
+    .bind(now)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("application_id")?,
+                row.try_get("box_id")?,
+                row.try_get("compartment")?,
+                row.try_get("mobile")?,
+            ))
+        })
+        .collect()
+}
+
+/// The pickup expired: its PIN no longer opens anything; the compartment waits for a clerk to take the
+/// document back to the counter. `false` if it was no longer waiting (handed out in the meantime).
+pub async fn expire(
+    connection: &mut AnyConnection,
+    application_id: &str,
+    box_id: &str,
+    compartment: i64,
+    now: i64,
+) -> Result<bool, CentralError> {
+    let expired = sqlx::query("UPDATE pickups SET state = 'expired' WHERE application_id = $1 AND state = 'waiting'")
+        .bind(application_id)
+        .execute(&mut *connection)
+        .await?;
+    if expired.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE compartments SET state = 'expired', updated_at = $3 WHERE box_id = $1 AND number = $2 AND state = 'loaded'",
+    )
+    .bind(box_id)
+    .bind(compartment)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?;
+    Ok(true)
+}
+
+/// A pickup's state, for operators and tests.
+impl Db {
+    pub async fn pickup_state(&self, application_id: &str) -> Result<Option<String>, CentralError> {
+        let row = sqlx::query("SELECT state FROM pickups WHERE application_id = $1")
+            .bind(application_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("state")).transpose()?)
+    }
+}
