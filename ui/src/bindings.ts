@@ -209,7 +209,8 @@ application_number: string | null,
  */
 status: string, 
 /**
- * Why the producer rejected it (`<error number>: <text>`), while it is rejected.
+ * The central's reason beside the status: why the producer rejected it (`<error number>: <text>`), or that a
+ * box pickup went back to the counter.
  */
 status_reason: string | null, 
 /**
