@@ -7,7 +7,7 @@ import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import { emptyDraft as emptyDraftForTests } from "./application";
-import { CODE, Harness, applicationView, erika, failedPhoto, fakeApi, syncView } from "./test-support";
+import { CODE, Harness, SIGNATURE_PREVIEW, applicationView, erika, failedPhoto, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -78,6 +78,13 @@ describe("accessibility (axe-core)", () => {
     expect(h.$("#application-errors")).not.toBeNull();
     expect(h.$("#app-family_name-error")).not.toBeNull();
     expect(await violations(), "errors").toEqual([]);
+    // The biometrics: both hands, a hand waiting for the clerk's confirmation, the signature's preview.
+    api.captureFingerprints = vi.fn(async () => ({ left: { outcome: "awaiting_confirmation" as const }, right: { outcome: "captured" as const, finger: "right_thumb", quality: 40 }, signature_preview: SIGNATURE_PREVIEW }));
+    await h.press("F8");
+    await h.press("F7");
+    expect(h.$("#app-not-possible-left")).not.toBeNull();
+    expect(h.$("img[alt='Unterschrift (Vorschau)']")).not.toBeNull();
+    expect(await violations(), "biometrics").toEqual([]);
     await h.type("app-family_name", "Mustermann");
     await h.press("F12");
     expect(h.$("#application-summary")).not.toBeNull();

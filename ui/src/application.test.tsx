@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import { emptyDraft } from "./application";
-import { Harness, applicationView, fakeApi, syncView } from "./test-support";
+import type { ApplicationDraft } from "./bindings";
+import { Harness, applicationView, checkView, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -66,6 +67,44 @@ describe("application screen (F3)", () => {
     api.applications = vi.fn(async () => [applicationView({ ...emptyLike(), family_name: "Mustermann", given_names: "Erika" }, { application_number: "05111000_01-2026-000001", status: "captured" })]);
     await h.act(() => h.events.emitSync(syncView()));
     expect(h.text("#application-recorded")).toBe("Antrag erfasst: Nummer 05111000_01-2026-000001.");
+  });
+
+  it("F7 and F8 capture the fingerprints and the signature; a hand without a possible finger is confirmed", async () => {
+    const api = await onApplicationScreen();
+    await h.type("app-date_of_birth", "12.08.1964");
+    expect(h.text("#app-fingerprint-left")).toBe("Linke Hand: noch nicht erfasst");
+    expect(h.text("#app-signature-status")).toBe("Noch keine Unterschrift erfasst.");
+    await h.press("F7");
+    expect(api.captureFingerprints).toHaveBeenCalledWith(expect.objectContaining({ date_of_birth: "12.08.1964" }));
+    expect(h.text("#app-fingerprint-left")).toBe("Linke Hand: linker Zeigefinger erfasst, Qualität 72");
+    expect(h.text("#app-fingerprint-right")).toBe("Rechte Hand: rechter Zeigefinger erfasst, Qualität 64");
+    await h.press("F8");
+    expect(api.captureSignature).toHaveBeenCalledTimes(1);
+    const preview = h.$("img[alt='Unterschrift (Vorschau)']") as HTMLImageElement;
+    expect(preview.getAttribute("src")).toMatch(/^data:image\/jpeg;base64,/);
+
+    api.captureFingerprints = vi.fn(async () => ({ left: { outcome: "awaiting_confirmation" as const }, right: { outcome: "captured" as const, finger: "right_thumb", quality: 40 }, signature_preview: null }));
+    await h.click("#app-capture-fingerprints");
+    expect(h.text("#app-fingerprint-left")).toContain("kein Finger möglich – bitte bestätigen");
+    expect(h.text("#app-fingerprint-right")).toBe("Rechte Hand: rechter Daumen erfasst, Qualität 40");
+    await h.click("#app-not-possible-left");
+    expect(api.recordFingerprintNotPossible).toHaveBeenCalledWith("left");
+    expect(h.text("#app-fingerprint-left")).toBe("Linke Hand: nicht möglich (bestätigt)");
+  });
+
+  it("a child's form says no prints and no signature are taken, and F8 does nothing", async () => {
+    const api = fakeApi();
+    api.checkApplication = vi.fn(async (draft: ApplicationDraft) => {
+      const view = checkView(draft);
+      return { ...view, rules: view.rules && { ...view.rules, age: 5, fingerprints: "not_under6", signature: "not_under10", applies: "custodian" } };
+    });
+    await onApplicationScreen(api);
+    await h.type("app-date_of_birth", "01.06.2021");
+    expect(h.text("#app-fingerprints-not-required")).toBe("keine Fingerabdrücke (unter 6)");
+    expect(h.text("#app-signature-not-required")).toBe("keine Unterschrift (unter 10)");
+    expect(h.$("#app-capture-fingerprints")).toBeNull();
+    await h.press("F8");
+    expect(api.captureSignature).not.toHaveBeenCalled();
   });
 
   it("a refusal of the desk core is shown and keeps the form", async () => {

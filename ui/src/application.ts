@@ -3,7 +3,7 @@
  * rules), the summary the clerk confirms with F12, and the list of this desk's applications with their search.
  * The rules live in Rust (`schalter_application`); this only asks and shows.
  */
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ReceiptView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ReceiptView } from "./bindings";
 import type { Desk, DeskApi, Problem } from "./desk";
 import { asUiError } from "./messages";
 
@@ -37,6 +37,14 @@ export interface ApplicationState {
   correcting: Correction | null;
   /** The last recording was a correction. */
   lastCorrected: boolean;
+  /** The visit's fingerprints and signature as the desk core holds them (forgotten with the visit). */
+  biometrics: BiometricsView;
+  /** A device is capturing now. */
+  capturing: "fingerprints" | "signature" | null;
+}
+
+export function emptyBiometrics(): BiometricsView {
+  return { left: null, right: null, signature_preview: null };
 }
 
 export interface Correction {
@@ -76,7 +84,7 @@ export function emptyDraft(): ApplicationDraft {
 }
 
 export function emptyApplication(): ApplicationState {
-  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [], receiptStatus: null, printReceipt: null, correcting: null, lastCorrected: false };
+  return { draft: emptyDraft(), touched: [], showAll: false, check: null, summary: false, busy: false, problem: null, last: null, query: "", list: [], receiptStatus: null, printReceipt: null, correcting: null, lastCorrected: false, biometrics: emptyBiometrics(), capturing: null };
 }
 
 export class ApplicationActions {
@@ -162,6 +170,50 @@ export class ApplicationActions {
       return true;
     }
     return false;
+  }
+
+  /** F7: the fingerprint reader takes both hands (the rules say whether prints are taken at all). */
+  captureFingerprints(): boolean {
+    if (this.state.capturing || !this.desk.state.session || this.state.correcting) return false;
+    void this.runCapture("fingerprints", () => this.api.captureFingerprints(this.state.draft));
+    return true;
+  }
+
+  /** F8: the applicant signs on the pad; not under 10. */
+  captureSignature(): boolean {
+    if (this.state.capturing || !this.desk.state.session || this.state.correcting) return false;
+    if (this.state.check?.rules?.signature === "not_under10") return false;
+    void this.runCapture("signature", () => this.api.captureSignature());
+    return true;
+  }
+
+  /** What the desk core holds for this visit (a new photo starts a new visit): read when the screen opens. */
+  async refreshBiometrics(): Promise<void> {
+    try {
+      const biometrics = await this.api.biometrics();
+      if (!this.state.capturing) this.set({ biometrics });
+    } catch (error) {
+      this.desk.failed(error);
+    }
+  }
+
+  /** The clerk confirms that no print of this hand is possible. */
+  async confirmNotPossible(hand: "left" | "right"): Promise<void> {
+    try {
+      this.set({ biometrics: await this.api.recordFingerprintNotPossible(hand), problem: null });
+    } catch (error) {
+      if (!this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
+    }
+  }
+
+  private async runCapture(what: "fingerprints" | "signature", capture: () => Promise<BiometricsView>): Promise<void> {
+    this.set({ capturing: what, problem: null });
+    try {
+      this.set({ biometrics: await capture(), capturing: null });
+    } catch (error) {
+      this.set({ capturing: null });
+      if (!this.desk.failed(error)) this.set({ problem: { error: asUiError(error) } });
+    }
   }
 
   /** Opens the form with what was captured of an application the producer rejected, to correct and send it again. */

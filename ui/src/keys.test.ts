@@ -41,7 +41,7 @@ describe("keyboard map", () => {
   it("keeps the photo keys in the photo screen's own map", () => {
     expect(chords(CUSTOMER_KEYS)).toEqual(["F7", "F8", "F9", "Escape"]);
     expect(chords(GLOBAL_KEYS)).not.toContain("F8");
-    expect(chords(SCREENS.find((s) => s.id === "application")!.keys)).toEqual(["F12", "Escape", "F11", "Ctrl+P"]);
+    expect(chords(SCREENS.find((s) => s.id === "application")!.keys)).toEqual(["F12", "Escape", "F7", "F8", "F11", "Ctrl+P"]);
     for (const screen of SCREENS.filter((s) => s.id === "pickup" || s.id === "queue")) expect(screen.keys).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ConnectionView, PhotoView, ReceiptView, SessionView, SyncView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, PhotoView, ReceiptView, SessionView, SyncView } from "./bindings";
 import { emptyDraft } from "./application";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
@@ -50,7 +50,12 @@ export function failedPhoto(code: string): PhotoView {
   });
 }
 
+/** A 1 × 1 grey JPEG as data URL, standing in for the 900 × 132 signature. */
+export const SIGNATURE_PREVIEW =
+  "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==";
+
 export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): DeskApi {
+  let visit: BiometricsView = { left: null, right: null, signature_preview: null };
   return {
     login,
     logout: vi.fn(async () => null),
@@ -75,6 +80,20 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     saveReceipt: vi.fn(async (applicationId: string) => {
       const receipt = receiptView(applicationId);
       return { application_id: applicationId, number: receipt.number, provisional: receipt.provisional, path: `/home/schalter/Quittungen/${receipt.file_name}` };
+    }),
+    // Like the desk core: one view of the visit, each capture changes its part.
+    biometrics: vi.fn(async () => ({ ...visit })),
+    captureFingerprints: vi.fn(async () => {
+      visit = { ...visit, left: { outcome: "captured", finger: "left_index", quality: 72 }, right: { outcome: "captured", finger: "right_index", quality: 64 } };
+      return { ...visit };
+    }),
+    recordFingerprintNotPossible: vi.fn(async (hand: "left" | "right") => {
+      visit = { ...visit, [hand]: { outcome: "not_possible" } };
+      return { ...visit };
+    }),
+    captureSignature: vi.fn(async () => {
+      visit = { ...visit, signature_preview: SIGNATURE_PREVIEW };
+      return { ...visit };
     }),
   };
 }

@@ -72,7 +72,7 @@ pub enum DeskError {
     #[error("Die Fingerabdrücke fehlen: ab 6 Jahren ist je Hand ein Abdruck zu erfassen (F7) oder zu bestätigen, dass er nicht möglich ist.")]
     ApplicationFingerprintsMissing,
     /// From 10 the applicant signs on the pad.
-    #[error("Die Unterschrift fehlt: ab 10 Jahren unterschreibt der Antragsteller auf dem Unterschriftenfeld (F10).")]
+    #[error("Die Unterschrift fehlt: ab 10 Jahren unterschreibt der Antragsteller auf dem Unterschriftenfeld (F8).")]
     ApplicationSignatureMissing,
     /// The signature pad or the fingerprint reader (`device_*`).
     #[error("{0}")]

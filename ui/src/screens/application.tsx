@@ -2,7 +2,7 @@
  * desk's applications with their search. */
 import type { JSX } from "preact";
 import { useEffect } from "preact/hooks";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, ReceiptView } from "../bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, HandView, ReceiptView } from "../bindings";
 import type { DraftKey, ReceiptStatus } from "../application";
 import { ProblemText } from "../components";
 import { useDesk, useDeskState } from "../desk";
@@ -25,6 +25,9 @@ export const APPLICATION_KEYS: readonly KeyBinding[] = [
     run: (desk) => desk.application.closeSummary(),
   },
   // The receipt of the application recorded last (F12 twice); Strg+S is the sync.
+  // The biometric devices (F10 is the global "finish visit").
+  { chords: ["F7"], label: "keyAppFingerprints", run: (desk) => desk.application.captureFingerprints() },
+  { chords: ["F8"], label: "keyAppSignature", run: (desk) => desk.application.captureSignature() },
   { chords: ["F11"], label: "keyReceiptSave", run: (desk) => desk.application.saveReceipt() },
   { chords: ["Ctrl+P"], label: "keyReceiptPrint", run: (desk) => desk.application.printReceipt() },
 ];
@@ -63,6 +66,9 @@ export function ApplicationScreen() {
 
   // Keyboard first: just recorded, the receipt is next (Enter or F11 saves it); otherwise the form starts at its
   // first field unless the clerk is somewhere already.
+  useEffect(() => {
+    void actions.refreshBiometrics();
+  }, []);
   const recordedId = state.last?.application_id ?? null;
   useEffect(() => {
     if (recordedId) document.getElementById("receipt-save")?.focus();
@@ -264,6 +270,17 @@ export function ApplicationScreen() {
           {flag("photo_in_office")}
           {idCard && flag("pin_letter_handed_over")}
         </fieldset>
+        {!state.correcting && (
+          <Biometrics
+            lang={lang}
+            check={check}
+            biometrics={state.biometrics}
+            capturing={state.capturing}
+            onFingerprints={() => actions.captureFingerprints()}
+            onSignature={() => actions.captureSignature()}
+            onNotPossible={(hand) => void actions.confirmNotPossible(hand)}
+          />
+        )}
         <p class="form-actions">
           <button id="application-confirm" type="submit" disabled={state.busy}>
             {t(lang, state.summary ? "appSummaryConfirm" : "appConfirm")} <kbd>F12</kbd>
@@ -509,5 +526,94 @@ function ApplicationList(props: {
         </table>
       )}
     </section>
+  );
+}
+
+function handText(lang: Lang, hand: HandView | null): string {
+  if (!hand) return t(lang, "appHandPending");
+  switch (hand.outcome) {
+    case "captured":
+      return t(lang, "appHandCaptured", { finger: tk(lang, `finger.${hand.finger}`), quality: String(hand.quality) });
+    case "not_possible":
+      return t(lang, "appHandNotPossible");
+    case "not_required":
+      return t(lang, "appHandNotRequired");
+    case "awaiting_confirmation":
+      return t(lang, "appHandAwaiting");
+  }
+}
+
+/** Fingerprints (F7) and signature (F8) of the visit, or what the rules say when none is taken. */
+function Biometrics(props: {
+  lang: Lang;
+  check: ApplicationCheckView | null;
+  biometrics: BiometricsView;
+  capturing: "fingerprints" | "signature" | null;
+  onFingerprints: () => void;
+  onSignature: () => void;
+  onNotPossible: (hand: "left" | "right") => void;
+}) {
+  const { lang, biometrics, capturing } = props;
+  const rules = props.check?.rules ?? null;
+  const printsTaken = rules === null || rules.fingerprints === "required";
+  const signatureTaken = rules === null || rules.signature === "required";
+  const hands = [
+    ["left", "appHandLeft", biometrics.left],
+    ["right", "appHandRight", biometrics.right],
+  ] as const;
+  return (
+    <fieldset id="app-biometrics">
+      <legend>{t(lang, "appBiometrics")}</legend>
+      <div class="field-row biometrics">
+        <div class="biometric" id="app-fingerprints">
+          {printsTaken ? (
+            <>
+              <button id="app-capture-fingerprints" type="button" disabled={capturing !== null} onClick={props.onFingerprints}>
+                {t(lang, capturing === "fingerprints" ? "appCapturing" : "appCaptureFingerprints")} <kbd>F7</kbd>
+              </button>
+              <ul id="app-fingerprints-status" aria-live="polite">
+                {hands.map(([hand, label, view]) => (
+                  <li id={`app-fingerprint-${hand}`}>
+                    {t(lang, label)}: {handText(lang, view)}
+                    {view?.outcome === "awaiting_confirmation" && (
+                      <>
+                        {" "}
+                        <button id={`app-not-possible-${hand}`} type="button" onClick={() => props.onNotPossible(hand)}>
+                          {t(lang, "appConfirmNotPossible", { hand: t(lang, label) })}
+                        </button>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : (
+            <p id="app-fingerprints-not-required" class="verdict ok">
+              {tk(lang, `fingerprints.${rules?.fingerprints}`)}
+            </p>
+          )}
+        </div>
+        <div class="biometric" id="app-signature">
+          {signatureTaken ? (
+            <>
+              <button id="app-capture-signature" type="button" disabled={capturing !== null} onClick={props.onSignature}>
+                {t(lang, capturing === "signature" ? "appCapturing" : "appCaptureSignature")} <kbd>F8</kbd>
+              </button>
+              <p id="app-signature-status" aria-live="polite">
+                {biometrics.signature_preview ? (
+                  <img id="app-signature-preview" src={biometrics.signature_preview} alt={t(lang, "appSignaturePreview")} width={450} height={66} />
+                ) : (
+                  t(lang, "appSignaturePending")
+                )}
+              </p>
+            </>
+          ) : (
+            <p id="app-signature-not-required" class="verdict ok">
+              {tk(lang, `signature.${rules?.signature}`)}
+            </p>
+          )}
+        </div>
+      </div>
+    </fieldset>
   );
 }
