@@ -25,9 +25,10 @@ pub const CLERK_USERNAME: &str = "erika";
 pub const CLERK_PASSWORD: &str = "korrekt-pferd-batterie";
 pub const CLERK_NAME: &str = "Erika Mustermann";
 
-/// Key presses the WebDriver test `desk_application` needs for the adult passport, from F3 to the second F12 (the test
+/// Key presses the WebDriver test `desk_application` needs for the adult passport, from F3 to the second F12, F7 and F8
+/// for the fingerprints and the signature included (the test
 /// counts them and asserts this number, so the capture benchmark reports what the window really takes).
-pub const ADULT_PASSPORT_KEYSTROKES: usize = 101;
+pub const ADULT_PASSPORT_KEYSTROKES: usize = 103;
 
 /// `target/debug` (or wherever this test binary was built), where the workspace bins are.
 pub fn bin_dir() -> PathBuf {

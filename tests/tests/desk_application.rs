@@ -60,6 +60,17 @@ async fn accept_photo(desk: &Desk, env: &Environment, cloud_url: &str) -> anyhow
     Ok(())
 }
 
+/// F7 and F8 with the simulated reader and pad (the test desk has no `[devices]`): both index fingers, then the
+/// signature's preview. Returns the keys pressed.
+async fn capture_biometrics(desk: &Desk) -> anyhow::Result<usize> {
+    desk.driver.action_chain().send_keys(Key::F7).perform().await?;
+    desk.wait_text("#app-fingerprint-right", |t| t == "Rechte Hand: rechter Zeigefinger erfasst, Qualität 72").await?;
+    desk.wait_text("#app-fingerprint-left", |t| t == "Linke Hand: linker Zeigefinger erfasst, Qualität 72").await?;
+    desk.driver.action_chain().send_keys(Key::F8).perform().await?;
+    desk.driver.query(By::Css("img[alt='Unterschrift (Vorschau)']")).first().await?;
+    Ok(2)
+}
+
 async fn value_of(desk: &Desk, css: &str) -> anyhow::Result<String> {
     Ok(desk.driver.find(By::Css(css)).await?.prop("value").await?.unwrap_or_default())
 }
@@ -142,6 +153,7 @@ async fn offline_the_application_gets_a_provisional_number_and_its_final_one_whe
     desk.wait_text("#app-photo", |t| t == "Lichtbild dieses Besuchs angenommen").await?;
     fill(&desk, &adult_passport()).await?;
     desk.wait_text("#app-fee-total", |t| t == "70,00 €").await?;
+    capture_biometrics(&desk).await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#application-summary", |t| t.contains("Mustermann")).await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
@@ -199,6 +211,10 @@ async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_the
     desk.wait_text("#app-validity", |t| t.contains("120 Monate")).await?;
     assert_accessible(&desk.driver, "application form").await?;
     desk.screenshot("application-passport-form", "70,00 €").await?;
+    keystrokes += capture_biometrics(&desk).await?;
+    desk.driver.find(By::Css("#app-biometrics")).await?.scroll_into_view().await?;
+    assert_accessible(&desk.driver, "application form with biometrics").await?;
+    desk.screenshot("application-passport-biometrics", "Qualität 72").await?;
 
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     let summary = desk.wait_text("#application-summary", |t| t.contains("Mustermann")).await?;
@@ -263,6 +279,8 @@ async fn a_passport_and_a_teenagers_id_card_are_captured_by_keyboard_and_get_the
     desk.wait_text("#app-applies", |t| t == "Sorgeberechtigte beantragen").await?;
     desk.wait_text("#app-fee-total", |t| t == "27,60 €").await?;
     desk.screenshot("application-id-card-teenager", "Online-Ausweisfunktion aus (unter 16)").await?;
+    // 15: prints and signature too.
+    capture_biometrics(&desk).await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#application-summary", |t| t.contains("Lena")).await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
