@@ -376,6 +376,8 @@ export const ERROR_CODES: readonly string[] = [
   "pickup_box_full",
   "pickup_already_loaded",
   "pickup_not_configured",
+  "box_certificate",
+  "not_a_box",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",

@@ -107,6 +107,12 @@ pub enum CentralError {
     PickupAlreadyLoaded,
     #[error("Die Ausgabebox ist an dieser Zentrale nicht eingerichtet (kein PIN-Schlüssel).")]
     PickupNotConfigured,
+    /// A box terminal's certificate tried to act as a desk.
+    #[error("Mit dem Zertifikat einer Ausgabebox ist keine Anmeldung als Arbeitsplatz möglich.")]
+    BoxCertificate,
+    /// A box route called with a certificate that is no registered box terminal.
+    #[error("Dieses Zertifikat gehört zu keinem Terminal einer Ausgabebox.")]
+    NotABox,
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -153,6 +159,8 @@ impl CentralError {
             CentralError::PickupBoxFull => "pickup_box_full",
             CentralError::PickupAlreadyLoaded => "pickup_already_loaded",
             CentralError::PickupNotConfigured => "pickup_not_configured",
+            CentralError::BoxCertificate => "box_certificate",
+            CentralError::NotABox => "not_a_box",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -165,7 +173,10 @@ impl CentralError {
             CentralError::AccountLocked | CentralError::TooManyAttempts | CentralError::ServerBusy => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            CentralError::Forbidden | CentralError::DeviceMismatch => StatusCode::FORBIDDEN,
+            CentralError::Forbidden
+            | CentralError::DeviceMismatch
+            | CentralError::BoxCertificate
+            | CentralError::NotABox => StatusCode::FORBIDDEN,
             CentralError::Invalid(_)
             | CentralError::UnknownOffice(_)
             | CentralError::UnknownMutationKind

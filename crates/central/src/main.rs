@@ -80,6 +80,9 @@ enum Command {
         /// Days a document waits in the box before it goes back to the counter (1 to 60).
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(i64).range(1..=60))]
         pickup_days: i64,
+        /// The box terminal's client certificate (PEM), registered so it acts as this box and never as a desk.
+        #[arg(long)]
+        terminal_cert: Option<PathBuf>,
     },
     /// Print the OpenAPI document.
     Openapi,
@@ -277,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Konto {id} deaktiviert, offene Sitzungen beendet.");
             Ok(())
         }
-        Command::AddBox { id, office, name, compartments, pickup_days } => {
+        Command::AddBox { id, office, name, compartments, pickup_days, terminal_cert } => {
             let office = OfficeId::parse(&office)?;
             if !db.office_exists(&office).await? {
                 bail!("Die Dienststelle {office} ist unbekannt (zuerst `seed-offices`).");
@@ -296,6 +299,15 @@ async fn main() -> anyhow::Result<()> {
             let now = schalter_central::Clock::System.now();
             db.add_pickup_box(&id, office.as_str(), &name, pickup_days, &parsed, now).await?;
             println!("Ausgabebox {id} mit {} Fächern angelegt.", parsed.len());
+            if let Some(path) = terminal_cert {
+                let pem = schalter_pki::load_ca(&path)?;
+                let der = rustls_pemfile::certs(&mut pem.as_bytes())
+                    .next()
+                    .context("no certificate in the terminal's PEM")??;
+                let fingerprint = schalter_server_kit::peer::hex_sha256(der.as_ref());
+                db.register_box_terminal(&fingerprint, &id, now).await?;
+                println!("Terminal-Zertifikat sha256:{fingerprint} für {id} eingetragen.");
+            }
             Ok(())
         }
         Command::Openapi => {

@@ -289,7 +289,44 @@ async fn an_uncollected_document_expires_back_to_the_counter_with_an_sms(backend
     assert_eq!(last["data"]["status_reason"], schalter_central::pickup::EXPIRED_REASON);
 }
 
+async fn a_box_terminal_is_only_a_box_and_a_desk_never_one(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let central = Instance::start(&database, true).await;
+    add_box(central.db()).await;
+    let terminal = desk("Ausgabebox-Terminal 1");
+    central.db().register_box_terminal(&terminal.fingerprint, BOX, 0).await.unwrap();
+    let status = |certificate: schalter_server_kit::ClientCertificate| {
+        let central = central.clone();
+        async move {
+            let request = axum::http::Request::get("/v1/box/status").body(axum::body::Body::empty()).unwrap();
+            central.call(&certificate, request).await
+        }
+    };
+
+    // The terminal learns its box; 15 Jan 2027 09:00 is a Friday within the service hours.
+    let answer = status(terminal.clone()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(
+        answer.body,
+        json!({ "box_id": BOX, "name": "Dienstleistungszentrum", "mode": "service_hours", "open": true })
+    );
+    // A desk's certificate is no box, and a box's certificate cannot log in as a desk.
+    let refused = status(desk("Arbeitsplatz 1")).await;
+    assert_eq!((refused.status, refused.body["code"].as_str()), (StatusCode::FORBIDDEN, Some("not_a_box")));
+    let login = axum::http::Request::post("/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(json!({ "username": "erika", "password": PASSWORD }).to_string()))
+        .unwrap();
+    let as_desk = central.call(&terminal, login).await;
+    assert_eq!((as_desk.status, as_desk.body["code"].as_str()), (StatusCode::FORBIDDEN, Some("box_certificate")));
+    assert!(!central.login(&desk("Arbeitsplatz 1")).await.is_empty(), "a desk logs in as before");
+    // Friday 15 Jan 2027, 13:00 in Düsseldorf: the service centre closed at 13:00.
+    central.state.clock.advance(4 * 3600);
+    assert_eq!(status(terminal).await.body["open"], false);
+}
+
 on_both_backends!(
+    a_box_terminal_is_only_a_box_and_a_desk_never_one,
     an_uncollected_document_expires_back_to_the_counter_with_an_sms,
     a_clerk_loads_through_the_api_once_the_central_has_its_pin_key,
     documents_go_into_the_smallest_fitting_compartment_and_the_pin_only_into_the_sms,

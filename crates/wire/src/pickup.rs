@@ -30,3 +30,17 @@ pub struct LoadAnswer {
     #[schema(example = "2026-12-12")]
     pub last_pickup_day: String,
 }
+
+/// `GET`, box terminals only: the terminal's box and whether it may be used now.
+pub const BOX_STATUS: &str = "/v1/box/status";
+
+/// What a terminal shows before anyone touches it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BoxStatus {
+    pub box_id: String,
+    pub name: String,
+    /// `service_hours` or `around_the_clock`.
+    pub mode: String,
+    /// Usable now (opening hours, public holidays).
+    pub open: bool,
+}

@@ -244,3 +244,34 @@ impl Db {
         Ok(row.map(|row| row.try_get("state")).transpose()?)
     }
 }
+
+/// A box terminal's box and how the box is run: `(box id, name, mode)`.
+pub type TerminalBox = (String, String, String);
+
+impl Db {
+    /// Registers a terminal's client certificate for a box (an administration step).
+    pub async fn register_box_terminal(&self, fingerprint: &str, box_id: &str, now: i64) -> Result<(), CentralError> {
+        sqlx::query(
+            "INSERT INTO box_terminals (certificate_fingerprint, box_id, registered_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (certificate_fingerprint) DO UPDATE SET box_id = excluded.box_id",
+        )
+        .bind(fingerprint)
+        .bind(box_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The box whose terminal presents this certificate, if it is one.
+    pub async fn terminal_box(&self, fingerprint: &str) -> Result<Option<TerminalBox>, CentralError> {
+        let row = sqlx::query(
+            "SELECT b.id, b.name, b.mode FROM box_terminals t JOIN pickup_boxes b ON b.id = t.box_id \
+             WHERE t.certificate_fingerprint = $1",
+        )
+        .bind(fingerprint)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| Ok((row.try_get("id")?, row.try_get("name")?, row.try_get("mode")?))).transpose()
+    }
+}

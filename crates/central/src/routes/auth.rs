@@ -44,6 +44,13 @@ pub(crate) async fn login(
     Desk(desk): Desk,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Json<Session>, CentralError> {
+    // A box terminal's certificate never becomes a desk (nor gets a session to act as one).
+    if let Some(certificate) = &desk {
+        if state.db.terminal_box(&certificate.fingerprint).await?.is_some() {
+            tracing::warn!(desk = %certificate.label(), "login refused: a box terminal's certificate");
+            return Err(CentralError::BoxCertificate);
+        }
+    }
     let logged_in = auth::login(&state, desk.as_ref(), &request.username, &request.password).await?;
     Ok(Json(Session {
         token: logged_in.token,

@@ -52,6 +52,26 @@ impl FromRequestParts<AppState> for AuthenticatedClerk {
     }
 }
 
+/// A pickup box's terminal: its registered client certificate (`box_terminals`). Rejects with 403
+/// `not_a_box` for any other certificate (a desk's too) or none.
+pub(crate) struct AuthenticatedBox {
+    pub box_id: String,
+    pub name: String,
+    pub mode: String,
+}
+
+impl FromRequestParts<AppState> for AuthenticatedBox {
+    type Rejection = CentralError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let Ok(Desk(certificate)) = Desk::from_request_parts(parts, state).await;
+        let certificate = certificate.ok_or(CentralError::NotABox)?;
+        let (box_id, name, mode) =
+            state.db.terminal_box(&certificate.fingerprint).await?.ok_or(CentralError::NotABox)?;
+        Ok(Self { box_id, name, mode })
+    }
+}
+
 fn bearer_token(parts: &Parts) -> Option<String> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();

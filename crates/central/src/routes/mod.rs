@@ -28,6 +28,7 @@ pub fn app(state: AppState) -> Router {
         .route(paths::PHOTO_AUDIT, post(audit::photo_event))
         .route(paths::SYNC_PULL, get(sync::pull))
         .route(schalter_wire::pickup::LOAD, post(pickup::load))
+        .route(schalter_wire::pickup::BOX_STATUS, get(pickup::box_status))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Added after the general limit, so these routes' own (larger) limits apply to them.
         .route(paths::SYNC_PUSH, post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY_BYTES)))
@@ -57,5 +58,5 @@ pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub(crate) use audit::__path_photo_event;
 pub(crate) use auth::{__path_login, __path_logout, __path_session};
 pub(crate) use blobs::{__path_head, __path_patch};
-pub(crate) use pickup::__path_load;
+pub(crate) use pickup::{__path_box_status, __path_load};
 pub(crate) use sync::{__path_pull, __path_push, PushConflict};

@@ -1,9 +1,9 @@
 use axum::extract::State;
 use axum::Json;
-use schalter_wire::pickup::{LoadAnswer, LoadRequest};
+use schalter_wire::pickup::{BoxStatus, LoadAnswer, LoadRequest};
 use schalter_wire::ApiError;
 
-use super::extract::{ApiJson, AuthenticatedClerk};
+use super::extract::{ApiJson, AuthenticatedBox, AuthenticatedClerk};
 use crate::{AppState, CentralError};
 
 /// Loads a delivered document into a compartment of a box of the clerk's office: the central
@@ -32,4 +32,25 @@ pub(crate) async fn load(
     let loader =
         crate::pickup::Loader { clerk_id: clerk.clerk.id, office_id: &clerk.clerk.office.id, desk: clerk.desk_label() };
     Ok(Json(crate::pickup::load(&state.db, keys, now, &loader, &request).await?))
+}
+
+/// The box terminal's first question: which box it is and whether it may be used now (its opening
+/// hours in German time, closed on NRW public holidays, unless it runs around the clock).
+#[utoipa::path(get, path = "/v1/box/status", tag = "pickup", responses(
+    (status = 200, body = BoxStatus, description = "The terminal's box"),
+    (status = 403, body = ApiError, description = "`not_a_box`: not a registered box terminal's certificate"),
+    (status = 500, body = ApiError, description = "`internal`"),
+))]
+pub(crate) async fn box_status(
+    State(state): State<AppState>,
+    terminal: AuthenticatedBox,
+) -> Result<Json<BoxStatus>, CentralError> {
+    let mode = match terminal.mode.as_str() {
+        "around_the_clock" => schalter_pickup::BoxMode::AroundTheClock,
+        _ => schalter_pickup::BoxMode::ServiceHours,
+    };
+    let hours = schalter_pickup::OpeningHours::duesseldorf_service_centre().with_mode(mode);
+    let now = time::OffsetDateTime::from_unix_timestamp(state.clock.now())
+        .map_err(|e| CentralError::Internal(e.to_string()))?;
+    Ok(Json(BoxStatus { box_id: terminal.box_id, name: terminal.name, mode: terminal.mode, open: hours.is_open(now) }))
 }
