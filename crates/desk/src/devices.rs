@@ -385,4 +385,45 @@ mod tests {
         .unwrap();
         assert!(matches!(pad.signature_pad, SignaturePadConfig::Evdev(ref c) if c.path.ends_with("event7")));
     }
+
+    /// A capture service on 127.0.0.1: the reader over [`HttpTransport`] gets the print; a redirect is not followed;
+    /// a service that is not there is `device_service_unreachable`.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_http_transport_talks_to_a_local_capture_service_and_follows_no_redirect() {
+        use axum::routing::post;
+        use schalter_devices::fingerprint::service::{CaptureResponse, CAPTURE_PATH};
+        use schalter_devices::{Finger, FingerCapture, FingerImage};
+
+        let image = FingerImage::new(4, 2, 500, vec![7; 8]).unwrap();
+        let answer = serde_json::to_vec(&CaptureResponse::captured(Finger::LeftIndex, 81, &image)).unwrap();
+        let app = axum::Router::new()
+            .route(CAPTURE_PATH, post(move || async move { ([("content-type", "application/json")], answer.clone()) }))
+            .route(
+                "/moved/v1/fingerprint/capture",
+                post(|| async { (axum::http::StatusCode::FOUND, [("location", "http://127.0.0.1:9/")]) }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+        let config = format!("fingerprint_reader = {{ service_url = \"http://127.0.0.1:{port}\", timeout_ms = 5000 }}");
+        let devices = Devices::from_config(&parse(&config).unwrap()).unwrap();
+        let reader = devices.reader.clone();
+        let capture = tokio::task::spawn_blocking(move || reader.capture(Finger::LeftIndex)).await.unwrap().unwrap();
+        assert!(matches!(capture, FingerCapture::Captured { quality: 81, ref image } if image.pixels() == [7; 8]));
+
+        let moved = CaptureServiceReader::new(
+            HttpTransport::new(&format!("http://127.0.0.1:{port}/moved"), Duration::from_secs(5)).unwrap(),
+            Duration::from_secs(1),
+        );
+        let error = tokio::task::spawn_blocking(move || moved.capture(Finger::LeftIndex)).await.unwrap().unwrap_err();
+        assert_eq!(error.code(), "device_service_protocol", "{error}");
+
+        let gone = CaptureServiceReader::new(
+            HttpTransport::new("http://127.0.0.1:9", Duration::from_secs(5)).unwrap(),
+            Duration::from_secs(1),
+        );
+        let error = tokio::task::spawn_blocking(move || gone.capture(Finger::LeftIndex)).await.unwrap().unwrap_err();
+        assert_eq!(error.code(), "device_service_unreachable", "{error}");
+    }
 }
