@@ -217,6 +217,15 @@ pub(crate) async fn correct(
     if row.status != status_key(ApplicationStatus::Rejected) || application.document_kind().key() != row.document_kind {
         return Ok(Err(CentralError::ApplicationNotCorrectable));
     }
+    // The biometrics of the submit stay; a corrected birth date must not make them wrong for the rules.
+    if let Some(json) = &stored.biometrics {
+        let fingerprints = serde_json::from_str(json)
+            .map_err(|_| CentralError::Internal("malformed biometrics in database".into()))?;
+        let recorded = Biometrics { fingerprints, signature_sha256: stored.signature_sha256.clone() };
+        if let Err(rejection) = check_biometrics(application.rules(), &recorded) {
+            return Ok(Err(rejection));
+        }
+    }
     let data = serde_json::to_string(&application).map_err(|e| CentralError::Internal(e.to_string()))?;
     let total_fee_cents = application.fee().total_cents;
     sql::replace_data(connection, row.id, &row.document_kind, &data, i64::from(total_fee_cents), now).await?;

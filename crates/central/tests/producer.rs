@@ -201,11 +201,16 @@ async fn applications_go_through_the_producer_and_a_rejected_one_comes_back_corr
         .unwrap()
         .iter()
         .all(|r| r["error"]["code"] == "application_not_correctable"));
+    // The submit's prints and signature stay: a birth date corrected to a five-year-old's no longer fits them.
+    let mut five = teen_id_card();
+    five["date_of_birth"] = json!("01.06.2021");
     let mut corrected = teen_id_card();
     corrected["place_of_birth"] = json!("Düsseldorf");
-    let answer = central.push(&desk, &token, "desk-1", &[correct_mutation(7, id_card_id, corrected)]).await;
-    assert_eq!(statuses(&answer), ["applied"], "{}", answer.body);
-    assert_eq!(answer.body["results"][0]["response"]["application_number"], "05111000_01-2027-000002");
+    let batch = [correct_mutation(7, id_card_id, five), correct_mutation(8, id_card_id, corrected)];
+    let answer = central.push(&desk, &token, "desk-1", &batch).await;
+    assert_eq!(statuses(&answer), ["rejected", "applied"], "{}", answer.body);
+    assert_eq!(answer.body["results"][0]["error"]["code"], "application_fingerprints_missing");
+    assert_eq!(answer.body["results"][1]["response"]["application_number"], "05111000_01-2027-000002");
 
     // Corrected, it is ordered again (a new order) and delivered, with its Sperrkennwort sealed.
     let delivered = |statuses: &[(String, String)]| statuses.iter().filter(|(_, s)| s == "delivered").count() == 2;

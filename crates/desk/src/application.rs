@@ -291,6 +291,24 @@ fn required_fingerprints(rules: &DerivedRules, biometrics: &VisitBiometrics) -> 
     }
 }
 
+/// Whether what the submit recorded still fits the rules: prints taken (captured or not possible) exactly when
+/// required, a signature exactly from 10.
+fn recorded_biometrics_fit(rules: &DerivedRules, recorded: &Biometrics) -> Result<(), DeskError> {
+    let taken = |outcome: FingerprintOutcome| outcome != FingerprintOutcome::NotRequired;
+    let prints = [recorded.fingerprints.left, recorded.fingerprints.right];
+    let prints_fit = match rules.fingerprints {
+        Fingerprints::Required => prints.into_iter().all(taken),
+        Fingerprints::NotUnder6 | Fingerprints::NoChip => !prints.into_iter().any(taken),
+    };
+    if !prints_fit {
+        return Err(DeskError::ApplicationFingerprintsMissing);
+    }
+    if (rules.signature == Signature::Required) != recorded.signature_sha256.is_some() {
+        return Err(DeskError::ApplicationSignatureMissing);
+    }
+    Ok(())
+}
+
 /// The clerk corrected an application the producer rejected: written with its `application.correct` mutation in one
 /// transaction, checked on the application's own date (its fees and rules stay those of that day); the document kind
 /// stays. The central orders it again under the same number.
@@ -313,6 +331,8 @@ pub async fn write_correction(
     if application.document_kind().key() != stored.submitted.draft.document_kind {
         return Err(DeskError::ApplicationNotCorrectable);
     }
+    // The submit's biometrics stay (the central checks them again): a corrected birth date must still fit them.
+    recorded_biometrics_fit(application.rules(), &stored.submitted.biometrics)?;
     let corrected = CorrectedApplication { application_id: stored.submitted.application_id, draft: draft.clone() };
     let payload = serde_json::to_value(&corrected).map_err(|_| DeskError::Config("Antrag".into()))?;
     let mut tx = store.transaction().await?;

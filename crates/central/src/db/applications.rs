@@ -141,15 +141,24 @@ impl Db {
 pub struct Correctable {
     pub office_id: String,
     pub application_date: String,
+    /// What the submit recorded (JSON of the fingerprint outcomes; none before migration 0009).
+    pub biometrics: Option<String>,
+    pub signature_sha256: Option<String>,
 }
 
 pub async fn correctable(connection: &mut AnyConnection, id: Uuid) -> Result<Option<Correctable>, CentralError> {
-    let row = sqlx::query("SELECT office_id, application_date FROM applications WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(&mut *connection)
-        .await?;
+    let row =
+        sqlx::query("SELECT office_id, application_date, biometrics, signature_sha256 FROM applications WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&mut *connection)
+            .await?;
     row.map(|row| {
-        Ok(Correctable { office_id: row.try_get("office_id")?, application_date: row.try_get("application_date")? })
+        Ok(Correctable {
+            office_id: row.try_get("office_id")?,
+            application_date: row.try_get("application_date")?,
+            biometrics: row.try_get("biometrics")?,
+            signature_sha256: row.try_get("signature_sha256")?,
+        })
     })
     .transpose()
 }
