@@ -84,19 +84,6 @@ async fn rounds_until<P: schalter_central::producer::Producer>(
     panic!("the applications did not get there");
 }
 
-fn teen_id_card() -> Value {
-    let mut teen = passport_draft();
-    teen["document_kind"] = json!("id_card");
-    teen["given_names"] = json!("Lena");
-    teen["date_of_birth"] = json!("2012-09-01");
-    teen["custodian_family_name"] = json!("Mustermann");
-    teen["custodian_given_names"] = json!("Erika");
-    teen["pin_letter_handed_over"] = json!(true);
-    teen["current_document_kind"] = json!(null);
-    teen["current_document_serial"] = json!(null);
-    teen
-}
-
 fn correct_mutation(seq: i64, application_id: &Value, draft: Value) -> Value {
     json!({
         "seq": seq, "id": Uuid::now_v7(), "kind": "application.correct", "occurred_at": "2027-01-15T10:40:00Z",

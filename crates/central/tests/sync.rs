@@ -130,15 +130,7 @@ async fn an_application_gets_its_number_once_its_photo_was_accepted_and_the_cent
 
     let mut no_name = passport_draft();
     no_name["family_name"] = json!("");
-    let mut teen = passport_draft();
-    teen["document_kind"] = json!("id_card");
-    teen["given_names"] = json!("Lena");
-    teen["date_of_birth"] = json!("2012-09-01");
-    teen["custodian_family_name"] = json!("Mustermann");
-    teen["custodian_given_names"] = json!("Erika");
-    teen["pin_letter_handed_over"] = json!(true);
-    teen["current_document_kind"] = json!(null);
-    teen["current_document_serial"] = json!(null);
+    let teen = teen_id_card();
     let other_visit = json!(Uuid::now_v7());
     let batch = [
         accept.clone(),

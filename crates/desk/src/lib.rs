@@ -16,15 +16,15 @@ mod views;
 pub use application::{ApplicationCheckView, ApplicationView};
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
 pub use config::{default_data_dir, CameraConfig, DeskConfig, ReceiptsConfig};
-pub use devices::{BiometricsView, Devices, DevicesConfig, HandView, VisitBiometrics};
-pub use schalter_devices::Hand;
 pub use desk::{CapturedPhoto, Desk, DeskClock};
+pub use devices::{BiometricsView, Devices, DevicesConfig, HandView, VisitBiometrics};
 pub use error::{DeskError, UiError, ERROR_CODES};
 pub use local::{jobs, CloudJob, StoreSettings};
 pub use photo::{photo_check_messages, OpenedPhoto, PhotoCheckView, PhotoDecisionView, PhotoRetrieval, PhotoView};
 pub use receipt::{ReceiptPdf, ReceiptView, SavedReceiptView};
 pub use schalter_application::ApplicationDraft;
 pub use schalter_camera::Frame as CameraFrame;
+pub use schalter_devices::Hand;
 pub use schalter_sync::{SyncConfig, SyncReport};
 pub use views::{
     events, ConnectionView, LoginArgs, PhotoDecisionArgs, RejectedView, SessionEndReason, SessionEvent, SessionView,

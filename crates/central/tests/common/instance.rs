@@ -218,6 +218,20 @@ pub fn passport_draft() -> Value {
     })
 }
 
+/// Lena Mustermann, 14 at the application: an ID card her custodian applies for, no current document.
+pub fn teen_id_card() -> Value {
+    let mut teen = passport_draft();
+    teen["document_kind"] = json!("id_card");
+    teen["given_names"] = json!("Lena");
+    teen["date_of_birth"] = json!("2012-09-01");
+    teen["custodian_family_name"] = json!("Mustermann");
+    teen["custodian_given_names"] = json!("Erika");
+    teen["pin_letter_handed_over"] = json!(true);
+    teen["current_document_kind"] = json!(null);
+    teen["current_document_serial"] = json!(null);
+    teen
+}
+
 /// A signature as the desk sends it: the simulated pad's strokes as the producer's 900 × 132 JPEG.
 pub fn signature_jpeg() -> Vec<u8> {
     use schalter_devices::SignaturePad as _;
