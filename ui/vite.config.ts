@@ -15,5 +15,7 @@ export default defineConfig({
   },
   test: {
     environment: "happy-dom",
+    // axe-core over a whole screen takes ~1.7 s alone and over 5 s (vitest's default) on a loaded 2-core machine.
+    testTimeout: 20_000,
   },
 });

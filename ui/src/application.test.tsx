@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import { emptyDraft } from "./application";
 import type { ApplicationDraft } from "./bindings";
-import { Harness, applicationView, checkView, fakeApi, syncView } from "./test-support";
+import { CODE, Harness, applicationView, checkView, fakeApi, syncView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -219,6 +219,23 @@ describe("the customer's receipt", () => {
     expect(h.$('#application-list [data-receipt="print"]')!.getAttribute("aria-label")).toBe("Quittung 05111000_01-2026-000007 drucken");
     await h.click('#application-list [data-receipt="save"]');
     expect(api.saveReceipt).toHaveBeenCalledWith("a-1");
+  });
+});
+
+describe("the visit's accepted photo beside the form", () => {
+  it("shows the photo the application will carry once it is accepted, and none before", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F3");
+    expect(h.$("#app-photo-image")).toBeNull();
+    expect(h.text("#app-photo")).toContain("Noch kein Lichtbild angenommen");
+    await h.scan(CODE);
+    await h.press("F8");
+    await h.press("F3");
+    const image = h.$("#app-photo-image") as HTMLImageElement;
+    expect(image.getAttribute("src")).toMatch(/^data:image\/jpeg;base64,/);
+    expect(image.getAttribute("alt")).toBe("Angenommenes Lichtbild dieses Besuchs");
+    expect(h.text("#app-photo")).toBe("Lichtbild dieses Besuchs angenommen");
   });
 });
 

@@ -52,6 +52,8 @@ export interface PhotoState {
 export interface Visit {
   /** The photo decision (accepted or rejected) of this visit. */
   photo: PhotoDecisionView | null;
+  /** The accepted photo itself, shown beside the application form until the visit ends (biometric: never kept longer). */
+  photoImage: string | null;
   /** Not used: the application of the visit lives in `DeskState.application`. */
   application: null;
   /** Counter or pickup box (not yet enabled). */
@@ -97,7 +99,7 @@ export function emptyPhoto(): PhotoState {
 }
 
 export function emptyVisit(): Visit {
-  return { photo: null, application: null, pickup: null, confirmFinish: false };
+  return { photo: null, photoImage: null, application: null, pickup: null, confirmFinish: false };
 }
 
 function storedLang(): Lang {
@@ -444,7 +446,7 @@ export class PhotoActions {
     // Nothing of the previous code stays on screen while this one loads or fails.
     this.desk.store.set((s) => ({
       photo: { ...emptyPhoto(), busy: true, keepUntil: s.photo.keepUntil, camera: s.photo.camera },
-      visit: { ...s.visit, photo: null, confirmFinish: false },
+      visit: { ...s.visit, photo: null, photoImage: null, confirmFinish: false },
       visitFinished: false,
     }));
     try {
@@ -475,7 +477,7 @@ export class PhotoActions {
     const generation = ++this.generation;
     this.desk.store.set((s) => ({
       photo: { ...emptyPhoto(), keepUntil: s.photo.keepUntil },
-      visit: { ...s.visit, photo: null, confirmFinish: false },
+      visit: { ...s.visit, photo: null, photoImage: null, confirmFinish: false },
       visitFinished: false,
     }));
     let code: string;
@@ -515,7 +517,7 @@ export class PhotoActions {
       if (generation !== this.generation) return;
       this.desk.store.set((s) => ({
         photo: { ...s.photo, busy: false, decision, photo: null, confirmAccept: false },
-        visit: { ...s.visit, photo: decision, confirmFinish: false },
+        visit: { ...s.visit, photo: decision, photoImage: decision.accepted ? photo.image_data_url : null, confirmFinish: false },
       }));
     } catch (error) {
       if (generation === this.generation) this.fail(error);

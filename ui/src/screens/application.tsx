@@ -58,6 +58,8 @@ export function ApplicationScreen() {
   const lang = useDeskState((s) => s.lang);
   const state = useDeskState((s) => s.application);
   const photoAccepted = useDeskState((s) => s.visit.photo?.accepted === true || s.photo.decision?.accepted === true);
+  // The clerk compares the citizen with the photo the application will carry.
+  const acceptedImage = useDeskState((s) => (s.visit.photo?.accepted === true ? s.visit.photoImage : null));
   const actions = desk.application;
   const { draft, check } = state;
   const passport = draft.document_kind.includes("passport");
@@ -293,6 +295,7 @@ export function ApplicationScreen() {
         <p id="app-photo" class={photoAccepted ? "verdict ok" : "verdict warn"}>
           {t(lang, photoAccepted ? "appPhotoAccepted" : "appPhotoMissing")}
         </p>
+        {acceptedImage && <img id="app-photo-image" class="app-photo" src={acceptedImage} alt={t(lang, "appPhotoImage")} />}
         <Facts lang={lang} check={check} passport={passport} />
       </aside>
 
