@@ -123,8 +123,15 @@ async fn regression_a_scan_into_the_focused_code_field_is_read_whole() -> anyhow
     desk.log_in().await?;
     // After login the code field has the focus: the scanner types into it, the window re-renders
     // the field on every key, and the scan must still arrive in one piece.
-    let focused = desk.driver.active_element().await?;
-    assert_eq!(focused.id().await?.as_deref(), Some("photo-code-input"));
+    // The field takes the focus once the main screen has rendered after the login, which a loaded machine may show
+    // a moment later than the login's answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut focused = desk.driver.active_element().await?.id().await?;
+    while focused.as_deref() != Some("photo-code-input") && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        focused = desk.driver.active_element().await?.id().await?;
+    }
+    assert_eq!(focused.as_deref(), Some("photo-code-input"));
     desk.driver.action_chain().send_keys(code + Key::Enter).perform().await?;
     desk.wait_text("#photo-verdict", |t| t == "Alle Prüfungen bestanden").await?;
     desk.screenshot("photo-scanned-into-focused-field", "Alle Prüfungen bestanden").await?;

@@ -289,6 +289,7 @@ impl<P: Producer> ProducerWorker<P> {
         loop {
             let cursor = sql::mailbox_cursor(&self.db).await?;
             let page = self.producer.mailbox(cursor).await?;
+            let moved_on = page.nachrichten.iter().any(|entry| entry.cursor > cursor);
             for entry in &page.nachrichten {
                 if entry.cursor <= cursor {
                     continue;
@@ -299,7 +300,8 @@ impl<P: Producer> ProducerWorker<P> {
                 tx.commit().await?;
                 applied += 1;
             }
-            if !page.weitere || page.nachrichten.is_empty() {
+            // A page that brings nothing new would be asked for again and again: the next round tries later.
+            if !page.weitere || !moved_on {
                 return Ok(applied);
             }
         }
