@@ -58,6 +58,8 @@ enum Command {
         producer: ProducerArgs,
         #[command(flatten)]
         sms: SmsArgs,
+        #[command(flatten)]
+        keys: KeyArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -111,6 +113,11 @@ struct ProducerArgs {
     /// Seconds between two rounds of ordering and reading the producer's mailbox.
     #[arg(long, env = "SCHALTER_PRODUCER_POLL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     producer_poll_seconds: u64,
+}
+
+/// The key files of the secrets the central keeps (named, never made in the working directory unasked).
+#[derive(clap::Args)]
+struct KeyArgs {
     /// File with the key that seals secrets (the producer's Sperrkennwort, SMS in the outbox); made (0600) if missing.
     /// Needed by the producer rounds, the SMS gateway and the pickup box.
     #[arg(long, env = "SCHALTER_SECRETS_KEY_FILE")]
@@ -124,7 +131,7 @@ struct ProducerArgs {
 
 impl ProducerArgs {
     /// Starts the producer rounds in the background, if a producer is configured.
-    fn spawn(self, db: &Db) -> anyhow::Result<()> {
+    fn spawn(self, db: &Db, keys: &KeyArgs) -> anyhow::Result<()> {
         let Some(url) = self.producer_url else {
             tracing::info!("no producer configured: applications are not ordered");
             return Ok(());
@@ -135,7 +142,7 @@ impl ProducerArgs {
         };
         let identity = schalter_pki::Identity::load(&cert, &key)?;
         let producer = XhdHttpProducer::new(&url, &schalter_pki::load_ca(&ca)?, &identity)?;
-        let Some(secrets_key_file) = &self.secrets_key_file else {
+        let Some(secrets_key_file) = &keys.secrets_key_file else {
             bail!("--producer-url needs --secrets-key-file (the Sperrkennwort is stored sealed)");
         };
         let secrets = SecretsKey::load_or_create(secrets_key_file)?;
@@ -248,16 +255,17 @@ async fn main() -> anyhow::Result<()> {
             session_absolute_seconds,
             producer,
             sms,
+            keys,
         } => {
-            sms.spawn(&db, producer.secrets_key_file.as_deref())?;
-            let pickup_keys = match (&producer.secrets_key_file, &producer.pin_pepper_file) {
+            sms.spawn(&db, keys.secrets_key_file.as_deref())?;
+            let pickup_keys = match (&keys.secrets_key_file, &keys.pin_pepper_file) {
                 (Some(secrets), Some(pepper)) => Some(PickupKeys::new(
                     SecretsKey::load_or_create(secrets)?,
                     &schalter_pickup::Pepper::from_bytes(SecretsKey::load_or_create_bytes(pepper)?),
                 )),
                 _ => None,
             };
-            producer.spawn(&db)?;
+            producer.spawn(&db, &keys)?;
             let policy =
                 SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
             serve(db, policy, pickup_keys, listen, tls_cert, tls_key, client_ca).await
