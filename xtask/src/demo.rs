@@ -544,6 +544,11 @@ mod tests {
 
     /// (package, binary) of every bin target in the workspace, from `cargo metadata`.
     fn workspace_binaries() -> Vec<(String, String)> {
+        workspace_binaries_with_manifests().into_iter().map(|(package, binary, _)| (package, binary)).collect()
+    }
+
+    /// (package, binary, package's manifest path) of every bin target in the workspace.
+    fn workspace_binaries_with_manifests() -> Vec<(String, String, String)> {
         let out = cargo()
             .current_dir(project_root())
             .args(["metadata", "--no-deps", "--format-version", "1", "--offline"])
@@ -556,7 +561,11 @@ mod tests {
         for package in metadata.get("packages").array() {
             for target in package.get("targets").array() {
                 if target.get("kind").array().iter().any(|k| k.str() == "bin") {
-                    bins.push((package.get("name").str().to_owned(), target.get("name").str().to_owned()));
+                    bins.push((
+                        package.get("name").str().to_owned(),
+                        target.get("name").str().to_owned(),
+                        package.get("manifest_path").str().to_owned(),
+                    ));
                 }
             }
         }
@@ -686,6 +695,49 @@ mod tests {
                     c => out.push(c),
                 }
             }
+        }
+    }
+
+    /// Source files under `dir`, recursively.
+    fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable directory").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// `cargo test` builds a package's binaries only when that package has integration tests (a `tests/`
+    /// directory): a binary the system tests start from another package is otherwise missing on a clean
+    /// clone while a developer's older build hides it (CI failed so on schalter-producer-sim).
+    #[test]
+    fn every_binary_the_system_tests_start_is_built_by_cargo_test() {
+        let workspace = workspace_binaries_with_manifests();
+        let mut files = Vec::new();
+        rust_files(&project_root().join("tests"), &mut files);
+        let mut started = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("readable source");
+            for (offset, _) in text.match_indices("binary(\"") {
+                let rest = &text[offset + "binary(\"".len()..];
+                started.push(rest[..rest.find('"').expect("closing quote")].to_owned());
+            }
+        }
+        assert!(started.iter().any(|b| b == "schalter-central"), "the scan found the system tests' binaries");
+        for name in started {
+            let (package, _, manifest) = workspace
+                .iter()
+                .find(|(_, binary, _)| *binary == name)
+                .unwrap_or_else(|| panic!("the system tests start {name}, which no workspace package builds"));
+            let package_dir = std::path::Path::new(manifest).parent().expect("package directory");
+            assert!(
+                package_dir.join("tests").is_dir(),
+                "the system tests start {name} of {package}, but {package} has no tests/ directory, so \
+                 `cargo test --workspace` never builds that binary"
+            );
         }
     }
 
