@@ -44,3 +44,100 @@ pub struct BoxStatus {
     /// Usable now (opening hours, public holidays).
     pub open: bool,
 }
+
+/// `POST`, box terminals only: starts a session at the terminal ([`SessionAnswer`]). When the
+/// terminal's last session was cut between "open" and "closed" (a power cut), that session comes
+/// back instead, with [`SessionAnswer::check_compartment`] set: the terminal reads that compartment's
+/// sensors and reports [`TerminalInput::PowerRestored`]. `pickup_box_closed` outside opening hours.
+pub const BOX_SESSIONS: &str = "/v1/box/sessions";
+
+/// `POST`, box terminals only, `{id}` a session of this terminal: one input or device report
+/// ([`TerminalInput`] → [`SessionAnswer`]).
+pub const BOX_SESSION_INPUT: &str = "/v1/box/sessions/{id}/input";
+
+pub fn box_session_input(id: Uuid) -> String {
+    BOX_SESSION_INPUT.replace("{id}", &id.to_string())
+}
+
+/// What the citizen typed or touched, or what a device of the box reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum TerminalInput {
+    /// The mobile number as typed (`0171 …` or `+49 171 …`). Unknown numbers get the same answer.
+    PhoneNumber { number: String },
+    /// The SMS PIN as typed: 6 digits.
+    Pin { pin: String },
+    /// The birth date, `YYYY-MM-DD`, when the application recorded no old document.
+    BirthDate { date: String },
+    /// The citizen confirms having received the PIN letter (ID cards).
+    PinLetterConfirmed,
+    /// The citizen pressed "Abbrechen", or the terminal's idle timeout.
+    Cancel,
+    /// Slot reader: the serial it read from the inserted document.
+    SlotRead { serial: String },
+    /// Slot reader: jammed with the document inside.
+    SlotJam,
+    /// Compartment lock: the door is open.
+    CompartmentOpened,
+    /// Door sensor: the door is closed.
+    DoorClosed,
+    /// The terminal's timer: no open report, or the door not closed, in time.
+    DoorTimeout,
+    /// After a power cut: whether the door was seen open since the open command, and whether the
+    /// compartment is empty now.
+    PowerRestored { door_open_seen: bool, compartment_empty: bool },
+}
+
+/// What the terminal shows and what its devices do next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionAnswer {
+    pub session_id: Uuid,
+    pub screen: TerminalScreen,
+    /// Carried out in this order, after the answer has been recorded.
+    pub commands: Vec<DeviceCommand>,
+    /// Set when a session cut by a power cut comes back: the compartment whose sensors to report.
+    pub check_compartment: Option<u32>,
+}
+
+/// The terminal's screen. The same for an unknown number, a locked pickup and a wrong PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "screen", rename_all = "snake_case")]
+pub enum TerminalScreen {
+    EnterPhoneNumber,
+    /// `wrong_before`: wrong PINs in this session so far.
+    EnterPin {
+        wrong_before: u8,
+    },
+    /// `returned_before`: documents given back in this session so far.
+    InsertOldDocument {
+        returned_before: u8,
+    },
+    EnterBirthDate {
+        wrong_before: u8,
+    },
+    ConfirmPinLetter,
+    /// The compartment has been told to open.
+    PleaseWait,
+    TakeDocument {
+        compartment: u32,
+    },
+    ThankYou,
+    /// Over without a handout. `reason`: `too_many_wrong_pins`, `locked`, `expired`,
+    /// `old_document_mismatch`, `slot_jam`, `not_taken_after_power_cut`, `cancelled`, `interrupted`.
+    /// `to_counter`: the citizen is asked to go to the counter.
+    Ended {
+        reason: String,
+        to_counter: bool,
+    },
+}
+
+/// A command for a device of the box.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum DeviceCommand {
+    OpenCompartment { compartment: u32 },
+    /// The slot reader gives the document back.
+    ReturnOldDocument,
+    /// The slot reader draws the document in for destruction.
+    DestroyOldDocument,
+}
