@@ -105,6 +105,30 @@ pub enum CentralError {
     PickupBoxFull,
     #[error("Dieses Dokument liegt bereits in einem Fach.")]
     PickupAlreadyLoaded,
+    /// Back office: no document of this office by that application (or not at the box or counter).
+    #[error("Zu dieser Antragsnummer liegt in dieser Dienststelle kein abholbereites Dokument.")]
+    PickupNotFound,
+    #[error("Diese Abholung ist nicht gesperrt.")]
+    PickupNotLocked,
+    #[error("Die Abholfrist dieses Dokuments ist nicht abgelaufen; es bleibt im Fach.")]
+    PickupNotExpired,
+    /// The terminal has the compartment open right now (or its closing is not confirmed).
+    #[error(
+        "Das Fach ist gerade am Terminal geöffnet. Bitte warten, bis die Tür geschlossen ist, oder das Fach prüfen."
+    )]
+    PickupInUse,
+    #[error("Diese Einlage wartet nicht auf eine Bestätigung.")]
+    PickupNotAwaitingConfirmation,
+    /// Four-eyes rule: the clerk who loaded cannot confirm their own load.
+    #[error("Das Einlegen muss eine zweite Person bestätigen, nicht die einlegende.")]
+    PickupSameClerk,
+    #[error("Für einen Personalausweis muss die Person den Erhalt des PIN-Briefs bestätigen.")]
+    PickupPinLetterUnconfirmed,
+    /// The old document's fate does not fit the application (recorded one: invalidated or souvenir; none: none).
+    #[error("Bitte erfassen, was mit dem bisherigen Dokument geschieht (entwertet einbehalten oder entwertet zurückgegeben).")]
+    PickupOldDocumentUnrecorded,
+    #[error("Dieses Dokument wurde bereits ausgehändigt.")]
+    PickupAlreadyHandedOut,
     #[error("Die Ausgabebox ist an dieser Zentrale nicht eingerichtet (kein PIN-Schlüssel).")]
     PickupNotConfigured,
     /// A box terminal's certificate tried to act as a desk.
@@ -153,6 +177,15 @@ impl CentralError {
             CentralError::ProducerRefused { .. } => "producer_refused",
             CentralError::ProducerUnavailable(_) => "producer_unavailable",
             CentralError::PickupUnknownBox => "pickup_unknown_box",
+            CentralError::PickupNotFound => "pickup_not_found",
+            CentralError::PickupNotLocked => "pickup_not_locked",
+            CentralError::PickupNotExpired => "pickup_not_expired",
+            CentralError::PickupInUse => "pickup_in_use",
+            CentralError::PickupNotAwaitingConfirmation => "pickup_not_awaiting_confirmation",
+            CentralError::PickupSameClerk => "pickup_same_clerk",
+            CentralError::PickupPinLetterUnconfirmed => "pickup_pin_letter_unconfirmed",
+            CentralError::PickupOldDocumentUnrecorded => "pickup_old_document_unrecorded",
+            CentralError::PickupAlreadyHandedOut => "pickup_already_handed_out",
             CentralError::PickupNotReady => "pickup_not_ready",
             CentralError::PickupNotByBox => "pickup_not_by_box",
             CentralError::PickupNoThirdFactor => "pickup_no_third_factor",
@@ -196,6 +229,16 @@ impl CentralError {
             CentralError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             CentralError::ProducerRefused { .. } | CentralError::ProducerUnavailable(_) => StatusCode::BAD_GATEWAY,
             CentralError::PickupUnknownBox => StatusCode::NOT_FOUND,
+            CentralError::PickupNotFound => StatusCode::NOT_FOUND,
+            CentralError::PickupNotLocked
+            | CentralError::PickupNotExpired
+            | CentralError::PickupInUse
+            | CentralError::PickupNotAwaitingConfirmation
+            | CentralError::PickupAlreadyHandedOut => StatusCode::CONFLICT,
+            CentralError::PickupSameClerk => StatusCode::FORBIDDEN,
+            CentralError::PickupPinLetterUnconfirmed | CentralError::PickupOldDocumentUnrecorded => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             CentralError::PickupNotReady
             | CentralError::PickupNotByBox
             | CentralError::PickupNoThirdFactor

@@ -31,6 +31,7 @@ pub mod db;
 pub mod error;
 pub mod openapi;
 pub mod pickup;
+pub mod pickup_office;
 pub mod producer;
 mod routes;
 pub mod secrets;

@@ -47,6 +47,8 @@ impl Modify for BearerAuth {
 /// The OpenAPI document, as served at `/openapi.json` and checked in as `openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    // The pickup box's back office (routes/pickup.rs) keeps its paths and schemas beside its handlers.
+    doc.merge(crate::routes::back_office_openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc
 }

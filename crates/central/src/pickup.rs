@@ -130,14 +130,15 @@ pub async fn load(
     }
     let compartment = compartment.ok_or(CentralError::PickupBoxFull)?;
 
-    let loaded_at = OffsetDateTime::from_unix_timestamp(now).map_err(|e| CentralError::Internal(e.to_string()))?;
-    let days = PickupDays::new(u8::try_from(the_box.pickup_days).unwrap_or(10)).unwrap_or_default();
-    let deadline = PickupDeadline::new(loaded_at, days);
-    let pin = PickupPin::generate(&mut OsRng);
-    let pin_hash = keys.pin_hasher.hash(PickupId::from_uuid(request.application_id), &pin);
-    let bring_old_document = matches!(third_factor, ThirdFactor::OldDocument { .. });
-    let text = pin_text(&the_box.name, &pin, deadline.last_pickup_day(), bring_old_document);
-    let sms_id = crate::sms::queue(&mut tx, &keys.secrets, "pickup_pin", mobile.as_str(), &text, now).await?;
+    let four_eyes = sql::four_eyes_loading(&mut tx, clerk_office).await?;
+    let (state, pin_hash, sms_id, deadline) = if four_eyes {
+        // Four-eyes rule: the document lies in its compartment, but nothing can open it until a
+        // second clerk confirms (crate::pickup_office::confirm_load arms it then).
+        ("awaiting_confirmation", String::new(), None, deadline_from(&the_box, now)?)
+    } else {
+        let armed = arm(&mut tx, keys, now, &the_box, request.application_id, mobile.as_str(), third_factor).await?;
+        ("waiting", armed.pin_hash, Some(armed.sms_id), armed.deadline)
+    };
     let inserted = sql::insert_pickup(
         &mut tx,
         &sql::NewPickup {
@@ -145,40 +146,86 @@ pub async fn load(
             box_id: &the_box.id,
             compartment: i64::from(compartment.id.0),
             mobile: mobile.as_str(),
-            pin_hash: &pin_hash.to_hex(),
+            pin_hash: &pin_hash,
             loaded_at: now,
             expires_at: deadline.expires_at().unix_timestamp(),
             loaded_by: &clerk_id.to_string(),
-            sms_id: &sms_id,
+            sms_id: sms_id.as_deref(),
+            state,
         },
     )
     .await?;
     if !inserted {
         return Err(CentralError::PickupAlreadyLoaded);
     }
-    let row =
-        crate::db::producer::status_row(&mut tx, &application_id, false).await?.ok_or(CentralError::PickupNotReady)?;
-    if !change_status(&mut tx, &row, ApplicationStatus::ReadyForPickup, None, now).await? {
-        return Err(CentralError::PickupNotReady);
+    if !four_eyes {
+        ready_for_pickup(&mut tx, &application_id, now).await?;
     }
     let audit = crate::db::AuditEntry {
         at: now,
         occurred_at: None,
         clerk_id: Some(clerk_id),
         desk: loader.desk.as_deref(),
-        action: "pickup_loaded",
+        action: if four_eyes { "pickup_loaded_unconfirmed" } else { "pickup_loaded" },
         subject: Some(&application_id),
     };
     crate::db::insert_audit(&mut tx, &audit).await?;
     tx.commit().await?;
-    tracing::info!(%application_id, box_id = %the_box.id, compartment = compartment.id.0, %sms_id, "document loaded");
+    tracing::info!(%application_id, box_id = %the_box.id, compartment = compartment.id.0, four_eyes, "document loaded");
     Ok(LoadAnswer {
         application_id: request.application_id,
         box_id: the_box.id,
         compartment: compartment.id.0,
         accessible: compartment.accessible,
         last_pickup_day: deadline.last_pickup_day().to_string(),
+        awaiting_confirmation: four_eyes,
     })
+}
+
+fn deadline_from(the_box: &sql::BoxRow, now: i64) -> Result<PickupDeadline, CentralError> {
+    let loaded_at = OffsetDateTime::from_unix_timestamp(now).map_err(|e| CentralError::Internal(e.to_string()))?;
+    let days = PickupDays::new(u8::try_from(the_box.pickup_days).unwrap_or(10)).unwrap_or_default();
+    Ok(PickupDeadline::new(loaded_at, days))
+}
+
+/// What arming a pickup made: the PIN's keyed hash, the queued SMS, the deadline from now.
+pub(crate) struct Armed {
+    pub pin_hash: String,
+    pub sms_id: String,
+    pub deadline: PickupDeadline,
+}
+
+/// Makes the PIN (OS CSPRNG, kept only as its keyed hash) and queues its SMS, on the load's
+/// transaction: at the load itself, or at the second clerk's confirmation under the four-eyes rule.
+pub(crate) async fn arm(
+    tx: &mut sqlx::AnyConnection,
+    keys: &PickupKeys,
+    now: i64,
+    the_box: &sql::BoxRow,
+    application_id: Uuid,
+    mobile: &str,
+    third_factor: ThirdFactor,
+) -> Result<Armed, CentralError> {
+    let deadline = deadline_from(the_box, now)?;
+    let pin = PickupPin::generate(&mut OsRng);
+    let pin_hash = keys.pin_hasher.hash(PickupId::from_uuid(application_id), &pin);
+    let bring_old_document = matches!(third_factor, ThirdFactor::OldDocument { .. });
+    let text = pin_text(&the_box.name, &pin, deadline.last_pickup_day(), bring_old_document);
+    let sms_id = crate::sms::queue(tx, &keys.secrets, "pickup_pin", mobile, &text, now).await?;
+    Ok(Armed { pin_hash: pin_hash.to_hex(), sms_id, deadline })
+}
+
+/// "Ready for pickup" in the feed, so the desks see it.
+pub(crate) async fn ready_for_pickup(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    now: i64,
+) -> Result<(), CentralError> {
+    let row = crate::db::producer::status_row(tx, application_id, false).await?.ok_or(CentralError::PickupNotReady)?;
+    if !change_status(tx, &row, ApplicationStatus::ReadyForPickup, None, now).await? {
+        return Err(CentralError::PickupNotReady);
+    }
+    Ok(())
 }
 
 /// Ends the pickups whose deadline passed, each in its own transaction: the PIN opens nothing any more,

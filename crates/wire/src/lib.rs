@@ -28,6 +28,7 @@ pub mod paths {
 
 pub mod application;
 pub mod pickup;
+pub mod pickup_office;
 pub mod producer;
 pub mod sync;
 

@@ -29,6 +29,10 @@ pub struct LoadAnswer {
     /// The last day of pickup (`YYYY-MM-DD`, German date); afterwards it goes back to the counter.
     #[schema(example = "2026-12-12")]
     pub last_pickup_day: String,
+    /// The office loads by the four-eyes rule and a second clerk has not confirmed this load yet:
+    /// no PIN and no SMS until then (`POST /v1/pickups/confirm-load`); the last day counts from then.
+    #[serde(default)]
+    pub awaiting_confirmation: bool,
 }
 
 /// `GET`, box terminals only: the terminal's box and whether it may be used now.

@@ -13,6 +13,8 @@ use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 
+pub(crate) use pickup::back_office_openapi;
+
 /// Request bodies of this API are small JSON documents; anything larger is refused
 /// before it is read.
 pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -20,6 +22,7 @@ pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 /// The whole HTTP API. Transport (TLS, client certificates) is the caller's business.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .merge(pickup::back_office())
         .route(paths::HEALTH, get(health))
         .route(paths::OPENAPI, get(openapi))
         .route(paths::LOGIN, post(auth::login))
