@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod blobs;
+pub mod box_session;
 pub mod desks;
 pub mod feed;
 pub mod pickup;

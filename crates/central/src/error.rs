@@ -137,6 +137,16 @@ pub enum CentralError {
     /// A box route called with a certificate that is no registered box terminal.
     #[error("Dieses Zertifikat gehört zu keinem Terminal einer Ausgabebox.")]
     NotABox,
+    /// The box's rules refused: closed, the terminal's rate limit, a malformed PIN, an input out of step.
+    #[error("{0}")]
+    Pickup(#[from] schalter_pickup::PickupError),
+    /// A session id this terminal never started.
+    #[error("Diese Sitzung am Terminal ist unbekannt.")]
+    BoxSessionUnknown,
+    #[error("Diese Sitzung am Terminal ist beendet; bitte neu beginnen.")]
+    BoxSessionFinished,
+    #[error("Das Geburtsdatum ist ungültig.")]
+    BoxInvalidBirthDate,
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -194,6 +204,10 @@ impl CentralError {
             CentralError::PickupNotConfigured => "pickup_not_configured",
             CentralError::BoxCertificate => "box_certificate",
             CentralError::NotABox => "not_a_box",
+            CentralError::Pickup(error) => error.code(),
+            CentralError::BoxSessionUnknown => "box_session_unknown",
+            CentralError::BoxSessionFinished => "box_session_finished",
+            CentralError::BoxInvalidBirthDate => "box_invalid_birth_date",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -245,6 +259,16 @@ impl CentralError {
             | CentralError::PickupAlreadyLoaded => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::PickupBoxFull => StatusCode::CONFLICT,
             CentralError::PickupNotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            CentralError::Pickup(error) => match error {
+                schalter_pickup::PickupError::TerminalRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+                schalter_pickup::PickupError::BoxClosed | schalter_pickup::PickupError::UnexpectedEvent { .. } => {
+                    StatusCode::CONFLICT
+                }
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            },
+            CentralError::BoxSessionUnknown => StatusCode::NOT_FOUND,
+            CentralError::BoxSessionFinished => StatusCode::CONFLICT,
+            CentralError::BoxInvalidBirthDate => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -273,6 +297,9 @@ impl IntoResponse for CentralError {
         match &self {
             CentralError::ServerBusy => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS));
+            }
+            CentralError::Pickup(schalter_pickup::PickupError::TerminalRateLimited { retry_after_seconds }) => {
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
             }
             // tus: a wrong offset is answered with the right one, so the client resumes there.
             CentralError::OffsetMismatch { offset } => {

@@ -27,6 +27,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
+pub mod box_terminal;
 pub mod db;
 pub mod error;
 pub mod openapi;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub password_hasher: Arc<auth::PasswordHasher>,
     /// The SMS sealing key and the PIN pepper of the pickup box; `None`: loading is refused.
     pub pickup_keys: Option<Arc<pickup::PickupKeys>>,
+    /// The box terminals' rate limit and answer floor.
+    pub box_terminal: box_terminal::BoxTerminalConfig,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             clock: Clock::System,
             password_hasher: Arc::new(auth::PasswordHasher::production()),
             pickup_keys: None,
+            box_terminal: box_terminal::BoxTerminalConfig::default(),
         }
     }
 }

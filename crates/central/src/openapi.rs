@@ -2,15 +2,16 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    __path_box_status, __path_head, __path_health, __path_load, __path_login, __path_logout, __path_openapi,
-    __path_patch, __path_photo_event, __path_pull, __path_push, __path_session, PushConflict,
+    __path_box_status, __path_head, __path_health, __path_input, __path_load, __path_login, __path_logout,
+    __path_openapi, __path_patch, __path_photo_event, __path_pull, __path_push, __path_session, __path_start,
+    PushConflict,
 };
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Schalter central API", description = "System of record of the Schalter citizen-office workstations. \
         Every call goes over TLS with a desk (or box) client certificate; clerk calls also carry a bearer session token."),
-    paths(health, openapi, login, logout, session, photo_event, push, pull, head, patch, load, box_status),
+    paths(health, openapi, login, logout, session, photo_event, push, pull, head, patch, load, box_status, start, input),
     components(schemas(
         schalter_wire::ApiError, schalter_wire::Health, schalter_wire::LoginRequest, schalter_wire::Session,
         schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office,
@@ -22,7 +23,9 @@ use crate::routes::{
         schalter_wire::application::SubmittedApplication, schalter_wire::application::Biometrics,
         schalter_wire::application::ApplicationReceipt,
         schalter_wire::application::ApplicationChange,
-        schalter_wire::pickup::LoadRequest, schalter_wire::pickup::LoadAnswer, schalter_wire::pickup::BoxStatus
+        schalter_wire::pickup::LoadRequest, schalter_wire::pickup::LoadAnswer, schalter_wire::pickup::BoxStatus,
+        schalter_wire::pickup::TerminalInput, schalter_wire::pickup::SessionAnswer,
+        schalter_wire::pickup::TerminalScreen, schalter_wire::pickup::DeviceCommand
     )),
     modifiers(&BearerAuth),
     tags((name = "system"), (name = "auth", description = "Clerk login sessions"), (name = "audit", description = "Audit trail"),

@@ -108,6 +108,17 @@ impl TerminalRateLimit {
         Self { capacity: per_minute.get(), available: per_minute.get(), refilled_at: now }
     }
 
+    /// A bucket as stored: `available` tokens counted up to `refilled_at` (more than the capacity
+    /// is cut to it, so a lowered limit takes effect at once).
+    pub fn restore(per_minute: NonZeroU32, available: u32, refilled_at: OffsetDateTime) -> Self {
+        Self { capacity: per_minute.get(), available: available.min(per_minute.get()), refilled_at }
+    }
+
+    /// What to store: the tokens left and up to when the refill has been counted.
+    pub fn stored(&self) -> (u32, OffsetDateTime) {
+        (self.available, self.refilled_at)
+    }
+
     /// The time one token takes to come back.
     pub fn interval(&self) -> Duration {
         Duration::MINUTE / self.capacity
@@ -154,6 +165,21 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_stored_bucket_goes_on_where_it_stopped() {
+        let per_minute = NonZeroU32::new(2).unwrap();
+        let start = datetime!(2026-12-01 10:00 UTC);
+        let mut limit = TerminalRateLimit::new(per_minute, start);
+        limit.try_acquire(start).unwrap();
+        limit.try_acquire(start).unwrap();
+        let (available, refilled_at) = limit.stored();
+        let mut restored = TerminalRateLimit::restore(per_minute, available, refilled_at);
+        assert!(restored.try_acquire(start).is_err(), "the stored bucket is empty");
+        restored.try_acquire(start + Duration::seconds(30)).unwrap();
+        // A bucket stored under a higher limit is cut to the new one.
+        assert_eq!(TerminalRateLimit::restore(per_minute, 50, start).available(start), 2);
+    }
 
     #[test]
     fn three_wrong_answers_lock_until_a_supervisor_clears() {

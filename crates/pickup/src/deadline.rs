@@ -84,6 +84,11 @@ impl PickupDeadline {
         Self { loaded_at, expires_at: expires_at(loaded_at, days) }
     }
 
+    /// A deadline as stored when the document was loaded (the box's days may have changed since).
+    pub fn stored(loaded_at: OffsetDateTime, expires_at: OffsetDateTime) -> Self {
+        Self { loaded_at, expires_at }
+    }
+
     pub fn loaded_at(&self) -> OffsetDateTime {
         self.loaded_at
     }

@@ -110,6 +110,9 @@ pub enum EndReason {
     Cancelled,
     /// A power cut before the compartment was told to open: nothing happened.
     Interrupted,
+    /// The document left the box meanwhile (handed out at the counter, taken back, or being handed out
+    /// at another terminal of the box): the central ends the session before anything opens.
+    NoLongerAvailable,
 }
 
 impl EndReason {

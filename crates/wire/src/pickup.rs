@@ -139,7 +139,9 @@ pub enum TerminalScreen {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum DeviceCommand {
-    OpenCompartment { compartment: u32 },
+    OpenCompartment {
+        compartment: u32,
+    },
     /// The slot reader gives the document back.
     ReturnOldDocument,
     /// The slot reader draws the document in for destruction.

@@ -55,6 +55,8 @@ impl FromRequestParts<AppState> for AuthenticatedClerk {
 /// A pickup box's terminal: its registered client certificate (`box_terminals`). Rejects with 403
 /// `not_a_box` for any other certificate (a desk's too) or none.
 pub(crate) struct AuthenticatedBox {
+    /// The terminal's certificate (SHA-256, hex): its sessions and its rate limit.
+    pub fingerprint: String,
     pub box_id: String,
     pub name: String,
     pub mode: String,
@@ -68,7 +70,7 @@ impl FromRequestParts<AppState> for AuthenticatedBox {
         let certificate = certificate.ok_or(CentralError::NotABox)?;
         let (box_id, name, mode) =
             state.db.terminal_box(&certificate.fingerprint).await?.ok_or(CentralError::NotABox)?;
-        Ok(Self { box_id, name, mode })
+        Ok(Self { fingerprint: certificate.fingerprint, box_id, name, mode })
     }
 }
 

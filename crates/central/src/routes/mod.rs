@@ -1,6 +1,7 @@
 mod audit;
 mod auth;
 mod blobs;
+mod box_terminal;
 mod extract;
 mod pickup;
 mod sync;
@@ -32,6 +33,8 @@ pub fn app(state: AppState) -> Router {
         .route(paths::SYNC_PULL, get(sync::pull))
         .route(schalter_wire::pickup::LOAD, post(pickup::load))
         .route(schalter_wire::pickup::BOX_STATUS, get(pickup::box_status))
+        .route(schalter_wire::pickup::BOX_SESSIONS, post(box_terminal::start))
+        .route(schalter_wire::pickup::BOX_SESSION_INPUT, post(box_terminal::input))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         // Added after the general limit, so these routes' own (larger) limits apply to them.
         .route(paths::SYNC_PUSH, post(sync::push).layer(DefaultBodyLimit::max(sync::MAX_PUSH_BODY_BYTES)))
@@ -61,5 +64,6 @@ pub(crate) async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub(crate) use audit::__path_photo_event;
 pub(crate) use auth::{__path_login, __path_logout, __path_session};
 pub(crate) use blobs::{__path_head, __path_patch};
+pub(crate) use box_terminal::{__path_input, __path_start};
 pub(crate) use pickup::{__path_box_status, __path_load};
 pub(crate) use sync::{__path_pull, __path_push, PushConflict};
