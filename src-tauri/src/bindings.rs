@@ -35,6 +35,13 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("capture_fingerprints", "draft: ApplicationDraft", "{ draft }", "BiometricsView"),
     ("record_fingerprint_not_possible", "hand: \"left\" | \"right\"", "{ hand }", "BiometricsView"),
     ("capture_signature", "", "", "BiometricsView"),
+    ("pickup_office", "", "", "PickupOfficeView"),
+    ("find_ready_document", "number: string", "{ number }", "HandoutCandidateView"),
+    ("load_into_box", "args: LoadArgs", "{ args }", "LoadedView"),
+    ("confirm_load", "applicationId: string", "{ applicationId }", "LoadedView"),
+    ("take_back", "applicationId: string", "{ applicationId }", "CompartmentActionView"),
+    ("clear_lock", "applicationId: string", "{ applicationId }", "CompartmentActionView"),
+    ("hand_out", "args: HandoutArgs", "{ args }", "HandoutView"),
 ];
 
 pub fn typescript() -> String {

@@ -8,6 +8,10 @@ use schalter_desk_core::{
 use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, Runtime, State};
 
+use schalter_desk_core::pickup::{
+    CompartmentActionView, HandoutArgs, HandoutCandidateView, HandoutView, LoadArgs, LoadedView, PickupOfficeView,
+};
+
 use crate::{receipts, DeskState, ReceiptSaving};
 
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
@@ -36,7 +40,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         biometrics,
         capture_fingerprints,
         record_fingerprint_not_possible,
-        capture_signature
+        capture_signature,
+        pickup_office,
+        find_ready_document,
+        load_into_box,
+        confirm_load,
+        take_back,
+        clear_lock,
+        hand_out
     ]
 }
 
@@ -204,4 +215,41 @@ async fn save_receipt<R: Runtime>(
     receipts::write(&path, &made.pdf).await?;
     tracing::info!(application_id, "receipt saved");
     Ok(SavedReceiptView::new(&made.view, Some(path.display().to_string())))
+}
+
+// The pickup box's back office (»Ausgabebox«, »Abholung«): calls to the central.
+
+#[tauri::command]
+async fn pickup_office(state: State<'_, DeskState>) -> Result<PickupOfficeView, UiError> {
+    Ok(state.desk()?.pickup_office().await?)
+}
+
+#[tauri::command]
+async fn find_ready_document(state: State<'_, DeskState>, number: String) -> Result<HandoutCandidateView, UiError> {
+    Ok(state.desk()?.find_ready_document(&number).await?)
+}
+
+#[tauri::command]
+async fn load_into_box(state: State<'_, DeskState>, args: LoadArgs) -> Result<LoadedView, UiError> {
+    Ok(state.desk()?.load_into_box(&args).await?)
+}
+
+#[tauri::command]
+async fn confirm_load(state: State<'_, DeskState>, application_id: String) -> Result<LoadedView, UiError> {
+    Ok(state.desk()?.confirm_load(&application_id).await?)
+}
+
+#[tauri::command]
+async fn take_back(state: State<'_, DeskState>, application_id: String) -> Result<CompartmentActionView, UiError> {
+    Ok(state.desk()?.take_back(&application_id).await?)
+}
+
+#[tauri::command]
+async fn clear_lock(state: State<'_, DeskState>, application_id: String) -> Result<CompartmentActionView, UiError> {
+    Ok(state.desk()?.clear_lock(&application_id).await?)
+}
+
+#[tauri::command]
+async fn hand_out(state: State<'_, DeskState>, args: HandoutArgs) -> Result<HandoutView, UiError> {
+    Ok(state.desk()?.hand_out(&args).await?)
 }

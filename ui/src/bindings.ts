@@ -258,6 +258,30 @@ export type BiometricsView = { left: HandView | null, right: HandView | null,
  */
 signature_preview: string | null, };
 
+export type CompartmentItemView = { number: number, size: string, accessible: boolean, state: string, application_id: string | null, application_number: string | null, 
+/**
+ * `YYYY-MM-DD`.
+ */
+last_pickup_day: string | null, };
+
+export type PickupBoxView = { box_id: string, name: string, compartments: Array<CompartmentItemView>, };
+
+export type UncollectedView = { application_id: string, application_number: string, box_id: string, compartment: number | null, state: string, last_pickup_day: string, };
+
+export type PickupOfficeView = { four_eyes_loading: boolean, boxes: Array<PickupBoxView>, uncollected: Array<UncollectedView>, };
+
+export type LoadArgs = { application_number: string, box_id: string, accessible: boolean, };
+
+export type LoadedView = { application_id: string, box_id: string, compartment: number, accessible: boolean, last_pickup_day: string, awaiting_confirmation: boolean, };
+
+export type CompartmentActionView = { application_id: string, box_id: string, compartment: number, state: string, };
+
+export type HandoutCandidateView = { application_id: string, application_number: string, document_kind: string, place: string, box_id: string | null, compartment: number | null, has_old_document: boolean, pin_letter_required: boolean, };
+
+export type HandoutArgs = { application_id: string, old_document: string, pin_letter_confirmed: boolean, };
+
+export type HandoutView = { application_id: string, application_number: string, freed_compartment: number | null, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -375,9 +399,21 @@ export const ERROR_CODES: readonly string[] = [
   "pickup_no_third_factor",
   "pickup_box_full",
   "pickup_already_loaded",
+  "pickup_not_found",
+  "pickup_not_locked",
+  "pickup_not_expired",
+  "pickup_in_use",
+  "pickup_not_awaiting_confirmation",
+  "pickup_same_clerk",
+  "pickup_pin_letter_unconfirmed",
+  "pickup_old_document_unrecorded",
+  "pickup_already_handed_out",
   "pickup_not_configured",
   "box_certificate",
   "not_a_box",
+  "box_session_unknown",
+  "box_session_finished",
+  "box_invalid_birth_date",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",
@@ -435,4 +471,11 @@ export const commands = {
   captureFingerprints: (draft: ApplicationDraft): Promise<BiometricsView> => invoke("capture_fingerprints", { draft }),
   recordFingerprintNotPossible: (hand: "left" | "right"): Promise<BiometricsView> => invoke("record_fingerprint_not_possible", { hand }),
   captureSignature: (): Promise<BiometricsView> => invoke("capture_signature"),
+  pickupOffice: (): Promise<PickupOfficeView> => invoke("pickup_office"),
+  findReadyDocument: (number: string): Promise<HandoutCandidateView> => invoke("find_ready_document", { number }),
+  loadIntoBox: (args: LoadArgs): Promise<LoadedView> => invoke("load_into_box", { args }),
+  confirmLoad: (applicationId: string): Promise<LoadedView> => invoke("confirm_load", { applicationId }),
+  takeBack: (applicationId: string): Promise<CompartmentActionView> => invoke("take_back", { applicationId }),
+  clearLock: (applicationId: string): Promise<CompartmentActionView> => invoke("clear_lock", { applicationId }),
+  handOut: (args: HandoutArgs): Promise<HandoutView> => invoke("hand_out", { args }),
 };

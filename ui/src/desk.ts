@@ -16,7 +16,7 @@ import { createStore, useStore, type Store } from "./store";
 
 export type DeskApi = typeof commands;
 
-export type ScreenId = "customer" | "application" | "pickup" | "queue";
+export type ScreenId = "customer" | "application" | "pickup" | "box" | "queue";
 
 /** Makes the channel the camera previews arrive on; tests pass their own. */
 export type PreviewChannelFactory = (onFrame: (frame: ArrayBuffer) => void) => Channel<ArrayBuffer>;

@@ -104,7 +104,7 @@ export function Navigation() {
           aria-current={s.id === screen ? "page" : undefined}
           onClick={() => desk.navigate(s.id)}
         >
-          {t(lang, s.label)} <kbd>{s.key}</kbd>
+          {t(lang, s.label)} <kbd>{keyLabel(lang, s.key)}</kbd>
         </button>
       ))}
     </nav>

@@ -14,7 +14,8 @@ function row(lang: Lang, binding: KeyBinding): Row {
 export function helpRows(lang: Lang, loggedIn: boolean, screenKeys: readonly KeyBinding[]): { global: Row[]; screen: Row[] } {
   const navigation: Row = [
     `${SCREENS[0].key} – ${SCREENS[SCREENS.length - 1].key}`,
-    `${t(lang, "keyNavigate")}: ${SCREENS.map((s) => t(lang, s.label)).join(" · ")}`,
+    // A screen on a modified key (Ausgabebox: Umschalt+F4) names it.
+    `${t(lang, "keyNavigate")}: ${SCREENS.map((s) => (s.key.includes("+") ? `${t(lang, s.label)} (${keyLabel(lang, s.key)})` : t(lang, s.label))).join(" · ")}`,
   ];
   const all: { row: Row; loggedOut: boolean }[] = [
     { row: navigation, loggedOut: false },

@@ -15,14 +15,15 @@ const key = (k: string, mods: Partial<{ ctrlKey: boolean; altKey: boolean; shift
 const chords = (bindings: readonly { chords: readonly string[] }[]) => bindings.flatMap((b) => b.chords);
 
 describe("keyboard map", () => {
-  it("registers the four screens on F2 to F5", () => {
+  it("registers the screens on F2 to F5, the pickup box beside the pickup on Shift+F4", () => {
     expect(SCREENS.map((s) => [s.id, s.key])).toEqual([
       ["customer", "F2"],
       ["application", "F3"],
       ["pickup", "F4"],
+      ["box", "Shift+F4"],
       ["queue", "F5"],
     ]);
-    expect(chords(NAVIGATION_KEYS)).toEqual(["F2", "F3", "F4", "F5"]);
+    expect(chords(NAVIGATION_KEYS)).toEqual(["F2", "F3", "F4", "Shift+F4", "F5"]);
   });
 
   it("writes chords with modifiers and upper-case letters", () => {
@@ -42,7 +43,9 @@ describe("keyboard map", () => {
     expect(chords(CUSTOMER_KEYS)).toEqual(["F7", "F8", "F9", "Escape"]);
     expect(chords(GLOBAL_KEYS)).not.toContain("F8");
     expect(chords(SCREENS.find((s) => s.id === "application")!.keys)).toEqual(["F12", "Escape", "F7", "F8", "F11", "Ctrl+P"]);
-    for (const screen of SCREENS.filter((s) => s.id === "pickup" || s.id === "queue")) expect(screen.keys).toEqual([]);
+    expect(chords(SCREENS.find((s) => s.id === "pickup")!.keys)).toEqual(["F12"]);
+    expect(chords(SCREENS.find((s) => s.id === "box")!.keys)).toEqual(["F12", "Alt+R"]);
+    expect(SCREENS.find((s) => s.id === "queue")!.keys).toEqual([]);
   });
 
   it("gives no key two meanings on one screen (Esc only closes the help first)", () => {

@@ -35,7 +35,7 @@ export function chordOf(event: KeyLike): string {
 /** A chord as printed on a German or an English keyboard. */
 export function keyLabel(lang: Lang, chord: string): string {
   const label = chord.replace("Escape", "Esc");
-  return lang === "de" ? label.replace("Ctrl", "Strg") : label;
+  return lang === "de" ? label.replace("Ctrl", "Strg").replace("Shift", "Umschalt") : label;
 }
 
 /** Keys that work on every screen. Navigation F2–F5 is added from the screen registry. */

@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, PhotoView, ReceiptView, SessionView, SyncView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, HandoutArgs, HandoutCandidateView, LoadArgs, PhotoView, PickupOfficeView, ReceiptView, SessionView, SyncView } from "./bindings";
 import { emptyDraft } from "./application";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
@@ -95,6 +95,64 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
       visit = { ...visit, signature_preview: SIGNATURE_PREVIEW };
       return { ...visit };
     }),
+    pickupOffice: vi.fn(async () => pickupOfficeView()),
+    findReadyDocument: vi.fn(async (number: string) => handoutCandidate({ application_number: number.trim() })),
+    loadIntoBox: vi.fn(async (args: LoadArgs) => ({ application_id: BOX_APP_ID, box_id: args.box_id, compartment: 2, accessible: args.accessible, last_pickup_day: "2027-01-25", awaiting_confirmation: false })),
+    confirmLoad: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 4, accessible: false, last_pickup_day: "2027-01-26", awaiting_confirmation: false })),
+    takeBack: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 1, state: "free" })),
+    clearLock: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 3, state: "loaded" })),
+    handOut: vi.fn(async (args: HandoutArgs) => ({ application_id: args.application_id, application_number: "05111000_01-2027-000002", freed_compartment: 3 })),
+  };
+}
+
+export const BOX_APP_ID = "0193a1b2-0000-7000-8000-0000000000b1";
+
+/** The Dienstleistungszentrum's box: one compartment in each state the back office acts on. */
+export function pickupOfficeView(patch: Partial<PickupOfficeView> = {}): PickupOfficeView {
+  const compartment = (number: number, size: string, accessible: boolean, state: string, n: number | null, day: string | null) => ({
+    number,
+    size,
+    accessible,
+    state,
+    application_id: n === null ? null : `0193a1b2-0000-7000-8000-00000000000${n}`,
+    application_number: n === null ? null : `05111000_01-2027-00000${n}`,
+    last_pickup_day: day,
+  });
+  return {
+    four_eyes_loading: false,
+    boxes: [
+      {
+        box_id: "dlz-box-1",
+        name: "Dienstleistungszentrum",
+        compartments: [
+          compartment(1, "S", false, "expired", 1, "2027-01-25"),
+          compartment(2, "M", true, "free", null, null),
+          compartment(3, "M", false, "locked", 2, "2027-01-27"),
+          compartment(4, "L", false, "awaiting_confirmation", 3, "2027-01-27"),
+          compartment(5, "L", false, "loaded", 4, "2027-01-28"),
+        ],
+      },
+    ],
+    uncollected: [
+      { application_id: "0193a1b2-0000-7000-8000-000000000001", application_number: "05111000_01-2027-000001", box_id: "dlz-box-1", compartment: 1, state: "expired", last_pickup_day: "2027-01-25" },
+      { application_id: "0193a1b2-0000-7000-8000-000000000002", application_number: "05111000_01-2027-000002", box_id: "dlz-box-1", compartment: 3, state: "locked", last_pickup_day: "2027-01-27" },
+    ],
+    ...patch,
+  };
+}
+
+/** An ID card still in compartment 3, with an old card on record. */
+export function handoutCandidate(patch: Partial<HandoutCandidateView> = {}): HandoutCandidateView {
+  return {
+    application_id: "0193a1b2-0000-7000-8000-000000000002",
+    application_number: "05111000_01-2027-000002",
+    document_kind: "id_card",
+    place: "compartment",
+    box_id: "dlz-box-1",
+    compartment: 3,
+    has_old_document: true,
+    pin_letter_required: true,
+    ...patch,
   };
 }
 

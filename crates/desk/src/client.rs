@@ -10,6 +10,7 @@ use schalter_wire::sync::{
 };
 use schalter_wire::{paths, ApiError, Health, LoginRequest, Session, SessionInfo};
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::{DeskConfig, DeskError};
 
@@ -52,6 +53,22 @@ pub trait CentralApi: Clone + Send + Sync + 'static {
         length: u64,
         bytes: &[u8],
     ) -> impl Future<Output = Result<u64, TransportError>> + Send;
+
+    /// A clerk call of the pickup box's back office (`schalter_wire::pickup_office`), `GET path?query`,
+    /// answered with JSON. These need the central's decision at once, so they are calls, not mutations.
+    fn clerk_get<T: DeserializeOwned + Send>(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> impl Future<Output = Result<T, DeskError>> + Send;
+    /// `POST path` with a JSON body, answered with JSON (see [`CentralApi::clerk_get`]).
+    fn clerk_post<B: Serialize + Sync, T: DeserializeOwned + Send>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &B,
+    ) -> impl Future<Output = Result<T, DeskError>> + Send;
 }
 
 /// The desk's HTTPS client for the central API: mutual TLS with the desk certificate,
@@ -111,6 +128,24 @@ impl CentralClient {
 impl CentralApi for CentralClient {
     fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    async fn clerk_get<T: DeserializeOwned + Send>(
+        &self,
+        token: &str,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, DeskError> {
+        self.send(self.request(Method::GET, path, Some(token)).query(query)).await
+    }
+
+    async fn clerk_post<B: Serialize + Sync, T: DeserializeOwned + Send>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &B,
+    ) -> Result<T, DeskError> {
+        self.send(self.request(Method::POST, path, Some(token)).json(body)).await
     }
 
     async fn health(&self) -> Result<Health, DeskError> {

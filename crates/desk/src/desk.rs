@@ -1167,6 +1167,27 @@ impl<C: CentralApi> Desk<C> {
         self.current_session().map(drop).ok_or(DeskError::NotLoggedIn)
     }
 
+    /// A call to the central in the clerk's session (the pickup box's back office, `crate::pickup`):
+    /// `f` gets the central and the session's token; the answer marks the connection. An offline
+    /// session has no token: such a call needs the central, so it is `central_unreachable`.
+    pub(crate) async fn call_central<T, F, Fut>(&self, f: F) -> Result<T, DeskError>
+    where
+        F: FnOnce(C, String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, DeskError>>,
+    {
+        self.require_session()?;
+        let token = self.session.lock().expect("session lock").as_ref().and_then(|s| s.token.clone());
+        let token = token.ok_or(DeskError::Unreachable)?;
+        let result = f(self.central.clone(), token).await;
+        if let Err(error) = &result {
+            if error.ends_session() {
+                let expired = error.code() == "session_expired";
+                self.end_session(if expired { SessionEndReason::Expired } else { SessionEndReason::EndedByCentral });
+            }
+        }
+        self.observe(result)
+    }
+
     /// The session, unless it has expired by the clock (then it is ended here).
     pub fn current_session(&self) -> Option<SessionView> {
         self.expire_session_if_due();
@@ -1320,6 +1341,9 @@ mod tests {
         sync: Arc<Mutex<SyncServer>>,
         /// The desk's data directory lives as long as the desk (which holds a clone).
         data_dir: Arc<tempfile::TempDir>,
+        /// The back office's calls (`crate::pickup`): canned answers by path (`{code}`: refused), and the calls made.
+        clerk_answers: Arc<Mutex<std::collections::HashMap<String, serde_json::Value>>>,
+        clerk_calls: Arc<Mutex<Vec<(String, serde_json::Value)>>>,
     }
 
     impl FakeCentral {
@@ -1332,7 +1356,27 @@ mod tests {
                 password: Arc::new(Mutex::new(PASSWORD.into())),
                 sync: Arc::default(),
                 data_dir: Arc::new(tempfile::tempdir().unwrap()),
+                clerk_answers: Arc::default(),
+                clerk_calls: Arc::default(),
             }
+        }
+
+        fn answer_clerk_call(&self, path: &str, answer: serde_json::Value) {
+            self.clerk_answers.lock().unwrap().insert(path.to_owned(), answer);
+        }
+
+        fn clerk_answer<T: serde::de::DeserializeOwned>(
+            &self,
+            path: &str,
+            sent: serde_json::Value,
+        ) -> Result<T, DeskError> {
+            self.authenticate()?;
+            self.clerk_calls.lock().unwrap().push((path.to_owned(), sent));
+            let answer = self.clerk_answers.lock().unwrap().get(path).cloned().unwrap_or_default();
+            if let Some(code) = answer["code"].as_str() {
+                return Err(DeskError::Central { code: code.to_owned(), message: "abgelehnt".into() });
+            }
+            Ok(serde_json::from_value(answer).expect("a canned answer of the right shape"))
         }
 
         fn set_reachable(&self, reachable: bool) {
@@ -1389,6 +1433,26 @@ mod tests {
     impl CentralApi for FakeCentral {
         fn base_url(&self) -> &str {
             "https://central.test"
+        }
+
+        async fn clerk_get<T: serde::de::DeserializeOwned + Send>(
+            &self,
+            _token: &str,
+            path: &str,
+            query: &[(&str, &str)],
+        ) -> Result<T, DeskError> {
+            let query: serde_json::Map<String, serde_json::Value> =
+                query.iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
+            self.clerk_answer(path, serde_json::Value::Object(query))
+        }
+
+        async fn clerk_post<B: serde::Serialize + Sync, T: serde::de::DeserializeOwned + Send>(
+            &self,
+            _token: &str,
+            path: &str,
+            body: &B,
+        ) -> Result<T, DeskError> {
+            self.clerk_answer(path, serde_json::to_value(body).unwrap())
         }
 
         async fn health(&self) -> Result<Health, DeskError> {
@@ -1985,5 +2049,94 @@ mod tests {
         desk.touch_session().await;
         assert!(updates.has_changed().unwrap());
         assert!(!updates.borrow().online);
+    }
+
+    // The pickup box's back office (crate::pickup): calls to the central, never queued offline.
+
+    const APP_ID: &str = "0190f5a4-0000-7000-8000-000000000001";
+
+    #[tokio::test]
+    async fn loading_finds_the_document_by_its_number_and_shows_the_compartment() {
+        let (desk, central, _clock) = logged_in().await;
+        central.answer_clerk_call(
+            schalter_wire::pickup_office::FIND_READY,
+            serde_json::json!({
+                "application_id": APP_ID, "application_number": "05111000_01-2027-000001", "document_kind": "id_card",
+                "place": "counter", "box_id": null, "compartment": null, "has_old_document": true,
+                "pin_letter_required": true,
+            }),
+        );
+        central.answer_clerk_call(
+            schalter_wire::pickup::LOAD,
+            serde_json::json!({
+                "application_id": APP_ID, "box_id": "dlz-box-1", "compartment": 2, "accessible": true,
+                "last_pickup_day": "2027-01-25",
+            }),
+        );
+        let args = crate::pickup::LoadArgs {
+            application_number: " 05111000_01-2027-000001 ".into(),
+            box_id: "dlz-box-1".into(),
+            accessible: true,
+        };
+        let loaded = desk.load_into_box(&args).await.unwrap();
+        assert_eq!((loaded.compartment, loaded.accessible, loaded.awaiting_confirmation), (2, true, false));
+        let calls = central.clerk_calls.lock().unwrap().clone();
+        assert_eq!(calls[0].1, serde_json::json!({ "number": "05111000_01-2027-000001" }));
+        assert_eq!(
+            calls[1].1,
+            serde_json::json!({ "application_id": APP_ID, "box_id": "dlz-box-1", "accessible": true })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_office_view_joins_compartments_and_uncollected_and_refusals_keep_their_code() {
+        let (desk, central, _clock) = logged_in().await;
+        central.answer_clerk_call(
+            schalter_wire::pickup_office::COMPARTMENTS,
+            serde_json::json!({ "four_eyes_loading": true, "boxes": [{ "box_id": "dlz-box-1", "name": "DLZ", "compartments": [
+                { "number": 1, "size": "S", "accessible": false, "state": "expired", "application_id": APP_ID,
+                  "application_number": "05111000_01-2027-000001", "last_pickup_day": "2027-01-25" },
+            ] }] }),
+        );
+        central.answer_clerk_call(
+            schalter_wire::pickup_office::UNCOLLECTED,
+            serde_json::json!({ "entries": [{ "application_id": APP_ID, "application_number": "05111000_01-2027-000001",
+                "box_id": "dlz-box-1", "compartment": 1, "state": "expired", "last_pickup_day": "2027-01-25" }] }),
+        );
+        let view = desk.pickup_office().await.unwrap();
+        assert!(view.four_eyes_loading);
+        assert_eq!(view.boxes[0].compartments[0].state, "expired");
+        assert_eq!(view.uncollected[0].compartment, Some(1));
+
+        central.answer_clerk_call(schalter_wire::pickup_office::CLEAR_LOCK, serde_json::json!({ "code": "forbidden" }));
+        assert_eq!(desk.clear_lock(APP_ID).await.unwrap_err().code(), "forbidden");
+        central.answer_clerk_call(
+            schalter_wire::pickup_office::HAND_OUT,
+            serde_json::json!({ "application_id": APP_ID, "application_number": "05111000_01-2027-000001", "freed_compartment": 1 }),
+        );
+        let args = crate::pickup::HandoutArgs {
+            application_id: APP_ID.into(),
+            old_document: "souvenir".into(),
+            pin_letter_confirmed: true,
+        };
+        assert_eq!(desk.hand_out(&args).await.unwrap().freed_compartment, Some(1));
+        let sent = central.clerk_calls.lock().unwrap().last().unwrap().1.clone();
+        assert_eq!(
+            sent,
+            serde_json::json!({ "application_id": APP_ID, "old_document": "souvenir", "pin_letter_confirmed": true })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_back_office_needs_the_central_and_a_session() {
+        let (desk, central, _clock) = desk();
+        assert_eq!(desk.pickup_office().await.unwrap_err().code(), "not_logged_in");
+        desk.login("erika", PASSWORD).await.unwrap();
+        desk.logout().await.unwrap();
+        central.set_reachable(false);
+        let view = desk.login("erika", PASSWORD).await.unwrap();
+        assert!(view.offline);
+        assert_eq!(desk.take_back(APP_ID).await.unwrap_err().code(), "central_unreachable");
+        assert!(central.clerk_calls.lock().unwrap().is_empty());
     }
 }

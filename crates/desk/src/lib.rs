@@ -10,6 +10,7 @@ pub mod devices;
 mod error;
 mod local;
 mod photo;
+pub mod pickup;
 mod receipt;
 mod views;
 
@@ -61,5 +62,15 @@ pub fn typescript_declarations() -> Vec<String> {
         SavedReceiptView::decl(),
         devices::HandView::decl(),
         devices::BiometricsView::decl(),
+        pickup::CompartmentItemView::decl(),
+        pickup::PickupBoxView::decl(),
+        pickup::UncollectedView::decl(),
+        pickup::PickupOfficeView::decl(),
+        pickup::LoadArgs::decl(),
+        pickup::LoadedView::decl(),
+        pickup::CompartmentActionView::decl(),
+        pickup::HandoutCandidateView::decl(),
+        pickup::HandoutArgs::decl(),
+        pickup::HandoutView::decl(),
     ]
 }

@@ -1,6 +1,151 @@
-import { ComingSoon } from "./coming-soon";
+/** Abholung (F4): a ready document by its application number (at the counter, or still in a box
+ * compartment), and its handout: the old document's invalidation or its return as a souvenir and,
+ * for an ID card, the citizen's confirmation of the PIN letter. The status becomes "handed out"
+ * for every desk through the sync. */
+import { useEffect } from "preact/hooks";
+import type { HandoutCandidateView } from "../bindings";
+import { ErrorText } from "../components";
+import { useDesk, useDeskState } from "../desk";
+import { keyLabel, type KeyBinding } from "../keys";
+import { t, type Lang, type MessageKey } from "../messages";
+import { pickupActions, type OldDocumentChoice } from "../pickup";
+import { useStore } from "../store";
 
-/** Registered in the screen registry; its work is not enabled yet. */
+export const PICKUP_KEYS: readonly KeyBinding[] = [
+  {
+    chords: ["F12"],
+    label: "keyHandout",
+    run: (desk) => {
+      const actions = pickupActions(desk);
+      if (!actions.state.candidate) return false;
+      void actions.handOut();
+    },
+  },
+];
+
+function Candidate({ lang, candidate }: { lang: Lang; candidate: HandoutCandidateView }) {
+  const desk = useDesk();
+  const actions = pickupActions(desk);
+  const state = useStore(actions.store, (s) => s);
+  const choice = (value: OldDocumentChoice, key: MessageKey) => (
+    <label class="check">
+      <input
+        type="radio"
+        name="handout-old-document"
+        id={`handout-old-${value}`}
+        value={value}
+        checked={state.oldDocument === value}
+        onChange={() => actions.setHandout({ oldDocument: value })}
+      />
+      {t(lang, key)}
+    </label>
+  );
+  const missingOld = state.handoutIncomplete && !state.oldDocument;
+  const missingLetter = state.handoutIncomplete && candidate.pin_letter_required && !state.pinLetterConfirmed;
+  return (
+    <section class="panel" id="handout-candidate" aria-labelledby="handout-candidate-title">
+      <h2 id="handout-candidate-title">
+        {t(lang, `docKind.${candidate.document_kind}` as MessageKey)} · {candidate.application_number}
+      </h2>
+      <p id="handout-place" class="notice compact">
+        {candidate.place === "compartment"
+          ? t(lang, "handoutInCompartment", { compartment: String(candidate.compartment ?? "") })
+          : t(lang, "handoutAtCounter")}
+      </p>
+      <form
+        class="handout-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void actions.handOut();
+        }}
+      >
+        {candidate.has_old_document ? (
+          <fieldset id="handout-old-document" aria-describedby={missingOld ? "handout-old-missing" : undefined}>
+            <legend>{t(lang, "handoutOldDocument")}</legend>
+            {choice("invalidated", "handoutOldInvalidated")}
+            {choice("souvenir", "handoutOldSouvenir")}
+            {missingOld && (
+              <p id="handout-old-missing" class="field-error">
+                {t(lang, "handoutOldMissing")}
+              </p>
+            )}
+          </fieldset>
+        ) : (
+          <p id="handout-no-old">{t(lang, "handoutNoOldDocument")}</p>
+        )}
+        {candidate.pin_letter_required && (
+          <div class="check-row">
+            <label class="check">
+              <input
+                type="checkbox"
+                id="handout-pin-letter"
+                checked={state.pinLetterConfirmed}
+                aria-describedby={missingLetter ? "handout-letter-missing" : undefined}
+                onChange={(event) => actions.setHandout({ pinLetterConfirmed: (event.target as HTMLInputElement).checked })}
+              />
+              {t(lang, "handoutPinLetter")}
+            </label>
+            {missingLetter && (
+              <p id="handout-letter-missing" class="field-error">
+                {t(lang, "handoutPinLetterMissing")}
+              </p>
+            )}
+          </div>
+        )}
+        <button type="submit" id="handout-submit" disabled={state.busy}>
+          {t(lang, "handoutRecord")} ({keyLabel(lang, "F12")})
+        </button>
+      </form>
+    </section>
+  );
+}
+
 export function PickupScreen() {
-  return <ComingSoon />;
+  const desk = useDesk();
+  const actions = pickupActions(desk);
+  const lang = useDeskState((s) => s.lang);
+  const state = useStore(actions.store, (s) => s);
+  useEffect(() => {
+    // The screen just opened: the number field first (keyboard-first).
+    document.getElementById("handout-number")?.focus();
+  }, []);
+  return (
+    <div class="handout-screen">
+      <section class="panel" aria-labelledby="handout-search-title">
+        <h2 id="handout-search-title">{t(lang, "handoutSearchTitle")}</h2>
+        <form
+          class="handout-search"
+          role="search"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void actions.find();
+          }}
+        >
+          <label for="handout-number">{t(lang, "applicationNumber")}</label>
+          <input
+            id="handout-number"
+            autoComplete="off"
+            spellcheck={false}
+            value={state.searchNumber}
+            onInput={(event) => actions.setSearch((event.target as HTMLInputElement).value)}
+          />
+          <button type="submit" id="handout-find" disabled={state.busy || !state.searchNumber.trim()}>
+            {t(lang, "handoutFind")}
+          </button>
+        </form>
+        {state.handoutError && (
+          <p id="handout-error" class="error" role="alert">
+            <ErrorText lang={lang} error={state.handoutError} />
+          </p>
+        )}
+        <p id="handout-outcome" class="outcome" role="status" aria-live="polite">
+          {state.handedOut &&
+            (state.handedOut.freed_compartment !== null
+              ? t(lang, "handoutDoneFreed", { number: state.handedOut.application_number, compartment: String(state.handedOut.freed_compartment) })
+              : t(lang, "handoutDone", { number: state.handedOut.application_number }))}
+        </p>
+      </section>
+      {state.candidate && <Candidate lang={lang} candidate={state.candidate} />}
+    </div>
+  );
 }

@@ -7,8 +7,9 @@ import type { Desk, ScreenId } from "../desk";
 import { GLOBAL_KEYS, chordOf, type KeyBinding, type KeyLike } from "../keys";
 import type { MessageKey } from "../messages";
 import { APPLICATION_KEYS, ApplicationScreen } from "./application";
+import { BOX_KEYS, BoxScreen } from "./box";
 import { CUSTOMER_KEYS, CustomerScreen } from "./customer";
-import { PickupScreen } from "./pickup";
+import { PICKUP_KEYS, PickupScreen } from "./pickup";
 import { QueueScreen } from "./queue";
 
 export interface ScreenDef {
@@ -27,7 +28,8 @@ export interface ScreenDef {
 export const SCREENS: readonly ScreenDef[] = [
   { id: "customer", key: "F2", label: "navCustomer", component: CustomerScreen, keys: CUSTOMER_KEYS },
   { id: "application", key: "F3", label: "navApplication", component: ApplicationScreen, keys: APPLICATION_KEYS },
-  { id: "pickup", key: "F4", label: "navPickup", component: PickupScreen, keys: [], comingSoon: true },
+  { id: "pickup", key: "F4", label: "navPickup", component: PickupScreen, keys: PICKUP_KEYS },
+  { id: "box", key: "Shift+F4", label: "navBox", component: BoxScreen, keys: BOX_KEYS },
   { id: "queue", key: "F5", label: "navQueue", component: QueueScreen, keys: [], comingSoon: true },
 ];
 

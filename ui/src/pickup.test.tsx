@@ -1,0 +1,156 @@
+/** The pickup box's back office: the »Ausgabebox« screen (Umschalt+F4) and the »Abholung« screen (F4). */
+import axe from "axe-core";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { App } from "./app";
+import { BOX_APP_ID, Harness, erika, fakeApi, handoutCandidate, pickupOfficeView } from "./test-support";
+
+let h: Harness;
+beforeEach(() => {
+  document.title = "Schalter – Bürgerbüro";
+  h = new Harness();
+});
+afterEach(() => h.unmount());
+
+async function violations(): Promise<string[]> {
+  const result = await axe.run(document.documentElement, { resultTypes: ["violations"], rules: { "color-contrast": { enabled: false } } });
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+}
+
+const rowOf = (n: number) => h.$(`tr[data-compartment="${n}"]`);
+
+describe("Ausgabebox", () => {
+  it("shows every compartment with its state in words, the uncollected list, and no names", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4", { shiftKey: true });
+    expect(h.text("#section-content h1")).toBe("Ausgabebox");
+    expect(api.pickupOffice).toHaveBeenCalled();
+    expect(rowOf(1)?.textContent).toContain("Frist abgelaufen");
+    expect(rowOf(1)?.textContent).toContain("05111000_01-2027-000001");
+    expect(rowOf(1)?.textContent).toContain("25.01.2027");
+    expect(rowOf(2)?.textContent).toContain("frei");
+    expect(rowOf(2)?.textContent).toContain("tief");
+    expect(rowOf(3)?.textContent).toContain("gesperrt");
+    expect(rowOf(4)?.textContent).toContain("Bestätigung fehlt");
+    expect(rowOf(5)?.textContent).toContain("wartet auf Abholung");
+    expect(h.text("#box-compartments-dlz-box-1 caption")).toContain("Dienstleistungszentrum");
+    expect(h.text("#box-uncollected")).toContain("gesperrt (zu viele Fehlversuche)");
+    expect(h.text("#section-content")).not.toContain("Mustermann");
+    // A clerk sees that only a supervisor clears a lock.
+    expect(h.$("#box-clear-lock-3")).toBeNull();
+    expect(rowOf(3)?.textContent).toContain("nur Leitung");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("loads by application number with F12 and says which compartment", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4", { shiftKey: true });
+    expect(document.activeElement?.id).toBe("box-load-number");
+    await h.type("box-load-number", " 05111000_01-2027-000007 ");
+    await h.click("#box-load-accessible");
+    await h.press("F12");
+    expect(api.loadIntoBox).toHaveBeenCalledWith({ application_number: "05111000_01-2027-000007", box_id: "dlz-box-1", accessible: true });
+    expect(h.text("#box-outcome")).toContain("Bitte in Fach 2 einlegen.");
+    expect(h.text("#box-outcome")).toContain("Abholung bis 25.01.2027");
+    expect((h.$("#box-load-number") as HTMLInputElement).value).toBe("");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("under the four-eyes rule says that a second person confirms, and shows a refusal by its code", async () => {
+    const api = fakeApi();
+    api.pickupOffice = vi.fn(async () => pickupOfficeView({ four_eyes_loading: true }));
+    api.loadIntoBox = vi.fn(async () => ({ application_id: BOX_APP_ID, box_id: "dlz-box-1", compartment: 5, accessible: false, last_pickup_day: "2027-01-28", awaiting_confirmation: true }));
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4", { shiftKey: true });
+    expect(h.text("#section-content")).toContain("Vier-Augen-Prinzip");
+    await h.type("box-load-number", "05111000_01-2027-000009");
+    await h.submit(".box-load");
+    expect(h.text("#box-outcome")).toContain("zweite Person");
+    await h.click("#box-confirm-4");
+    expect(api.confirmLoad).toHaveBeenCalledWith("0193a1b2-0000-7000-8000-000000000003");
+    expect(h.text("#box-outcome")).toContain("bestätigt");
+    api.takeBack = vi.fn(async () => {
+      throw { code: "pickup_not_expired", message: "x" };
+    });
+    await h.click("#box-take-back-1");
+    expect(h.text("#box-error")).toContain("Die Abholfrist dieses Dokuments ist nicht abgelaufen");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("lets a supervisor clear a lock and anyone take an expired document back", async () => {
+    const supervisor = { ...erika, role: "supervisor" as const };
+    const api = fakeApi(vi.fn(async () => supervisor));
+    api.touchSession = vi.fn(async () => supervisor);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4", { shiftKey: true });
+    await h.click("#box-clear-lock-3");
+    expect(api.clearLock).toHaveBeenCalledWith("0193a1b2-0000-7000-8000-000000000002");
+    expect(h.text("#box-outcome")).toContain("Sperre von Antrag 05111000_01-2027-000002 aufgehoben");
+    await h.click("#box-take-back-1");
+    expect(api.takeBack).toHaveBeenCalledWith("0193a1b2-0000-7000-8000-000000000001");
+    expect(h.text("#box-outcome")).toContain("am Schalter");
+    expect(api.pickupOffice).toHaveBeenCalledTimes(3);
+  });
+});
+
+describe("Abholung", () => {
+  it("finds a box document, asks for the old card and the PIN letter, and records the handout with F12", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    expect(h.text("#section-content h1")).toBe("Abholung");
+    expect(document.activeElement?.id).toBe("handout-number");
+    await h.type("handout-number", "05111000_01-2027-000002");
+    await h.submit(".handout-search");
+    expect(api.findReadyDocument).toHaveBeenCalledWith("05111000_01-2027-000002");
+    expect(h.text("#handout-candidate h2")).toContain("Personalausweis");
+    expect(h.text("#handout-place")).toContain("Fach 3");
+    expect(await violations()).toEqual([]);
+
+    // Nothing recorded yet: F12 says what is missing and sends nothing.
+    await h.press("F12");
+    expect(api.handOut).not.toHaveBeenCalled();
+    expect(h.text("#handout-old-missing")).toContain("bisherigen Dokument");
+    expect(h.text("#handout-letter-missing")).toContain("PIN-Briefs");
+    expect(await violations()).toEqual([]);
+
+    await h.click("#handout-old-souvenir");
+    await h.click("#handout-pin-letter");
+    await h.press("F12");
+    expect(api.handOut).toHaveBeenCalledWith({ application_id: "0193a1b2-0000-7000-8000-000000000002", old_document: "souvenir", pin_letter_confirmed: true });
+    expect(h.text("#handout-outcome")).toContain("Fach 3 ist wieder frei");
+    expect(h.$("#handout-candidate")).toBeNull();
+  });
+
+  it("a counter passport without an old document needs neither choice", async () => {
+    const api = fakeApi();
+    api.findReadyDocument = vi.fn(async () => handoutCandidate({ document_kind: "passport32", place: "counter", box_id: null, compartment: null, has_old_document: false, pin_letter_required: false }));
+    api.handOut = vi.fn(async (args) => ({ application_id: args.application_id, application_number: "05111000_01-2027-000002", freed_compartment: null }));
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("handout-number", "05111000_01-2027-000002");
+    await h.submit(".handout-search");
+    expect(h.text("#handout-place")).toBe("Das Dokument liegt am Schalter.");
+    expect(h.text("#handout-no-old")).toContain("kein bisheriges Dokument");
+    expect(h.$("#handout-pin-letter")).toBeNull();
+    await h.press("F12");
+    expect(api.handOut).toHaveBeenCalledWith({ application_id: "0193a1b2-0000-7000-8000-000000000002", old_document: "none", pin_letter_confirmed: false });
+    expect(h.text("#handout-outcome")).toBe("Antrag 05111000_01-2027-000002: Aushändigung erfasst.");
+  });
+
+  it("shows an unknown number by its code, in English too", async () => {
+    const api = fakeApi();
+    api.findReadyDocument = vi.fn(async () => {
+      throw { code: "pickup_not_found", message: "x" };
+    });
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("handout-number", "05111000_01-2027-999999");
+    await h.submit(".handout-search");
+    expect(h.text("#handout-error")).toContain("Zu dieser Antragsnummer");
+    await h.press("S", { altKey: true });
+    expect(h.text("#handout-error")).toContain("under this application number");
+    expect(await violations()).toEqual([]);
+  });
+});
