@@ -131,6 +131,8 @@ pub struct CentralOptions {
     pub listen: Option<SocketAddr>,
     /// The producer simulator's URL (`--producer-url`, ordering every second); none orders nothing.
     pub producer_url: Option<String>,
+    /// Further `serve` arguments (the pickup box's keys and SMS sink, a box terminal's limits).
+    pub extra_args: Vec<String>,
 }
 
 /// A running (or stopped) central API. [`Central::restart`] brings it back on the same address,
@@ -377,6 +379,7 @@ impl Environment {
                 command.args(["--producer-url", url, "--producer-poll-seconds", "1"]);
                 command.args(&producer);
             }
+            command.args(&options.extra_args);
             command
         };
         Central::start(Box::new(command), options.listen.unwrap_or_else(|| "127.0.0.1:0".parse().unwrap()))

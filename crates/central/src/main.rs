@@ -60,6 +60,13 @@ enum Command {
         sms: SmsArgs,
         #[command(flatten)]
         keys: KeyArgs,
+        /// Phone numbers, PINs and birth dates one box terminal may send per minute.
+        #[arg(long, env = "SCHALTER_BOX_ATTEMPTS_PER_MINUTE", default_value_t = schalter_pickup::TerminalRateLimit::DEFAULT_PER_MINUTE)]
+        box_attempts_per_minute: std::num::NonZeroU32,
+        /// The least time, in milliseconds, the central takes to answer a box terminal's phone number, PIN
+        /// or birth date, so that the answer's timing does not tell a known number from an unknown one.
+        #[arg(long, env = "SCHALTER_BOX_ANSWER_FLOOR_MS", default_value_t = 150)]
+        box_answer_floor_ms: u64,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -85,9 +92,23 @@ enum Command {
         /// The box terminal's client certificate (PEM), registered so it acts as this box and never as a desk.
         #[arg(long)]
         terminal_cert: Option<PathBuf>,
+        /// The box stands in a room of its own with its own entrance: usable around the clock, not only in
+        /// the service centre's opening hours.
+        #[arg(long)]
+        around_the_clock: bool,
     },
     /// Print the OpenAPI document.
     Openapi,
+    /// The pickup box settings of an office (the four-eyes rule for loading)
+    ///
+    /// `--four-eyes-loading true`: every load is confirmed by a second clerk of the office before its
+    /// PIN goes out (`schalter_central::pickup_office`).
+    PickupSettings {
+        #[arg(long)]
+        office: String,
+        #[arg(long, action = clap::ArgAction::Set)]
+        four_eyes_loading: bool,
+    },
 }
 
 /// The document producer the applications are ordered from (none: nothing is ordered).
@@ -256,6 +277,8 @@ async fn main() -> anyhow::Result<()> {
             producer,
             sms,
             keys,
+            box_attempts_per_minute,
+            box_answer_floor_ms,
         } => {
             sms.spawn(&db, keys.secrets_key_file.as_deref())?;
             let pickup_keys = match (&keys.secrets_key_file, &keys.pin_pepper_file) {
@@ -268,7 +291,14 @@ async fn main() -> anyhow::Result<()> {
             producer.spawn(&db, &keys)?;
             let policy =
                 SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
-            serve(db, policy, pickup_keys, listen, tls_cert, tls_key, client_ca).await
+            let mut state = AppState::new(db);
+            state.policy = policy;
+            state.pickup_keys = pickup_keys.map(Arc::new);
+            state.box_terminal = schalter_central::box_terminal::BoxTerminalConfig {
+                attempts_per_minute: box_attempts_per_minute,
+                answer_floor: Duration::from_millis(box_answer_floor_ms),
+            };
+            serve(state, listen, tls_cert, tls_key, client_ca).await
         }
         Command::Migrate => Ok(()),
         Command::SeedOffices => {
@@ -288,7 +318,7 @@ async fn main() -> anyhow::Result<()> {
             println!("Konto {id} deaktiviert, offene Sitzungen beendet.");
             Ok(())
         }
-        Command::AddBox { id, office, name, compartments, pickup_days, terminal_cert } => {
+        Command::AddBox { id, office, name, compartments, pickup_days, terminal_cert, around_the_clock } => {
             let office = OfficeId::parse(&office)?;
             if !db.office_exists(&office).await? {
                 bail!("Die Dienststelle {office} ist unbekannt (zuerst `seed-offices`).");
@@ -306,6 +336,9 @@ async fn main() -> anyhow::Result<()> {
             }
             let now = schalter_central::Clock::System.now();
             db.add_pickup_box(&id, office.as_str(), &name, pickup_days, &parsed, now).await?;
+            if around_the_clock {
+                db.set_box_mode(&id, schalter_pickup::BoxMode::AroundTheClock).await?;
+            }
             println!("Ausgabebox {id} mit {} Fächern angelegt.", parsed.len());
             if let Some(path) = terminal_cert {
                 let pem = schalter_pki::load_ca(&path)?;
@@ -320,6 +353,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Openapi => {
             print!("{}", schalter_central::openapi::document_json());
+            Ok(())
+        }
+        Command::PickupSettings { office, four_eyes_loading } => {
+            let office = OfficeId::parse(&office)?;
+            if !db.office_exists(&office).await? {
+                bail!("Die Dienststelle {office} ist unbekannt (zuerst `seed-offices`).");
+            }
+            db.set_four_eyes_loading(office.as_str(), four_eyes_loading).await?;
+            let rule = if four_eyes_loading { "mit" } else { "ohne" };
+            println!("Dienststelle {office}: Einlegen in die Ausgabebox {rule} Vier-Augen-Prinzip.");
             Ok(())
         }
     }
@@ -349,9 +392,7 @@ async fn upsert_clerk(db: &Db, username: &str, display_name: &str, role: &str, o
 const UPLOAD_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
 
 async fn serve(
-    db: Db,
-    policy: SessionPolicy,
-    pickup_keys: Option<PickupKeys>,
+    state: AppState,
     listen: SocketAddr,
     tls_cert: PathBuf,
     tls_key: PathBuf,
@@ -362,11 +403,8 @@ async fn serve(
     let tls = schalter_pki::mtls_server_config(&identity, &client_ca)?;
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
 
-    let mut state = AppState::new(db.clone());
-    state.policy = policy;
-    state.pickup_keys = pickup_keys.map(Arc::new);
     if let Some(keys) = state.pickup_keys.clone() {
-        spawn_pickup_expiry(db.clone(), keys);
+        spawn_pickup_expiry(state.db.clone(), keys);
     }
     spawn_session_purge(state.clone());
     let handle = axum_server::Handle::new();

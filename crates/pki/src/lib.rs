@@ -222,7 +222,16 @@ impl DevPkiPaths {
         self.dir.join("central-producer-client.key")
     }
 
-    fn all(&self) -> [PathBuf; 16] {
+    /// The pickup box terminal's client certificate (issue 10): registered at the central with
+    /// `add-box --terminal-cert`, it acts only as its box.
+    pub fn box_terminal_cert(&self) -> PathBuf {
+        self.dir.join("box-terminal.pem")
+    }
+    pub fn box_terminal_key(&self) -> PathBuf {
+        self.dir.join("box-terminal.key")
+    }
+
+    fn all(&self) -> [PathBuf; 18] {
         [
             self.studio_ca_cert(),
             self.ca_cert(),
@@ -240,6 +249,8 @@ impl DevPkiPaths {
             self.producer_key(),
             self.central_producer_client_cert(),
             self.central_producer_client_key(),
+            self.box_terminal_cert(),
+            self.box_terminal_key(),
         ]
     }
 
@@ -269,6 +280,8 @@ impl DevPkiPaths {
         studio.write(&self.studio_cert(), &self.studio_key())?;
         producer.write(&self.producer_cert(), &self.producer_key())?;
         central_producer_client.write(&self.central_producer_client_cert(), &self.central_producer_client_key())?;
+        let box_terminal = ca.issue_client("Ausgabebox-Terminal", Validity::days(825))?;
+        box_terminal.write(&self.box_terminal_cert(), &self.box_terminal_key())?;
         Ok(true)
     }
 }

@@ -4,7 +4,27 @@
 
 use sqlx::{AnyConnection, Row};
 
+use super::Db;
 use crate::CentralError;
+
+impl Db {
+    /// How the box is run: in the service centre's opening hours, or around the clock (its own room).
+    pub async fn set_box_mode(&self, box_id: &str, mode: schalter_pickup::BoxMode) -> Result<(), CentralError> {
+        let mode = match mode {
+            schalter_pickup::BoxMode::ServiceHours => "service_hours",
+            schalter_pickup::BoxMode::AroundTheClock => "around_the_clock",
+        };
+        let changed = sqlx::query("UPDATE pickup_boxes SET mode = $2 WHERE id = $1")
+            .bind(box_id)
+            .bind(mode)
+            .execute(&self.pool)
+            .await?;
+        if changed.rows_affected() != 1 {
+            return Err(CentralError::PickupUnknownBox);
+        }
+        Ok(())
+    }
+}
 
 /// A pickup as a session needs it, with the application it belongs to.
 pub struct PickupRow {
