@@ -7,6 +7,7 @@
 //! asserted is displayed, paints a marker strip in a colour derived from the test's name and a
 //! counter, takes the picture of the X display and fails unless the marker is in it, pixel-exact.
 
+pub mod box_terminal;
 pub mod fault_proxy;
 
 use std::io::{BufRead, BufReader, Write};

@@ -1,0 +1,152 @@
+//! The pickup box's kiosk window (`schalter-box`) driven by WebDriver as a citizen would use it,
+//! every step screenshotted and checked with axe.
+//!
+//! The central here is **a stand-in** (`schalter_box_terminal::standin`, a boundary double over
+//! mTLS that speaks `schalter_wire::pickup` for one synthetic pickup), not `schalter-central`: the
+//! system test over the real central comes with the central's terminal API.
+
+use schalter_box_terminal::standin::{StandInCentral, StandInPickup, StandInPki};
+use schalter_system_tests::box_terminal::{click, start_box_window, tap_digits, wait_screen};
+use schalter_system_tests::{assert_accessible, Desk};
+use thirtyfour::prelude::*;
+
+struct Kiosk {
+    _dir: tempfile::TempDir,
+    central: StandInCentral,
+    window: Desk,
+}
+
+async fn start(pickup: StandInPickup) -> anyhow::Result<Kiosk> {
+    let dir = tempfile::tempdir()?;
+    let pki = StandInPki::create(&dir.path().join("pki"))?;
+    let central = StandInCentral::start(&pki, pickup).await?;
+    let config = dir.path().join("box.toml");
+    std::fs::write(&config, pki.terminal_toml(&central.url()))?;
+    let window = start_box_window(&config).await?;
+    Ok(Kiosk { _dir: dir, central, window })
+}
+
+async fn title_is(window: &Desk, title: &str) -> anyhow::Result<()> {
+    window.wait_text("#title", |t| t == title).await?;
+    Ok(())
+}
+
+/// Checks the screen with axe and saves its screenshot, `text` shown.
+async fn look(window: &Desk, name: &str, text: &str) -> anyhow::Result<()> {
+    let shown = window.driver.find(By::Css("body")).await?.text().await?;
+    for leak in ["null", "undefined", "NaN", "{n}", "{code}"] {
+        assert!(!shown.contains(leak), "{name}: the screen shows {leak:?}: {shown}");
+    }
+    assert_accessible(&window.driver, name).await?;
+    window.screenshot(name, text).await?;
+    Ok(())
+}
+
+async fn enter_phone(window: &Desk) -> anyhow::Result<()> {
+    click(window, "#start").await?;
+    wait_screen(window, "enter_phone_number").await?;
+    tap_digits(window, "01711234567").await?;
+    window.wait_text("#entry", |t| t == "0171 1234567").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_citizen_collects_an_id_card_with_the_old_document_step_by_step() -> anyhow::Result<()> {
+    let Kiosk { central, window, .. } = start(StandInPickup::default()).await?;
+
+    wait_screen(&window, "welcome").await?;
+    title_is(&window, "Ausweis oder Reisepass abholen").await?;
+    window.wait_text("#simulator", |t| t.contains("Simulator")).await?;
+    look(&window, "box-01-welcome", "Abholung starten").await?;
+
+    enter_phone(&window).await?;
+    look(&window, "box-02-phone", "Ihre Handynummer").await?;
+    click(&window, "#next").await?;
+
+    // The PIN by keyboard: digits, then Enter. Masked on screen, never in the page.
+    wait_screen(&window, "enter_pin").await?;
+    window.driver.action_chain().send_keys("123456").perform().await?;
+    let entry = window.driver.find(By::Css("#entry")).await?;
+    assert_eq!(entry.attr("aria-label").await?.as_deref(), Some("6 von 6 Ziffern eingegeben"));
+    assert!(!window.driver.source().await?.contains("123456"), "the PIN must not be in the page");
+    look(&window, "box-03-pin", "SMS-PIN eingeben").await?;
+    window.driver.action_chain().send_keys(Key::Enter).perform().await?;
+
+    wait_screen(&window, "insert_old_document").await?;
+    title_is(&window, "Altes Dokument einlegen").await?;
+    look(&window, "box-04-old-document", "Altes Dokument einlegen").await?;
+    click(&window, "#sim-insert").await?;
+
+    wait_screen(&window, "confirm_pin_letter").await?;
+    look(&window, "box-05-pin-letter", "Haben Sie den PIN-Brief erhalten?").await?;
+    click(&window, "#confirm-letter").await?;
+
+    wait_screen(&window, "take_document").await?;
+    title_is(&window, "Fach 7 ist offen").await?;
+    look(&window, "box-06-take-document", "Fach 7 ist offen").await?;
+    click(&window, "#sim-close").await?;
+
+    wait_screen(&window, "thank_you").await?;
+    look(&window, "box-07-thank-you", "Vielen Dank!").await?;
+    assert_eq!(
+        central.state.log(),
+        ["start", "phone_number", "pin", "slot_read", "pin_letter_confirmed", "compartment_opened", "door_closed"],
+        "every step and every device report reached the central, in order"
+    );
+    click(&window, "#finish").await?;
+    wait_screen(&window, "welcome").await?;
+
+    // The language switch: every text in English, and back.
+    click(&window, "#lang-en").await?;
+    title_is(&window, "Collect your ID card or passport").await?;
+    let lang = window.driver.find(By::Css("html")).await?.attr("lang").await?;
+    assert_eq!(lang.as_deref(), Some("en"));
+    look(&window, "box-08-welcome-english", "Start pickup").await?;
+    click(&window, "#lang-de").await?;
+    title_is(&window, "Ausweis oder Reisepass abholen").await?;
+
+    // Three wrong PINs: the same answer for every wrong try, then off to the counter.
+    enter_phone(&window).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "enter_pin").await?;
+    tap_digits(&window, "000000").await?;
+    click(&window, "#next").await?;
+    window.wait_text("#notice", |t| t.contains("Fehlversuche: 1 von 3")).await?;
+    look(&window, "box-09-wrong-pin", "Fehlversuche: 1 von 3").await?;
+    for _ in 0..2 {
+        tap_digits(&window, "000000").await?;
+        click(&window, "#next").await?;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    wait_screen(&window, "ended").await?;
+    window.wait_text("#hint", |t| t == "Die PIN wurde zu oft falsch eingegeben.").await?;
+    look(&window, "box-10-ended-wrong-pins", "Bitte wenden Sie sich an den Schalter im Bürgerbüro.").await?;
+    window.close().await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_jammed_slot_ends_at_the_counter_and_a_closed_box_cannot_be_started() -> anyhow::Result<()> {
+    let Kiosk { central, window, .. } = start(StandInPickup::default()).await?;
+    wait_screen(&window, "welcome").await?;
+    enter_phone(&window).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "enter_pin").await?;
+    tap_digits(&window, "123456").await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "insert_old_document").await?;
+    click(&window, "#sim-jam").await?;
+    wait_screen(&window, "ended").await?;
+    window.wait_text("#hint", |t| t.contains("Der Einzugsschlitz ist blockiert")).await?;
+    look(&window, "box-11-ended-slot-jam", "Der Einzugsschlitz ist blockiert").await?;
+    assert_eq!(central.state.log().last(), Some(&"slot_jam"));
+
+    // Outside opening hours: the central refuses the session; the window says so and offers no start.
+    central.state.set_open(false);
+    click(&window, "#finish").await?;
+    wait_screen(&window, "welcome").await?;
+    click(&window, "#start").await?;
+    window.wait_text("#notice", |t| t.contains("Die Ausgabebox ist jetzt geschlossen")).await?;
+    assert!(!window.driver.find(By::Css("#start")).await?.is_enabled().await?);
+    look(&window, "box-12-closed", "Die Ausgabebox ist jetzt geschlossen").await?;
+    window.close().await
+}
