@@ -126,12 +126,18 @@ pub fn run(mode: Mode) -> anyhow::Result<()> {
         Ok(command)
     };
     run_command(central(&["seed-offices"])?.stdout(Stdio::null()))?;
-    // The service centre's pickup box: eight compartments, two of them low.
+    // The service centre's pickup box: eight compartments, two of them low; in its own room with its own
+    // entrance (usable around the clock), so the demo works at any hour.
     let mut add_box =
         central(&["add-box", "--id", "dlz-box-1", "--office", DEMO_OFFICE, "--name", "Dienstleistungszentrum"])?;
-    add_box.args(["--compartments", "S,S,S,Sa,M,M,Ma,L"]).stdout(Stdio::null()).stderr(Stdio::null());
+    add_box.args(["--compartments", "S,S,S,Sa,M,M,Ma,L", "--around-the-clock"]).stdout(Stdio::null()).stderr(Stdio::null());
     // A second demo run finds the box there already: that refusal is fine.
     let _ = add_box.status();
+    // Its terminal's certificate, every run: a re-made development PKI brings a new one.
+    run_command(
+        central(&["box-terminal", "--box", "dlz-box-1", "--cert", &pki.box_terminal_cert().display().to_string()])?
+            .stdout(Stdio::null()),
+    )?;
     let password = demo_password(&demo)?;
     let mut upsert = central(&[
         "clerk",

@@ -97,6 +97,14 @@ enum Command {
         #[arg(long)]
         around_the_clock: bool,
     },
+    /// Register a box terminal's client certificate for a box (a replaced terminal, a renewed certificate).
+    BoxTerminal {
+        #[arg(long = "box")]
+        box_id: String,
+        /// The terminal's client certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+    },
     /// Print the OpenAPI document.
     Openapi,
     /// The pickup box settings of an office (the four-eyes rule for loading)
@@ -341,16 +349,11 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("Ausgabebox {id} mit {} Fächern angelegt.", parsed.len());
             if let Some(path) = terminal_cert {
-                let pem = schalter_pki::load_ca(&path)?;
-                let der = rustls_pemfile::certs(&mut pem.as_bytes())
-                    .next()
-                    .context("no certificate in the terminal's PEM")??;
-                let fingerprint = schalter_server_kit::peer::hex_sha256(der.as_ref());
-                db.register_box_terminal(&fingerprint, &id, now).await?;
-                println!("Terminal-Zertifikat sha256:{fingerprint} für {id} eingetragen.");
+                register_terminal(&db, &id, &path).await?;
             }
             Ok(())
         }
+        Command::BoxTerminal { box_id, cert } => register_terminal(&db, &box_id, &cert).await,
         Command::Openapi => {
             print!("{}", schalter_central::openapi::document_json());
             Ok(())
@@ -385,6 +388,16 @@ async fn upsert_clerk(db: &Db, username: &str, display_name: &str, role: &str, o
     let id = db.upsert_clerk(&NewClerk { username, display_name, role, office, password_hash }, now).await?;
     db.audit(now, None, "clerk_upserted", Some(&id.to_string())).await?;
     println!("Konto {id} gespeichert.");
+    Ok(())
+}
+
+/// Registers a box terminal's certificate for a box (again: the same certificate moves to `box_id`).
+async fn register_terminal(db: &Db, box_id: &str, cert: &std::path::Path) -> anyhow::Result<()> {
+    let pem = schalter_pki::load_ca(cert)?;
+    let der = rustls_pemfile::certs(&mut pem.as_bytes()).next().context("no certificate in the terminal's PEM")??;
+    let fingerprint = schalter_server_kit::peer::hex_sha256(der.as_ref());
+    db.register_box_terminal(&fingerprint, box_id, schalter_central::Clock::System.now()).await?;
+    println!("Terminal-Zertifikat sha256:{fingerprint} für {box_id} eingetragen.");
     Ok(())
 }
 
