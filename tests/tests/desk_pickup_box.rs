@@ -1,7 +1,8 @@
 //! The pickup box's compartment overview (»Ausgabebox«, Umschalt+F4) in the real desk window against the
 //! real central API: a box added with `schalter-central add-box`, documents in it in each state the back
 //! office acts on (synthetic applications written into the central's database, as the load and the
-//! terminal leave them), the states in words, the uncollected list, and a screenshot.
+//! terminal leave them), the four-eyes rule switched on with `schalter-central pickup-settings`, the
+//! states in words, the uncollected list, and screenshots.
 
 use std::process::Stdio;
 
@@ -17,7 +18,7 @@ async fn writable(env: &Environment) -> anyhow::Result<sqlx::AnyPool> {
 }
 
 /// A delivered application of Erika Mustermann's office, loaded into `compartment` and left `state`
-/// (`waiting`, `expired`, `locked`), its compartment in `compartment_state`. No personal data: the
+/// (`waiting`, `expired`, `locked`, `awaiting_confirmation`), its compartment in `compartment_state`. No personal data: the
 /// application's data is not read by the overview.
 async fn loaded(
     db: &sqlx::AnyPool,
@@ -80,12 +81,19 @@ async fn the_compartment_overview_shows_each_state_in_words() -> anyhow::Result<
         .stdout(Stdio::null())
         .status()?;
     assert!(status.success(), "add-box failed");
+    // The office works by the four-eyes rule: one load waits for a second clerk's confirmation.
+    let status = env
+        .central_command(&["pickup-settings", "--office", "05111000_01", "--four-eyes-loading", "true"])
+        .stdout(Stdio::null())
+        .status()?;
+    assert!(status.success(), "pickup-settings failed");
     let db = writable(&env).await?;
     // 25 Jan 2027 ends at midnight in Düsseldorf; 28 Jan likewise.
     let (jan_25, jan_28) = (1_800_918_000, 1_801_177_200);
     loaded(&db, 1, 1, "expired", "expired", jan_25).await?;
     loaded(&db, 2, 4, "locked", "locked", jan_28).await?;
     loaded(&db, 3, 6, "waiting", "loaded", jan_28).await?;
+    loaded(&db, 4, 5, "awaiting_confirmation", "loaded", jan_28).await?;
     db.close().await;
 
     let (_central, url) = env.start_central()?;
@@ -102,6 +110,8 @@ async fn the_compartment_overview_shows_each_state_in_words() -> anyhow::Result<
     desk.wait_text(&row(3), |t| t.contains("frei") && t.contains("tief")).await?;
     desk.wait_text(&row(4), |t| t.contains("gesperrt") && t.contains("nur Leitung")).await?;
     desk.wait_text(&row(6), |t| t.contains("belegt, wartet auf Abholung") && t.contains("28.01.2027")).await?;
+    desk.wait_text(&row(5), |t| t.contains("Bestätigung fehlt") && t.contains("Einlegen bestätigen")).await?;
+    desk.wait_text("#section-content", |t| t.contains("Vier-Augen-Prinzip")).await?;
     desk.wait_text("#box-uncollected", |t| t.contains("gesperrt (zu viele Fehlversuche)")).await?;
     let page = desk.driver.find(By::Css("#section-content")).await?.text().await?;
     assert!(!page.contains("Mustermann") && !page.contains("+49"), "no names, no phone numbers: {page}");

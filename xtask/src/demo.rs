@@ -130,7 +130,10 @@ pub fn run(mode: Mode) -> anyhow::Result<()> {
     // entrance (usable around the clock), so the demo works at any hour.
     let mut add_box =
         central(&["add-box", "--id", "dlz-box-1", "--office", DEMO_OFFICE, "--name", "Dienstleistungszentrum"])?;
-    add_box.args(["--compartments", "S,S,S,Sa,M,M,Ma,L", "--around-the-clock"]).stdout(Stdio::null()).stderr(Stdio::null());
+    add_box
+        .args(["--compartments", "S,S,S,Sa,M,M,Ma,L", "--around-the-clock"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     // A second demo run finds the box there already: that refusal is fine.
     let _ = add_box.status();
     // Its terminal's certificate, every run: a re-made development PKI brings a new one.

@@ -95,7 +95,7 @@ function CompartmentTable({ lang, box, supervisor, busy }: { lang: Lang; box: Pi
   return (
     <table class="box-compartments" id={`box-compartments-${box.box_id}`}>
       <caption>
-        {box.name}: {[...counts].map(([state, n]) => `${n} ${t(lang, stateKey(state))}`).join(", ")}
+        {box.name}: {[...counts].map(([state, n]) => `${n} × ${t(lang, stateKey(state))}`).join(" · ")}
       </caption>
       <thead>
         <tr>
