@@ -112,3 +112,161 @@ pub async fn wait_screen(window: &Desk, screen: &str) -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The real central with one box (`add-box`, around the clock, the dev PKI's terminal certificate)
+/// and one ID card loaded into it: captured by the desk core for the box with an old ID card on
+/// record, delivered by the producer simulator, loaded by the clerk; the PIN read from the SMS sink.
+pub struct LoadedBox {
+    pub central: crate::Central,
+    /// The kiosk's `box.toml` for this central.
+    pub config: std::path::PathBuf,
+    pub phone: &'static str,
+    pub old_serial: &'static str,
+    pub pin: String,
+    pub desk: schalter_desk_core::Desk,
+    _producer: Running,
+    _cloud: Running,
+}
+
+pub const LOADED_BOX_ID: &str = "dlz-box-1";
+
+impl LoadedBox {
+    pub async fn start(env: &crate::Environment) -> anyhow::Result<Self> {
+        use schalter_desk_core::{ApplicationView, Desk, DeskConfig};
+
+        let phone = "0151 33333333";
+        let old_serial = "L01X00T47";
+        let (producer, producer_url) = env.start_producer(&[])?;
+        let sms_file = env.dir.path().join("sms.jsonl");
+        let path = |p: std::path::PathBuf| p.display().to_string();
+        let extra_args = vec![
+            "--pin-pepper-file".to_owned(),
+            path(env.dir.path().join("pin-pepper.key")),
+            "--sms-gateway".to_owned(),
+            "file".to_owned(),
+            "--sms-file".to_owned(),
+            path(sms_file.clone()),
+            "--sms-poll-seconds".to_owned(),
+            "1".to_owned(),
+        ];
+        let central = env.start_central_with(crate::CentralOptions {
+            producer_url: Some(producer_url),
+            extra_args,
+            ..crate::CentralOptions::default()
+        })?;
+        let added = env
+            .central_command(&[
+                "add-box",
+                "--id",
+                LOADED_BOX_ID,
+                "--office",
+                "05111000_01",
+                "--name",
+                "Dienstleistungszentrum",
+                "--compartments",
+                "S,S,M,Ma,L",
+                "--around-the-clock",
+                "--terminal-cert",
+                &path(env.pki.box_terminal_cert()),
+            ])
+            .output()?;
+        if !added.status.success() {
+            bail!("add-box: {}", String::from_utf8_lossy(&added.stderr));
+        }
+
+        let (cloud, cloud_url) = env.start_photo_cloud()?;
+        let desk_config =
+            env.desk_config_with(central.url(), &crate::Environment::photo_cloud_toml("psb:05111000_00", &cloud_url))?;
+        let desk = Desk::new(&DeskConfig::load(&desk_config)?)?;
+        desk.login(crate::CLERK_USERNAME, crate::CLERK_PASSWORD).await?;
+        let draft = schalter_application::ApplicationDraft {
+            document_kind: "id_card".into(),
+            family_name: "Mustermann".into(),
+            birth_name: Some("Gabler".into()),
+            given_names: "Erika".into(),
+            date_of_birth: "12.08.1964".into(),
+            place_of_birth: "Berlin".into(),
+            sex: Some("001".into()),
+            height: "160".into(),
+            eye_colour: "grün".into(),
+            street: Some("Heidestraße 17".into()),
+            postal_code: Some("51147".into()),
+            place: Some("Köln".into()),
+            nationality: "deutsch".into(),
+            pickup: "pickup_box".into(),
+            mobile_number: Some(phone.into()),
+            pickup_consent: true,
+            pin_letter_handed_over: true,
+            current_document_kind: Some("id_card".into()),
+            current_document_serial: Some(old_serial.into()),
+            ..schalter_application::ApplicationDraft::default()
+        };
+        let code = env
+            .studio_upload(
+                &cloud_url,
+                &crate::asset("photos/valid-1244x1600.jpg"),
+                schalter_photo::Algorithm::Aes256Gcm,
+            )
+            .await?;
+        let photo = desk.fetch_photo(&code).await?;
+        desk.decide_photo(&photo.photo_id, true, None, false).await?;
+        desk.capture_fingerprints(&draft).await?;
+        desk.capture_signature().await?;
+        desk.submit_application(&draft).await?;
+
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let delivered: ApplicationView = loop {
+            desk.sync_now().await?;
+            let list = desk.applications("").await?;
+            if let Some(found) = list.iter().find(|a| a.status == "delivered") {
+                break found.clone();
+            }
+            if Instant::now() > deadline {
+                bail!("the ID card was never delivered: {:?}", list.iter().map(|a| &a.status).collect::<Vec<_>>());
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        };
+        let number = delivered.application_number.clone().context("a delivered application has its number")?;
+        let args = schalter_desk_core::pickup::LoadArgs {
+            application_number: number,
+            box_id: LOADED_BOX_ID.into(),
+            accessible: false,
+        };
+        desk.load_into_box(&args).await?;
+        let pin = pin_from_sink(&sms_file, "+4915133333333").await?;
+
+        let config = env.dir.path().join("box.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "central_url = {:?}\ncentral_ca = {:?}\nterminal_cert = {:?}\nterminal_key = {:?}\n\n[devices]\nsimulator = true\n",
+                central.url(),
+                path(env.pki.ca_cert()),
+                path(env.pki.box_terminal_cert()),
+                path(env.pki.box_terminal_key()),
+            ),
+        )?;
+        Ok(Self { central, config, phone, old_serial, pin, desk, _producer: producer, _cloud: cloud })
+    }
+}
+
+/// The PIN of the SMS to `to` in the central's development sink (one JSON object a line).
+async fn pin_from_sink(sms_file: &Path, to: &str) -> anyhow::Result<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(sms_file).unwrap_or_default();
+        for line in text.lines() {
+            let sms: serde_json::Value = serde_json::from_str(line)?;
+            if sms["to"] == to {
+                let text = sms["text"].as_str().context("an SMS has a text")?;
+                let pin: String =
+                    text.split("PIN: ").nth(1).context("the SMS names the PIN")?.chars().take(6).collect();
+                return Ok(pin);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("no SMS to {to} in {}", sms_file.display());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

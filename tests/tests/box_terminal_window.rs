@@ -1,12 +1,13 @@
 //! The pickup box's kiosk window (`schalter-box`) driven by WebDriver as a citizen would use it,
 //! every step screenshotted and checked with axe.
 //!
-//! The central here is **a stand-in** (`schalter_box_terminal::standin`, a boundary double over
-//! mTLS that speaks `schalter_wire::pickup` for one synthetic pickup), not `schalter-central`: the
-//! system test over the real central comes with the central's terminal API.
+//! Every screen and the error paths run against **a stand-in** of the central
+//! (`schalter_box_terminal::standin`: a boundary double over mTLS that speaks `schalter_wire::pickup`
+//! for one synthetic pickup), so they need no producer and no capture; the last test runs the window
+//! against the real `schalter-central` with an ID card captured, delivered and loaded before.
 
 use schalter_box_terminal::standin::{StandInCentral, StandInPickup, StandInPki};
-use schalter_system_tests::box_terminal::{click, start_box_window, tap_digits, wait_screen};
+use schalter_system_tests::box_terminal::{click, start_box_window, tap_digits, wait_screen, LoadedBox};
 use schalter_system_tests::{assert_accessible, Desk};
 use thirtyfour::prelude::*;
 
@@ -148,5 +149,61 @@ async fn a_jammed_slot_ends_at_the_counter_and_a_closed_box_cannot_be_started() 
     window.wait_text("#notice", |t| t.contains("Die Ausgabebox ist jetzt geschlossen")).await?;
     assert!(!window.driver.find(By::Css("#start")).await?.is_enabled().await?);
     look(&window, "box-12-closed", "Die Ausgabebox ist jetzt geschlossen").await?;
+    window.close().await
+}
+
+/// The same window against the real `schalter-central` (box from `add-box`, the dev PKI's terminal
+/// certificate), an ID card captured, delivered and loaded through the real processes before.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_real_central_hands_an_id_card_out_through_the_window() -> anyhow::Result<()> {
+    let env = schalter_system_tests::Environment::new()?;
+    let loaded = LoadedBox::start(&env).await?;
+    let window = start_box_window(&loaded.config).await?;
+
+    wait_screen(&window, "welcome").await?;
+    click(&window, "#start").await?;
+    wait_screen(&window, "enter_phone_number").await?;
+    tap_digits(&window, &loaded.phone.replace(' ', "")).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "enter_pin").await?;
+    tap_digits(&window, &loaded.pin).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "insert_old_document").await?;
+    let serial = window.driver.find(By::Css("#sim-serial")).await?;
+    serial.clear().await?;
+    serial.send_keys(loaded.old_serial).await?;
+    click(&window, "#sim-insert").await?;
+    wait_screen(&window, "confirm_pin_letter").await?;
+    click(&window, "#confirm-letter").await?;
+    wait_screen(&window, "take_document").await?;
+    window.wait_text("#title", |t| t.starts_with("Fach ") && t.ends_with(" ist offen")).await?;
+    look(&window, "box-real-take-document", "ist offen").await?;
+    click(&window, "#sim-close").await?;
+    wait_screen(&window, "thank_you").await?;
+    look(&window, "box-real-thank-you", "Vielen Dank!").await?;
+
+    // The log of the kiosk names screens and codes, never what the citizen typed.
+    let log = std::fs::read_to_string(Desk::log_path_for(&loaded.config))?;
+    assert!(log.contains("take_document"), "the kiosk logs its steps");
+    for secret in [loaded.pin.as_str(), loaded.old_serial, "33333333"] {
+        assert!(!log.contains(secret), "the kiosk's log carries personal data");
+    }
+
+    // Handed out: the desk sees it through the sync.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        loaded.desk.sync_now().await?;
+        let list = loaded.desk.applications("").await?;
+        if list.iter().any(|a| a.status == "handed_out") {
+            break;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "never handed out: {:?}",
+            list.iter().map(|a| &a.status).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    drop(loaded.central);
     window.close().await
 }
