@@ -423,6 +423,9 @@ impl<C: BoxCentral> Terminal<C> {
 
     fn fail(&mut self, error: &TerminalError) {
         tracing::warn!(code = error.code(), "terminal error");
+        if error.code() == "pickup_box_closed" {
+            self.box_open = Some(false);
+        }
         self.error = Some(error.code().to_owned());
     }
 }

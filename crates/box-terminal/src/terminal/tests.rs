@@ -278,10 +278,10 @@ async fn a_rate_limited_or_closed_answer_shows_the_centrals_code_and_leaves_the_
         message: "geschlossen".into(),
     });
     assert_eq!(r.terminal.begin().await.unwrap_err().code(), "pickup_box_closed");
-    assert_eq!(
-        r.terminal.view(),
-        TerminalView { screen: None, error: Some("pickup_box_closed".into()), box_open: None }
-    );
+    let closed = TerminalView { screen: None, error: Some("pickup_box_closed".into()), box_open: Some(false) };
+    assert_eq!(r.terminal.view(), closed, "the welcome screen says closed until the status says open again");
+    r.terminal.refresh_status().await.unwrap();
+    assert_eq!(r.terminal.view().box_open, Some(true));
     r.central.then(TerminalScreen::EnterPhoneNumber, vec![]).then_fail(TerminalError::Refused {
         status: 429,
         code: "pickup_terminal_rate_limited".into(),
