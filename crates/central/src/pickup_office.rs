@@ -229,13 +229,22 @@ pub async fn take_back(
     })
 }
 
-/// The office's application by its number, with its stored application, or `pickup_not_found`.
+/// The office's application by its number or by the delivered document's serial number (scanned from
+/// the document), with its stored application, or `pickup_not_found`.
 async fn application_by_number(
     tx: &mut sqlx::AnyConnection,
     office_id: &str,
     number: &str,
 ) -> Result<(crate::db::producer::StatusRow, Application), CentralError> {
-    let row = crate::db::producer::status_row(tx, number.trim(), true).await?.ok_or(CentralError::PickupNotFound)?;
+    let number = number.trim();
+    let row = match crate::db::producer::status_row(tx, number, true).await? {
+        Some(row) => Some(row),
+        None => match sql::application_by_serial(tx, office_id, &number.to_ascii_uppercase()).await? {
+            Some(id) => crate::db::producer::status_row(tx, &id, false).await?,
+            None => None,
+        },
+    };
+    let row = row.ok_or(CentralError::PickupNotFound)?;
     if row.office_id != office_id {
         return Err(CentralError::PickupNotFound);
     }
@@ -263,7 +272,7 @@ fn place_of(pickup: Option<&sql::PickupRow>) -> Result<DocumentPlace, CentralErr
     }
 }
 
-/// A document of the clerk's office ready for its handout, by application number.
+/// A document of the clerk's office ready for its handout, by application number or serial number.
 pub async fn find_ready(db: &Db, office_id: &str, number: &str) -> Result<HandoutCandidate, CentralError> {
     let mut tx = db.begin().await?;
     let (row, application) = application_by_number(&mut tx, office_id, number).await?;

@@ -297,6 +297,10 @@ async fn a_box_document_handed_out_at_the_counter_frees_its_compartment_and_revo
             "pin_letter_required": true,
         })
     );
+    // The delivered document's serial, as scanned from the card, finds it too.
+    execute(&central, "UPDATE applications SET serial_number = 'LZ6311T475' WHERE id = $1", ids[0]).await;
+    let by_serial = get(&central, &desk, &token, "/v1/pickups/ready?number=lz6311t475").await;
+    assert_eq!(by_serial.body["application_id"], json!(ids[0]), "{}", by_serial.body);
     let missing = get(&central, &desk, &token, "/v1/pickups/ready?number=05111000_01-2027-999999").await;
     assert_code(&missing, StatusCode::NOT_FOUND, "pickup_not_found");
 

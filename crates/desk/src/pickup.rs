@@ -56,7 +56,8 @@ pub struct PickupOfficeView {
     pub uncollected: Vec<UncollectedView>,
 }
 
-/// Loading a delivered document: its application number, the box, a low compartment on request.
+/// Loading a delivered document: its application number (or the document's serial), the box, a low
+/// compartment on request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
 pub struct LoadArgs {
     pub application_number: String,
@@ -204,7 +205,8 @@ impl<C: CentralApi> Desk<C> {
         .await
     }
 
-    /// A document of the office ready for its handout (or for loading), by application number.
+    /// A document of the office ready for its handout (or for loading), by application number or by the
+    /// delivered document's serial number (scanned from the document).
     pub async fn find_ready_document(&self, application_number: &str) -> Result<HandoutCandidateView, DeskError> {
         let number = application_number.trim().to_owned();
         self.call_central(|central, token| async move {
@@ -214,7 +216,7 @@ impl<C: CentralApi> Desk<C> {
         .await
     }
 
-    /// Loads a delivered document (found by its number) into a compartment the central chooses.
+    /// Loads a delivered document (found by its number or serial) into a compartment the central chooses.
     pub async fn load_into_box(&self, args: &LoadArgs) -> Result<LoadedView, DeskError> {
         let number = args.application_number.trim().to_owned();
         let (box_id, accessible) = (args.box_id.clone(), args.accessible);

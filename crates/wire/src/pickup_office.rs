@@ -14,8 +14,8 @@ use uuid::Uuid;
 pub const COMPARTMENTS: &str = "/v1/pickups/compartments";
 /// `GET`: documents waiting near or past their deadline, locked, or expired ([`UncollectedList`]).
 pub const UNCOLLECTED: &str = "/v1/pickups/uncollected";
-/// `GET ?number=`: a document of the clerk's office ready for its handout, by application number
-/// ([`HandoutCandidate`]).
+/// `GET ?number=`: a document of the clerk's office ready for its handout (or for loading), by
+/// application number or by the delivered document's serial number ([`HandoutCandidate`]).
 pub const FIND_READY: &str = "/v1/pickups/ready";
 /// `POST`, supervisors only: a locked pickup is unlocked ([`PickupAction`] → [`PickupActionAnswer`]).
 pub const CLEAR_LOCK: &str = "/v1/pickups/clear-lock";
@@ -118,7 +118,7 @@ pub struct PickupActionAnswer {
 /// `?number=` of [`FIND_READY`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
 pub struct FindReady {
-    /// The application number, `<office>-<year>-<six digits>`.
+    /// The application number, `<office>-<year>-<six digits>`, or the document's serial number (as scanned).
     pub number: String,
 }
 

@@ -179,7 +179,7 @@ export function BoxScreen() {
             void actions.load();
           }}
         >
-          <label for="box-load-number">{t(lang, "applicationNumber")}</label>
+          <label for="box-load-number">{t(lang, "numberOrSerial")}</label>
           <input
             id="box-load-number"
             autoComplete="off"

@@ -121,7 +121,7 @@ export function PickupScreen() {
             void actions.find();
           }}
         >
-          <label for="handout-number">{t(lang, "applicationNumber")}</label>
+          <label for="handout-number">{t(lang, "numberOrSerial")}</label>
           <input
             id="handout-number"
             autoComplete="off"

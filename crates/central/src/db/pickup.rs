@@ -509,6 +509,20 @@ pub async fn arm_pickup(
     Ok(armed.rows_affected() == 1)
 }
 
+/// The office's application whose delivered document has this serial number.
+pub async fn application_by_serial(
+    connection: &mut AnyConnection,
+    office_id: &str,
+    serial: &str,
+) -> Result<Option<String>, CentralError> {
+    let row = sqlx::query("SELECT id FROM applications WHERE serial_number = $1 AND office_id = $2")
+        .bind(serial)
+        .bind(office_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+    Ok(row.map(|row| row.try_get("id")).transpose()?)
+}
+
 pub struct NewHandover<'a> {
     pub application_id: &'a str,
     pub at: i64,

@@ -108,7 +108,8 @@ pub(crate) async fn uncollected(
     Ok(Json(crate::pickup_office::uncollected(&state.db, &clerk.clerk.office.id, now).await?))
 }
 
-/// A document of the clerk's office ready for its handout at the counter, by application number.
+/// A document of the clerk's office ready for its handout at the counter (or for loading), by application
+/// number or by the delivered document's serial number.
 #[utoipa::path(get, path = "/v1/pickups/ready", tag = "pickup", security(("bearer" = [])), params(FindReady), responses(
     (status = 200, body = HandoutCandidate),
     (status = 400, body = ApiError, description = "`invalid_request`: no `number`"),
