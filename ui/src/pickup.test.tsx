@@ -117,9 +117,11 @@ describe("Abholung", () => {
 
     await h.click("#handout-old-souvenir");
     await h.click("#handout-pin-letter");
+    const syncsBefore = vi.mocked(api.syncNow).mock.calls.length;
     await h.press("F12");
     expect(api.handOut).toHaveBeenCalledWith({ application_id: "0193a1b2-0000-7000-8000-000000000002", old_document: "souvenir", pin_letter_confirmed: true });
     expect(h.text("#handout-outcome")).toContain("Fach 3 ist wieder frei");
+    expect(vi.mocked(api.syncNow).mock.calls.length, "a sync round brings \"handed out\" to this desk").toBe(syncsBefore + 1);
     expect(h.$("#handout-candidate")).toBeNull();
   });
 

@@ -74,6 +74,11 @@ export class PickupActions {
     return this.store.get();
   }
 
+  /** The central changed a status ("ready for pickup", "handed out"): a sync round brings it to this desk's list now. */
+  private syncSoon(): void {
+    void this.desk.api.syncNow().catch(() => null);
+  }
+
   private failed(error: unknown): UiError {
     this.desk.failed(error);
     return asUiError(error);
@@ -104,6 +109,7 @@ export class PickupActions {
     try {
       const loaded = await this.desk.api.loadIntoBox({ application_number: number, box_id: loadBox, accessible: loadAccessible });
       this.store.set({ busy: false, boxOutcome: { kind: "loaded", loaded, number }, loadNumber: "", loadAccessible: false });
+      this.syncSoon();
       await this.refresh();
     } catch (error) {
       this.store.set({ busy: false, boxError: this.failed(error) });
@@ -118,6 +124,7 @@ export class PickupActions {
     try {
       const boxOutcome = await run();
       this.store.set({ busy: false, boxOutcome });
+      if (boxOutcome.kind === "confirmed") this.syncSoon();
       await this.refresh();
     } catch (error) {
       this.store.set({ busy: false, boxError: this.failed(error) });
@@ -185,6 +192,7 @@ export class PickupActions {
     try {
       const handedOut = await this.desk.api.handOut({ application_id: candidate.application_id, old_document: oldDocument, pin_letter_confirmed: pinLetterConfirmed });
       this.store.set({ busy: false, handedOut, candidate: null, searchNumber: "", oldDocument: null, pinLetterConfirmed: false });
+      this.syncSoon();
     } catch (error) {
       this.store.set({ busy: false, handoutError: this.failed(error) });
     }
