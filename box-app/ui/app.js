@@ -16,6 +16,8 @@
   // lives here and never in the page.
   let entry = '';
   let busy = false;
+  // The citizen typed again after an error: its banner goes until the next answer.
+  let errorDismissed = false;
 
   const PADS = {
     enter_phone_number: { kind: 'phone', max: 15, ready: (e) => e.replace('+', '').length >= 6 },
@@ -54,6 +56,7 @@
     try {
       const next = await invoke(command, args);
       if (next) view = next;
+      errorDismissed = false;
     } catch (error) {
       view = Object.assign({}, view, { error: (error && error.code) || 'other' });
     } finally {
@@ -72,7 +75,7 @@
 
   function errorBanner() {
     const code = view && view.error;
-    if (!code || code === 'pickup_box_closed' && screenOf(view).screen === 'welcome' && view.box_open === false) return null;
+    if (!code || errorDismissed || code === 'pickup_box_closed' && screenOf(view).screen === 'welcome' && view.box_open === false) return null;
     const key = M.de['error.' + code] ? 'error.' + code : 'error.other';
     return el('p', { id: 'error', class: 'error', role: 'alert' }, t(key, { code }));
   }
@@ -109,6 +112,7 @@
   function press(key) {
     const pad = PADS[screenOf(view).screen];
     if (!pad || busy) return;
+    errorDismissed = true;
     if (key === 'delete') entry = entry.slice(0, -1);
     else if (key === '+') { if (entry === '') entry = '+'; }
     else if (entry.length < pad.max + (entry.startsWith('+') ? 1 : 0)) entry += key;
@@ -123,7 +127,8 @@
     if (pad.kind === 'phone') send({ input: 'phone_number', number: formatEntry('phone') });
     else if (pad.kind === 'pin') send({ input: 'pin', pin: typed });
     else send({ input: 'birth_date', date: `${typed.slice(0, 2)}.${typed.slice(2, 4)}.${typed.slice(4, 8)}` });
-    if (pad.kind !== 'phone') entry = '';
+    // The PIN is typed again after any answer; a refused birth date stays for correcting.
+    if (pad.kind === 'pin') entry = '';
   }
 
   function numberPad(kind) {
@@ -199,7 +204,7 @@
         ]);
       case 'thank_you':
         return [
-          ...page(t('thanks.title'), t('thanks.hint'), []),
+          ...page(t('thanks.title'), view.old_document_drawn_in ? t('thanks.hint') : t('thanks.plain'), []),
           el('div', { class: 'center' }, button('finish', t('button.finish'), () => call('finish'), 'primary big')),
         ];
       case 'ended': {
@@ -276,7 +281,7 @@
   document.getElementById('sim-jam').addEventListener('click', () => sim('sim_jam'));
   document.getElementById('sim-close').addEventListener('click', () => sim('sim_close_door'));
 
-  listen('box://view', (event) => { view = event.payload; render(); });
+  listen('box://view', (event) => { view = event.payload; errorDismissed = false; render(); });
   render();
   invoke('view').then((v) => { view = v; render(); });
 })();

@@ -18,11 +18,16 @@ struct Kiosk {
 }
 
 async fn start(pickup: StandInPickup) -> anyhow::Result<Kiosk> {
+    start_with(pickup, "").await
+}
+
+/// `settings`: top-level `box.toml` lines (e.g. `idle_seconds = 2`).
+async fn start_with(pickup: StandInPickup, settings: &str) -> anyhow::Result<Kiosk> {
     let dir = tempfile::tempdir()?;
     let pki = StandInPki::create(&dir.path().join("pki"))?;
     let central = StandInCentral::start(&pki, pickup).await?;
     let config = dir.path().join("box.toml");
-    std::fs::write(&config, pki.terminal_toml(&central.url()))?;
+    std::fs::write(&config, format!("{settings}\n{}", pki.terminal_toml(&central.url())))?;
     let window = start_box_window(&config).await?;
     Ok(Kiosk { _dir: dir, central, window })
 }
@@ -149,6 +154,76 @@ async fn a_jammed_slot_ends_at_the_counter_and_a_closed_box_cannot_be_started() 
     window.wait_text("#notice", |t| t.contains("Die Ausgabebox ist jetzt geschlossen")).await?;
     assert!(!window.driver.find(By::Css("#start")).await?.is_enabled().await?);
     look(&window, "box-12-closed", "Die Ausgabebox ist jetzt geschlossen").await?;
+    window.close().await
+}
+
+/// A passport without an old document on record: the birth date on the pad, by keyboard, with the
+/// focus visible; an impossible date is refused before anything goes out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_passport_is_collected_with_the_birth_date_typed_by_keyboard() -> anyhow::Result<()> {
+    let passport = StandInPickup { old_document: None, id_card: false, compartment: 2, ..StandInPickup::default() };
+    let Kiosk { central, window, .. } = start(passport).await?;
+    wait_screen(&window, "welcome").await?;
+    enter_phone(&window).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "enter_pin").await?;
+    tap_digits(&window, "123456").await?;
+    click(&window, "#next").await?;
+
+    wait_screen(&window, "enter_birth_date").await?;
+    window.driver.action_chain().send_keys("3102").perform().await?;
+    window.wait_text("#entry", |t| t == "31.02.JJJJ").await?;
+    window.driver.action_chain().send_keys("1964").perform().await?;
+    window.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    window.wait_text("#error", |t| t.contains("Das ist kein gültiges Datum")).await?;
+    look(&window, "box-13-birth-date-invalid", "Das ist kein gültiges Datum").await?;
+    assert_eq!(central.state.log().last(), Some(&"pin"), "the impossible date did not go out");
+    window.wait_text("#entry", |t| t == "31.02.1964").await?;
+    for _ in 0..8 {
+        window.driver.action_chain().send_keys(Key::Backspace).perform().await?;
+    }
+    window.wait_text("#entry", |t| t == "TT.MM.JJJJ").await?;
+    assert!(window.driver.find(By::Css("#error")).await.is_err(), "typing again hides the error");
+
+    // Tab from the screen reaches the pad; the focus is drawn.
+    window.driver.action_chain().send_keys(Key::Tab).perform().await?;
+    let focused = window.driver.active_element().await?;
+    assert_eq!(focused.attr("data-key").await?.as_deref(), Some("1"));
+    assert_eq!(focused.css_value("outline-style").await?, "solid");
+    window.driver.action_chain().send_keys("1208196").perform().await?;
+    window.wait_text("#entry", |t| t == "12.08.196J").await?;
+    look(&window, "box-14-birth-date", "Ihr Geburtsdatum").await?;
+    window.driver.action_chain().send_keys("4").perform().await?;
+    window.wait_text("#entry", |t| t == "12.08.1964").await?;
+    // Enter on a focused pad key is that key (the entry is full: nothing); "Weiter" sends.
+    window.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    window.wait_text("#entry", |t| t == "12.08.1964").await?;
+    click(&window, "#next").await?;
+
+    wait_screen(&window, "take_document").await?;
+    title_is(&window, "Fach 2 ist offen").await?;
+    click(&window, "#sim-close").await?;
+    wait_screen(&window, "thank_you").await?;
+    window.wait_text("#hint", |t| t == "Die Abholung ist abgeschlossen.").await?;
+    assert_eq!(
+        central.state.log(),
+        ["start", "phone_number", "pin", "birth_date", "compartment_opened", "door_closed"],
+    );
+    window.close().await
+}
+
+/// Nobody touches the screen: the terminal cancels the session itself after `idle_seconds`.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_abandoned_session_is_cancelled_after_the_idle_time() -> anyhow::Result<()> {
+    let Kiosk { central, window, .. } = start_with(StandInPickup::default(), "idle_seconds = 2").await?;
+    wait_screen(&window, "welcome").await?;
+    enter_phone(&window).await?;
+    click(&window, "#next").await?;
+    wait_screen(&window, "enter_pin").await?;
+    wait_screen(&window, "ended").await?;
+    window.wait_text("#hint", |t| t == "Die Abholung wurde abgebrochen.").await?;
+    look(&window, "box-15-ended-idle", "Sie können die Abholung neu beginnen.").await?;
+    assert_eq!(central.state.log(), ["start", "phone_number", "cancel"]);
     window.close().await
 }
 

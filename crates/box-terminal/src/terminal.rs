@@ -47,6 +47,8 @@ pub struct TerminalView {
     pub error: Option<String>,
     /// Whether the box may be used now, as the central last said (`None`: not asked yet).
     pub box_open: Option<bool>,
+    /// The slot reader drew the old document in for destruction in this session ("thank you" says so).
+    pub old_document_drawn_in: bool,
 }
 
 /// The driver's time: the system's monotonic clock, or a manual one the tests move.
@@ -95,6 +97,7 @@ pub struct Terminal<C> {
     screen: Option<TerminalScreen>,
     error: Option<String>,
     box_open: Option<bool>,
+    old_document_drawn_in: bool,
     last_touch: Instant,
     door: Option<DoorWatch>,
     finished_at: Option<Instant>,
@@ -184,6 +187,7 @@ impl<C: BoxCentral> Terminal<C> {
             screen: None,
             error: None,
             box_open: None,
+            old_document_drawn_in: false,
             last_touch,
             door: None,
             finished_at: None,
@@ -192,7 +196,12 @@ impl<C: BoxCentral> Terminal<C> {
     }
 
     pub fn view(&self) -> TerminalView {
-        TerminalView { screen: self.screen.clone(), error: self.error.clone(), box_open: self.box_open }
+        TerminalView {
+            screen: self.screen.clone(),
+            error: self.error.clone(),
+            box_open: self.box_open,
+            old_document_drawn_in: self.old_document_drawn_in,
+        }
     }
 
     /// The central's status of this box (shown on the welcome screen).
@@ -371,6 +380,9 @@ impl<C: BoxCentral> Terminal<C> {
     /// Takes the central's answer and carries out its commands in order; the report that follows
     /// from them, if any.
     fn apply(&mut self, answer: SessionAnswer) -> Option<TerminalInput> {
+        if self.session != Some(answer.session_id) {
+            self.old_document_drawn_in = false;
+        }
         self.session = Some(answer.session_id);
         self.error = None;
         let mut report = None;
@@ -394,11 +406,12 @@ impl<C: BoxCentral> Terminal<C> {
                         tracing::error!(code = error.code(), %error, "slot reader did not give the document back");
                     }
                 }
-                DeviceCommand::DestroyOldDocument => {
-                    if let Err(error) = self.slot.destroy_document() {
-                        tracing::error!(code = error.code(), %error, "slot reader did not draw the document in");
+                DeviceCommand::DestroyOldDocument => match self.slot.destroy_document() {
+                    Ok(()) => self.old_document_drawn_in = true,
+                    Err(error) => {
+                        tracing::error!(code = error.code(), %error, "slot reader did not draw the document in")
                     }
-                }
+                },
             }
         }
         if let TerminalScreen::TakeDocument { compartment } = answer.screen {

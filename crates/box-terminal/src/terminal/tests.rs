@@ -129,6 +129,7 @@ async fn a_pickup_with_the_old_document_opens_the_door_and_destroys_the_document
     assert_eq!(r.central.received(), vec![sent(TerminalInput::DoorClosed)]);
     assert_eq!(r.terminal.view().screen, Some(TerminalScreen::ThankYou));
     assert_eq!(r.slot.counts(), (0, 1), "drawn in once, never given back");
+    assert!(r.terminal.view().old_document_drawn_in);
     // "Thank you" stays a while, then the welcome screen; no more calls.
     r.clock.advance(FINAL_SCREEN - Duration::from_secs(1));
     assert!(!r.terminal.tick().await.unwrap());
@@ -231,6 +232,11 @@ async fn the_birth_date_goes_out_as_an_iso_date_and_an_impossible_one_not_at_all
     );
     assert_eq!(r.terminal.view().error, None);
     assert!(r.doors.is_open(3));
+    r.central.then(TerminalScreen::ThankYou, vec![]);
+    r.doors.take_and_close();
+    r.terminal.tick().await.unwrap();
+    assert_eq!(r.terminal.view().screen, Some(TerminalScreen::ThankYou));
+    assert!(!r.terminal.view().old_document_drawn_in, "there was none");
 }
 
 #[test]
@@ -278,7 +284,12 @@ async fn a_rate_limited_or_closed_answer_shows_the_centrals_code_and_leaves_the_
         message: "geschlossen".into(),
     });
     assert_eq!(r.terminal.begin().await.unwrap_err().code(), "pickup_box_closed");
-    let closed = TerminalView { screen: None, error: Some("pickup_box_closed".into()), box_open: Some(false) };
+    let closed = TerminalView {
+        screen: None,
+        error: Some("pickup_box_closed".into()),
+        box_open: Some(false),
+        old_document_drawn_in: false,
+    };
     assert_eq!(r.terminal.view(), closed, "the welcome screen says closed until the status says open again");
     r.terminal.refresh_status().await.unwrap();
     assert_eq!(r.terminal.view().box_open, Some(true));
