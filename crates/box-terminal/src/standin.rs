@@ -267,6 +267,11 @@ async fn input(
         (S::ConfirmPinLetter, I::PinLetterConfirmed) => (S::PleaseWait, vec![open]),
         (S::PleaseWait, I::CompartmentOpened) => (S::TakeDocument { compartment: pickup.compartment }, vec![]),
         (S::PleaseWait, I::DoorTimeout) => (S::PleaseWait, vec![]),
+        (S::PleaseWait, I::SensorsRead { compartment_empty: false, .. }) => {
+            let back = pickup.old_document.is_some().then_some(DeviceCommand::ReturnOldDocument);
+            (ended("compartment_did_not_open", true), back.into_iter().collect())
+        }
+        (S::PleaseWait, I::SensorsRead { compartment_empty: true, .. }) => (S::ThankYou, vec![]),
         (S::TakeDocument { .. }, I::DoorClosed | I::DoorTimeout) => {
             let destroy = pickup.old_document.is_some().then_some(DeviceCommand::DestroyOldDocument);
             (S::ThankYou, destroy.into_iter().collect())
@@ -298,5 +303,6 @@ fn kind(input: &TerminalInput) -> &'static str {
         TerminalInput::DoorClosed => "door_closed",
         TerminalInput::DoorTimeout => "door_timeout",
         TerminalInput::PowerRestored { .. } => "power_restored",
+        TerminalInput::SensorsRead { .. } => "sensors_read",
     }
 }

@@ -132,6 +132,7 @@ fn input_name(input: &TerminalInput) -> &'static str {
         TerminalInput::DoorClosed => "door_closed",
         TerminalInput::DoorTimeout => "door_timeout",
         TerminalInput::PowerRestored { .. } => "power_restored",
+        TerminalInput::SensorsRead { .. } => "sensors_read",
     }
 }
 
@@ -372,7 +373,18 @@ impl<C: BoxCentral> Terminal<C> {
                 }
             };
             tracing::info!(input = input_name(&input), screen = screen_name(&answer.screen), "answer");
+            let timed_out_opening = input == TerminalInput::DoorTimeout && answer.screen == TerminalScreen::PleaseWait;
             next = self.apply(answer);
+            // The lock never reported open: its sensors decide, instead of "please wait" for ever.
+            if timed_out_opening && next.is_none() {
+                if let Some(door) = &self.door {
+                    let sensors = self.compartments.sensors(door.compartment)?;
+                    next = Some(TerminalInput::SensorsRead {
+                        door_open_seen: door.seen_open || sensors.opened_since_command || !sensors.door_closed,
+                        compartment_empty: sensors.empty,
+                    });
+                }
+            }
         }
         Ok(())
     }

@@ -390,6 +390,9 @@ async fn event_for(
         TerminalInput::PowerRestored { door_open_seen, compartment_empty } => {
             Event::PowerRestored { door_open_seen, compartment_empty }
         }
+        TerminalInput::SensorsRead { door_open_seen, compartment_empty } => {
+            Event::SensorsRead { door_open_seen, compartment_empty }
+        }
     };
     Ok((flow, event, Vec::new()))
 }

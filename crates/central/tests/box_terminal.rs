@@ -415,6 +415,17 @@ async fn a_power_cut_a_door_left_open_and_a_slot_jam_lose_no_record(backend: Bac
     );
     assert_eq!(scene.compartment_state(0).await, "loaded");
     assert_eq!(scene.pickup_state(0).await.0, "waiting");
+    // The lock never reports open: after the timeout its sensors decide; the document is still inside.
+    let session = to_opening(0, MOBILE).await;
+    let waiting = scene.screen(&session, json!({ "input": "door_timeout" })).await;
+    assert_eq!(waiting["screen"]["screen"], "please_wait");
+    let sensors = json!({ "input": "sensors_read", "door_open_seen": false, "compartment_empty": false });
+    let did_not_open = scene.screen(&session, sensors).await;
+    assert_eq!(
+        did_not_open["screen"],
+        json!({ "screen": "ended", "reason": "compartment_did_not_open", "to_counter": true })
+    );
+    assert_eq!((scene.compartment_state(0).await, scene.pickup_state(0).await.0), ("loaded".into(), "waiting".into()));
     // ... so the citizen tries again; this time the power goes while the door is open and the
     // compartment is empty afterwards: handed out, unconfirmed until a clerk checks.
     let session = to_opening(0, MOBILE).await;
@@ -449,7 +460,13 @@ async fn a_power_cut_a_door_left_open_and_a_slot_jam_lose_no_record(backend: Bac
     assert_eq!((scene.pickup_state(2).await.0, scene.compartment_state(2).await), ("waiting".into(), "loaded".into()));
 
     let actions = scene.audit_actions().await;
-    for action in ["box_alarm_power_cut", "box_alarm_door_left_open", "box_door_closed_late", "box_alarm_slot_jam"] {
+    for action in [
+        "box_alarm_power_cut",
+        "box_alarm_compartment_did_not_report",
+        "box_alarm_door_left_open",
+        "box_door_closed_late",
+        "box_alarm_slot_jam",
+    ] {
         assert!(actions.iter().any(|a| a == action), "{action} in {actions:?}");
     }
 }

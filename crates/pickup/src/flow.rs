@@ -113,6 +113,9 @@ pub enum EndReason {
     /// The document left the box meanwhile (handed out at the counter, taken back, or being handed out
     /// at another terminal of the box): the central ends the session before anything opens.
     NoLongerAvailable,
+    /// The compartment was told to open, never reported open, and its sensors say the document is still
+    /// inside: the box is faulty, the document goes to the counter (staff were alarmed).
+    CompartmentDidNotOpen,
 }
 
 impl EndReason {
@@ -186,6 +189,9 @@ pub enum Event {
     PowerRestored { door_open_seen: bool, compartment_empty: bool },
     /// The citizen pressed cancel, or the terminal's idle timeout before the compartment opened.
     Cancelled,
+    /// After a [`Event::DoorTimeout`] in `Opening`, the terminal read the compartment's sensors: the
+    /// session is decided by them instead of waiting for a report that will not come.
+    SensorsRead { door_open_seen: bool, compartment_empty: bool },
 }
 
 /// An alarm for the staff.
@@ -406,6 +412,23 @@ impl PickupFlow {
                 (self.clone(), vec![Effect::Alarm(Alarm::CompartmentDidNotReport { compartment: pickup.compartment })])
             }
             (F::DoorOpen { .. }, Event::CompartmentOpened) => (self.clone(), vec![]),
+            // The open report did not come in time; the sensors decide (the alarm went out with the timeout).
+            (F::Opening { pickup, old_document_held }, &Event::SensorsRead { compartment_empty, .. }) => {
+                if compartment_empty {
+                    handout(
+                        pickup,
+                        *old_document_held,
+                        false,
+                        vec![Effect::CompartmentUnconfirmed { compartment: pickup.compartment }],
+                    )
+                } else {
+                    let mut effects = vec![Effect::CompartmentBackToLoaded { compartment: pickup.compartment }];
+                    if *old_document_held {
+                        effects.push(Effect::ReturnOldDocument { pickup: pickup.pickup });
+                    }
+                    (F::Ended { reason: EndReason::CompartmentDidNotOpen }, effects)
+                }
+            }
 
             (F::DoorOpen { pickup, old_document_held }, Event::DoorClosed) => handout(
                 pickup,
@@ -517,6 +540,7 @@ impl Event {
             Event::DoorTimeout => "door_timeout",
             Event::PowerRestored { .. } => "power_restored",
             Event::Cancelled => "cancelled",
+            Event::SensorsRead { .. } => "sensors_read",
         }
     }
 }

@@ -90,6 +90,9 @@ pub enum TerminalInput {
     /// After a power cut: whether the door was seen open since the open command, and whether the
     /// compartment is empty now.
     PowerRestored { door_open_seen: bool, compartment_empty: bool },
+    /// After a `door_timeout` while the screen still says `please_wait` (the lock never reported
+    /// open): the compartment's sensors, which decide the session.
+    SensorsRead { door_open_seen: bool, compartment_empty: bool },
 }
 
 /// What the terminal shows and what its devices do next.
@@ -127,7 +130,8 @@ pub enum TerminalScreen {
     },
     ThankYou,
     /// Over without a handout. `reason`: `too_many_wrong_pins`, `locked`, `expired`,
-    /// `old_document_mismatch`, `slot_jam`, `not_taken_after_power_cut`, `cancelled`, `interrupted`.
+    /// `old_document_mismatch`, `slot_jam`, `not_taken_after_power_cut`, `cancelled`, `interrupted`,
+    /// `no_longer_available`, `compartment_did_not_open`.
     /// `to_counter`: the citizen is asked to go to the counter.
     Ended {
         reason: String,

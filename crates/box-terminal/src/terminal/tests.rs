@@ -330,18 +330,28 @@ async fn a_lock_that_does_not_open_is_reported_as_a_door_timeout_at_once() {
         .then(TerminalScreen::EnterPin { wrong_before: 0 }, vec![])
         .then(TerminalScreen::EnterBirthDate { wrong_before: 0 }, vec![])
         .then(TerminalScreen::PleaseWait, vec![DeviceCommand::OpenCompartment { compartment: 3 }])
-        // The central keeps the state (staff are called; a late report or the sensors decide).
-        .then(TerminalScreen::PleaseWait, vec![]);
+        // The central keeps the state (staff are called) until the sensors decide.
+        .then(TerminalScreen::PleaseWait, vec![])
+        .then(TerminalScreen::Ended { reason: "compartment_did_not_open".into(), to_counter: true }, vec![]);
     r.terminal.begin().await.unwrap();
     r.terminal.input(CitizenInput::PhoneNumber { number: "0171 2345678".into() }).await.unwrap();
     r.terminal.input(CitizenInput::Pin { pin: "482913".into() }).await.unwrap();
     r.terminal.input(CitizenInput::BirthDate { date: "12.08.1964".into() }).await.unwrap();
-    assert_eq!(r.central.received().last().unwrap(), &sent(TerminalInput::DoorTimeout));
+    let received = r.central.received();
+    assert_eq!(
+        received[received.len() - 2..],
+        [
+            sent(TerminalInput::DoorTimeout),
+            sent(TerminalInput::SensorsRead { door_open_seen: false, compartment_empty: false })
+        ]
+    );
     assert!(r.doors.opened().is_empty());
-    // Not again once the door time is over, nor an idle cancel.
+    assert!(matches!(r.terminal.view().screen, Some(TerminalScreen::Ended { .. })), "not 'please wait' for ever");
+    // Nothing more is sent: no second timeout, no idle cancel; the welcome screen comes back.
     r.clock.advance(Duration::from_secs(600));
-    assert!(!r.terminal.tick().await.unwrap());
+    r.terminal.tick().await.unwrap();
     assert!(r.central.received().is_empty());
+    assert_eq!(r.terminal.view().screen, None);
 }
 
 #[tokio::test]

@@ -276,6 +276,34 @@ fn door_not_closed_after_the_timeout() {
 }
 
 #[test]
+fn a_compartment_that_never_reports_open_is_decided_by_its_sensors() {
+    let opening = opening_id_card();
+    let (still, effects) = ok(&opening, Event::DoorTimeout);
+    assert_eq!(still, opening, "the timeout alone decides nothing");
+    assert_eq!(effects, vec![Effect::Alarm(Alarm::CompartmentDidNotReport { compartment: COMPARTMENT })]);
+    // The document is still inside: back to loaded, the old document given back, to the counter.
+    let (ended, effects) = ok(&still, Event::SensorsRead { door_open_seen: false, compartment_empty: false });
+    assert_eq!(ended, PickupFlow::Ended { reason: EndReason::CompartmentDidNotOpen });
+    assert!(EndReason::CompartmentDidNotOpen.sends_to_counter());
+    assert_eq!(
+        effects,
+        vec![
+            Effect::CompartmentBackToLoaded { compartment: COMPARTMENT },
+            Effect::ReturnOldDocument { pickup: PICKUP }
+        ]
+    );
+    // The lock opened without reporting and the citizen took the document: handed out, unconfirmed.
+    let (done, effects) = ok(&still, Event::SensorsRead { door_open_seen: true, compartment_empty: true });
+    assert_eq!(done, PickupFlow::Done { pickup: PICKUP, compartment: COMPARTMENT, door_closed: false });
+    let mut expected = handout_effects(true);
+    expected.push(Effect::CompartmentUnconfirmed { compartment: COMPARTMENT });
+    assert_eq!(effects, expected);
+    // Only in `Opening`.
+    let door_open = ok(&opening, Event::CompartmentOpened).0;
+    assert!(door_open.step(Event::SensorsRead { door_open_seen: true, compartment_empty: true }).is_err());
+}
+
+#[test]
 fn slot_jam_sends_to_the_counter_and_keeps_the_pickup_loaded() {
     let flow = through_pin(id_card(0));
     let (ended, effects) = ok(&flow, Event::SlotJam);
