@@ -180,26 +180,13 @@ impl LoadedBox {
         let desk = Desk::new(&DeskConfig::load(&desk_config)?)?;
         desk.login(crate::CLERK_USERNAME, crate::CLERK_PASSWORD).await?;
         let draft = schalter_application::ApplicationDraft {
-            document_kind: "id_card".into(),
-            family_name: "Mustermann".into(),
-            birth_name: Some("Gabler".into()),
-            given_names: "Erika".into(),
-            date_of_birth: "12.08.1964".into(),
-            place_of_birth: "Berlin".into(),
-            sex: Some("001".into()),
-            height: "160".into(),
-            eye_colour: "grün".into(),
-            street: Some("Heidestraße 17".into()),
-            postal_code: Some("51147".into()),
-            place: Some("Köln".into()),
-            nationality: "deutsch".into(),
             pickup: "pickup_box".into(),
             mobile_number: Some(phone.into()),
             pickup_consent: true,
             pin_letter_handed_over: true,
             current_document_kind: Some("id_card".into()),
             current_document_serial: Some(old_serial.into()),
-            ..schalter_application::ApplicationDraft::default()
+            ..crate::erika_draft("id_card")
         };
         let code = env
             .studio_upload(

@@ -26,6 +26,28 @@ pub const CLERK_USERNAME: &str = "erika";
 pub const CLERK_PASSWORD: &str = "korrekt-pferd-batterie";
 pub const CLERK_NAME: &str = "Erika Mustermann";
 
+/// Erika Mustermann's application as the desk's form sends it (synthetic test data): a document for the
+/// counter; tests change what they need (`..erika_draft("id_card")`).
+pub fn erika_draft(document_kind: &str) -> schalter_application::ApplicationDraft {
+    schalter_application::ApplicationDraft {
+        document_kind: document_kind.into(),
+        family_name: "Mustermann".into(),
+        birth_name: Some("Gabler".into()),
+        given_names: "Erika".into(),
+        date_of_birth: "12.08.1964".into(),
+        place_of_birth: "Berlin".into(),
+        sex: Some("001".into()),
+        height: "160".into(),
+        eye_colour: "grün".into(),
+        street: Some("Heidestraße 17".into()),
+        postal_code: Some("51147".into()),
+        place: Some("Köln".into()),
+        nationality: "deutsch".into(),
+        pickup: "counter".into(),
+        ..schalter_application::ApplicationDraft::default()
+    }
+}
+
 /// Key presses the WebDriver test `desk_application` needs for the adult passport, from F3 to the second F12, F7 and F8
 /// for the fingerprints and the signature included (the test
 /// counts them and asserts this number, so the capture benchmark reports what the window really takes).

@@ -14,31 +14,18 @@ use schalter_box_terminal::{
 use schalter_desk_core::pickup::LoadArgs;
 use schalter_desk_core::{ApplicationView, Desk, DeskConfig};
 use schalter_photo::Algorithm;
-use schalter_system_tests::{asset, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{asset, erika_draft, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
 use schalter_wire::pickup::TerminalScreen;
 
 const BOX: &str = "dlz-box-1";
 
 fn box_draft(kind: &str, mobile: &str) -> ApplicationDraft {
     ApplicationDraft {
-        document_kind: kind.into(),
-        family_name: "Mustermann".into(),
-        birth_name: Some("Gabler".into()),
-        given_names: "Erika".into(),
-        date_of_birth: "12.08.1964".into(),
-        place_of_birth: "Berlin".into(),
-        sex: Some("001".into()),
-        height: "160".into(),
-        eye_colour: "grün".into(),
-        street: Some("Heidestraße 17".into()),
-        postal_code: Some("51147".into()),
-        place: Some("Köln".into()),
-        nationality: "deutsch".into(),
         pickup: "pickup_box".into(),
         mobile_number: Some(mobile.into()),
         pickup_consent: true,
         pin_letter_handed_over: kind == "id_card",
-        ..ApplicationDraft::default()
+        ..erika_draft(kind)
     }
 }
 

@@ -9,26 +9,10 @@ use std::time::{Duration, Instant};
 use schalter_application::ApplicationDraft;
 use schalter_desk_core::{ApplicationView, Desk, DeskConfig};
 use schalter_photo::Algorithm;
-use schalter_system_tests::{asset, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
+use schalter_system_tests::{asset, erika_draft, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
 
 fn passport_draft() -> ApplicationDraft {
-    ApplicationDraft {
-        document_kind: "passport32".into(),
-        family_name: "Mustermann".into(),
-        birth_name: Some("Gabler".into()),
-        given_names: "Erika".into(),
-        date_of_birth: "12.08.1964".into(),
-        place_of_birth: "Berlin".into(),
-        sex: Some("001".into()),
-        height: "160".into(),
-        eye_colour: "grün".into(),
-        street: Some("Heidestraße 17".into()),
-        postal_code: Some("51147".into()),
-        place: Some("Köln".into()),
-        nationality: "deutsch".into(),
-        pickup: "counter".into(),
-        ..ApplicationDraft::default()
-    }
+    erika_draft("passport32")
 }
 
 fn id_card_draft() -> ApplicationDraft {
