@@ -42,6 +42,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("take_back", "applicationId: string", "{ applicationId }", "CompartmentActionView"),
     ("clear_lock", "applicationId: string", "{ applicationId }", "CompartmentActionView"),
     ("hand_out", "args: HandoutArgs", "{ args }", "HandoutView"),
+    ("mark_arrived", "number: string", "{ number }", "ArrivalView"),
 ];
 
 pub fn typescript() -> String {

@@ -9,7 +9,8 @@ use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::{AppHandle, Runtime, State};
 
 use schalter_desk_core::pickup::{
-    CompartmentActionView, HandoutArgs, HandoutCandidateView, HandoutView, LoadArgs, LoadedView, PickupOfficeView,
+    ArrivalView, CompartmentActionView, HandoutArgs, HandoutCandidateView, HandoutView, LoadArgs, LoadedView,
+    PickupOfficeView,
 };
 
 use crate::{receipts, DeskState, ReceiptSaving};
@@ -47,7 +48,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         confirm_load,
         take_back,
         clear_lock,
-        hand_out
+        hand_out,
+        mark_arrived
     ]
 }
 
@@ -252,4 +254,9 @@ async fn clear_lock(state: State<'_, DeskState>, application_id: String) -> Resu
 #[tauri::command]
 async fn hand_out(state: State<'_, DeskState>, args: HandoutArgs) -> Result<HandoutView, UiError> {
     Ok(state.desk()?.hand_out(&args).await?)
+}
+
+#[tauri::command]
+async fn mark_arrived(state: State<'_, DeskState>, number: String) -> Result<ArrivalView, UiError> {
+    Ok(state.desk()?.mark_arrived(&number).await?)
 }

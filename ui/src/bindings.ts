@@ -282,6 +282,8 @@ export type HandoutArgs = { application_id: string, old_document: string, pin_le
 
 export type HandoutView = { application_id: string, application_number: string, freed_compartment: number | null, };
 
+export type ArrivalView = { application_id: string, application_number: string, document_kind: string, outcome: string, already_marked: boolean, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -408,6 +410,8 @@ export const ERROR_CODES: readonly string[] = [
   "pickup_pin_letter_unconfirmed",
   "pickup_old_document_unrecorded",
   "pickup_already_handed_out",
+  "pickup_not_delivered",
+  "pickup_direct_delivery",
   "pickup_not_configured",
   "box_certificate",
   "not_a_box",
@@ -478,4 +482,5 @@ export const commands = {
   takeBack: (applicationId: string): Promise<CompartmentActionView> => invoke("take_back", { applicationId }),
   clearLock: (applicationId: string): Promise<CompartmentActionView> => invoke("clear_lock", { applicationId }),
   handOut: (args: HandoutArgs): Promise<HandoutView> => invoke("hand_out", { args }),
+  markArrived: (number: string): Promise<ArrivalView> => invoke("mark_arrived", { number }),
 };

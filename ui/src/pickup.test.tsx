@@ -2,7 +2,8 @@
 import axe from "axe-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
-import { BOX_APP_ID, Harness, erika, fakeApi, handoutCandidate, pickupOfficeView } from "./test-support";
+import { emptyDraft } from "./application";
+import { BOX_APP_ID, Harness, applicationView, erika, fakeApi, handoutCandidate, pickupOfficeView } from "./test-support";
 
 let h: Harness;
 beforeEach(() => {
@@ -153,6 +154,97 @@ describe("Abholung", () => {
     expect(h.text("#handout-error")).toContain("Zu dieser Antragsnummer");
     await h.press("S", { altKey: true });
     expect(h.text("#handout-error")).toContain("under this application number");
+    await h.press("S", { altKey: true });
+    expect(await violations()).toEqual([]);
+  });
+
+  it("finds by name in this desk's store, lists only ready ones with their birth dates, and is chosen by keyboard", async () => {
+    const api = fakeApi();
+    const erikaDraft = { ...emptyDraft(), document_kind: "id_card", family_name: "Mustermann", given_names: "Erika", date_of_birth: "12.08.1964" };
+    api.applications = vi.fn(async () => [
+      applicationView(erikaDraft, { application_id: "a1", application_number: "05111000_01-2027-000002", status: "ready_for_pickup" }),
+      applicationView({ ...erikaDraft, given_names: "Leon", date_of_birth: "03.04.1990", document_kind: "passport32" }, { application_id: "a2", application_number: "05111000_01-2027-000005", status: "ready_for_pickup" }),
+      applicationView({ ...erikaDraft, given_names: "Max" }, { application_id: "a3", application_number: "05111000_01-2027-000006", status: "in_production" }),
+    ]);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("handout-number", "mustermann");
+    await h.submit(".handout-search");
+    expect(api.applications).toHaveBeenCalledWith("mustermann");
+    expect(api.findReadyDocument).not.toHaveBeenCalled();
+    const rows = [...document.querySelectorAll("#handout-matches tbody tr")];
+    expect(rows.map((r) => r.getAttribute("data-application"))).toEqual(["05111000_01-2027-000002", "05111000_01-2027-000005"]);
+    expect(rows[0].textContent).toContain("12.08.1964");
+    expect(rows[0].textContent).toContain("Personalausweis");
+    expect(document.activeElement?.getAttribute("aria-label")).toContain("Mustermann, Erika");
+    expect(await violations()).toEqual([]);
+    (document.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(document.activeElement?.getAttribute("aria-label")).toContain("Leon");
+    await h.click("#handout-matches tbody tr:nth-child(2) button");
+    expect(api.findReadyDocument).toHaveBeenCalledWith("05111000_01-2027-000005");
+    expect(h.$("#handout-matches")).toBeNull();
+    expect(h.$("#handout-candidate")).not.toBeNull();
+
+    api.applications = vi.fn(async () => []);
+    await h.type("handout-number", "Gabler");
+    await h.submit(".handout-search");
+    expect(h.text("#handout-matches-none")).toContain("Kein abholbereiter Antrag zu „Gabler“");
+  });
+
+  it("says in the handout's own words that an undelivered document cannot be handed out", async () => {
+    const api = fakeApi();
+    api.findReadyDocument = vi.fn(async () => {
+      throw { code: "pickup_not_ready", message: "x" };
+    });
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("handout-number", "05111000_01-2027-000002");
+    await h.submit(".handout-search");
+    expect(h.text("#handout-error")).toContain("kann noch nicht ausgehändigt werden");
+    expect(h.text("#handout-error")).not.toContain("eingelegt");
+    await h.press("S", { altKey: true });
+    expect(h.text("#handout-error")).toContain("cannot be handed out yet");
+    await h.press("S", { altKey: true });
+  });
+});
+
+describe("Eingang vom Hersteller", () => {
+  it("marks a counter document arrived by its scanned serial", async () => {
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("arrival-number", " C01X00T47 ");
+    await h.submit(".arrival-form");
+    expect(api.markArrived).toHaveBeenCalledWith("C01X00T47");
+    expect(h.text("#arrival-outcome")).toContain("jetzt abholbereit am Schalter");
+    api.markArrived = vi.fn(async (number: string) => ({ application_id: "x", application_number: number, document_kind: "passport32", outcome: "ready_at_counter", already_marked: true }));
+    await h.type("arrival-number", "05111000_01-2027-000007");
+    await h.submit(".arrival-form");
+    expect(h.text("#arrival-outcome")).toContain("bereits als eingegangen erfasst");
+    api.markArrived = vi.fn(async () => {
+      throw { code: "pickup_not_delivered", message: "x" };
+    });
+    await h.type("arrival-number", "05111000_01-2027-000008");
+    await h.submit(".arrival-form");
+    expect(h.text("#arrival-error")).toContain("keine Lieferinformation");
+    expect(await violations()).toEqual([]);
+  });
+
+  it("for a box document offers the load with the number filled in", async () => {
+    const api = fakeApi();
+    api.markArrived = vi.fn(async () => ({ application_id: BOX_APP_ID, application_number: "05111000_01-2027-000009", document_kind: "id_card", outcome: "load_into_box", already_marked: false }));
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    await h.type("arrival-number", "LZ6311T475");
+    await h.submit(".arrival-form");
+    expect(h.text("#arrival-outcome")).toContain("erst mit dem Einlegen");
+    await h.click("#arrival-to-load");
+    expect(h.text("#section-content h1")).toBe("Ausgabebox");
+    expect((h.$("#box-load-number") as HTMLInputElement).value).toBe("05111000_01-2027-000009");
+    // On the »Ausgabebox« itself the same: the load field gets the number and the focus.
+    await h.type("arrival-number", "LZ6311T475");
+    await h.submit(".arrival-form");
+    expect(document.activeElement?.id).toBe("box-load-number");
     expect(await violations()).toEqual([]);
   });
 });

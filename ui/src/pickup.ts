@@ -5,6 +5,8 @@
  * action is a call to the central through the desk core; the views carry no names.
  */
 import type {
+  ApplicationView,
+  ArrivalView,
   HandoutCandidateView,
   HandoutView,
   LoadedView,
@@ -43,6 +45,18 @@ export interface PickupState {
   handoutError: UiError | null;
   /** A handout was asked for without what it needs: the form says what is missing. */
   handoutIncomplete: boolean;
+  /** A name search in this desk's own store: the applications ready for pickup that match. */
+  matches: ApplicationView[] | null;
+  matchesQuery: string;
+  /** Marking a delivered document arrived (both screens). */
+  arrivalNumber: string;
+  arrival: ArrivalView | null;
+  arrivalError: UiError | null;
+}
+
+/** What the clerk typed is a number (application or serial: both have digits), not a name. */
+export function isNumberQuery(query: string): boolean {
+  return /\d/.test(query);
 }
 
 export function emptyPickupState(): PickupState {
@@ -62,6 +76,11 @@ export function emptyPickupState(): PickupState {
     handedOut: null,
     handoutError: null,
     handoutIncomplete: false,
+    matches: null,
+    matchesQuery: "",
+    arrivalNumber: "",
+    arrival: null,
+    arrivalError: null,
   };
 }
 
@@ -156,11 +175,35 @@ export class PickupActions {
     this.store.set({ searchNumber });
   }
 
-  /** Enter in the »Abholung« search: the ready document by its application number. */
+  /** Enter in the »Abholung« search: a number (application or serial) asks the central; a name is
+   * looked up in this desk's own encrypted store (no name goes to the central), and its matches
+   * that are ready for pickup are listed to choose from. */
+  async search(): Promise<void> {
+    const query = this.state.searchNumber.trim();
+    if (!query || this.state.busy) return;
+    if (isNumberQuery(query)) return this.find();
+    this.store.set({ busy: true, candidate: null, handedOut: null, handoutError: null, matches: null, matchesQuery: query });
+    try {
+      const found = await this.desk.api.applications(query);
+      const matches = found.filter((a) => a.status === "ready_for_pickup" && a.application_number !== null);
+      this.store.set({ busy: false, matches });
+    } catch (error) {
+      this.store.set({ busy: false, handoutError: this.failed(error) });
+    }
+  }
+
+  /** A match chosen from the name search: the existing find by its application number. */
+  async choose(application: ApplicationView): Promise<void> {
+    if (!application.application_number) return;
+    this.store.set({ searchNumber: application.application_number });
+    await this.find();
+  }
+
+  /** The ready document by its application number or serial. */
   async find(): Promise<void> {
     const number = this.state.searchNumber.trim();
     if (!number || this.state.busy) return;
-    this.store.set({ busy: true, candidate: null, handedOut: null, handoutError: null, handoutIncomplete: false, oldDocument: null, pinLetterConfirmed: false });
+    this.store.set({ busy: true, candidate: null, matches: null, handedOut: null, handoutError: null, handoutIncomplete: false, oldDocument: null, pinLetterConfirmed: false });
     try {
       const candidate = await this.desk.api.findReadyDocument(number);
       this.store.set({ busy: false, candidate, oldDocument: candidate.has_old_document ? null : "none" });
@@ -195,6 +238,29 @@ export class PickupActions {
       this.syncSoon();
     } catch (error) {
       this.store.set({ busy: false, handoutError: this.failed(error) });
+    }
+  }
+
+  setArrival(arrivalNumber: string): void {
+    this.store.set({ arrivalNumber });
+  }
+
+  /** A delivered document arrived (its serial scanned, or its number typed): a counter document becomes
+   * ready for pickup; for a box document the load form gets its number. */
+  async markArrived(): Promise<ArrivalView | null> {
+    const number = this.state.arrivalNumber.trim();
+    if (!number || this.state.busy) return null;
+    this.store.set({ busy: true, arrival: null, arrivalError: null });
+    try {
+      const arrival = await this.desk.api.markArrived(number);
+      const patch: Partial<PickupState> = { busy: false, arrival, arrivalNumber: "" };
+      if (arrival.outcome === "load_into_box") patch.loadNumber = arrival.application_number;
+      this.store.set(patch);
+      if (arrival.outcome === "ready_at_counter" && !arrival.already_marked) this.syncSoon();
+      return arrival;
+    } catch (error) {
+      this.store.set({ busy: false, arrivalError: this.failed(error) });
+      return null;
     }
   }
 

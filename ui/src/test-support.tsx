@@ -102,6 +102,7 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     takeBack: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 1, state: "free" })),
     clearLock: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 3, state: "loaded" })),
     handOut: vi.fn(async (args: HandoutArgs) => ({ application_id: args.application_id, application_number: "05111000_01-2027-000002", freed_compartment: 3 })),
+    markArrived: vi.fn(async (number: string) => ({ application_id: "0193a1b2-0000-7000-8000-000000000007", application_number: number.trim(), document_kind: "passport32", outcome: "ready_at_counter", already_marked: false })),
   };
 }
 

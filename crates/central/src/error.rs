@@ -129,6 +129,12 @@ pub enum CentralError {
     PickupOldDocumentUnrecorded,
     #[error("Dieses Dokument wurde bereits ausgehändigt.")]
     PickupAlreadyHandedOut,
+    /// Arrival: the producer has not reported this document delivered yet (no Lieferinformation).
+    #[error("Für dieses Dokument liegt noch keine Lieferinformation des Herstellers vor.")]
+    PickupNotDelivered,
+    /// Arrival: a document sent to the citizen's door (Direktversand) never arrives at the office.
+    #[error("Dieses Dokument geht per Direktversand an die Person und kommt nicht in die Dienststelle.")]
+    PickupDirectDelivery,
     #[error("Die Ausgabebox ist an dieser Zentrale nicht eingerichtet (kein PIN-Schlüssel).")]
     PickupNotConfigured,
     /// A box terminal's certificate tried to act as a desk.
@@ -196,6 +202,8 @@ impl CentralError {
             CentralError::PickupPinLetterUnconfirmed => "pickup_pin_letter_unconfirmed",
             CentralError::PickupOldDocumentUnrecorded => "pickup_old_document_unrecorded",
             CentralError::PickupAlreadyHandedOut => "pickup_already_handed_out",
+            CentralError::PickupNotDelivered => "pickup_not_delivered",
+            CentralError::PickupDirectDelivery => "pickup_direct_delivery",
             CentralError::PickupNotReady => "pickup_not_ready",
             CentralError::PickupNotByBox => "pickup_not_by_box",
             CentralError::PickupNoThirdFactor => "pickup_no_third_factor",
@@ -254,6 +262,8 @@ impl CentralError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             CentralError::PickupNotReady
+            | CentralError::PickupNotDelivered
+            | CentralError::PickupDirectDelivery
             | CentralError::PickupNotByBox
             | CentralError::PickupNoThirdFactor
             | CentralError::PickupAlreadyLoaded => StatusCode::UNPROCESSABLE_ENTITY,

@@ -13,6 +13,11 @@
 //!   the old document's invalidation or its return as a souvenir recorded and, for ID cards, the
 //!   PIN-letter confirmation; the status becomes "handed out" through `applications::change_status`,
 //!   so every desk sees it in the feed.
+//! - [`mark_arrived`]: a delivered document arrived at the office, found by its serial (scanned from
+//!   the document) or its application number. A counter document becomes "ready for pickup"
+//!   through `applications::change_status` (every desk sees it in the feed), audited as
+//!   `document_arrived`; a box document stays "delivered" (it becomes ready when it is loaded) and
+//!   the answer tells the desk to offer the load. A second scan changes nothing (`already_marked`).
 //! - [`confirm_load`], the four-eyes rule. An office that configures it (`pickup_office_settings`,
 //!   `Db::set_four_eyes_loading`) has each load confirmed by a second clerk. Our design, kept simple:
 //!   the first clerk's load takes the compartment as before, but the pickup waits as
@@ -30,8 +35,9 @@ use schalter_domain::Role;
 use schalter_pickup::{Attempts, ThirdFactor};
 use schalter_wire::pickup::LoadAnswer;
 use schalter_wire::pickup_office::{
-    BoxOverview, CompartmentOverview, CompartmentStateView, CompartmentView, DocumentPlace, HandoutAnswer,
-    HandoutCandidate, HandoutRequest, OldDocument, PickupActionAnswer, Uncollected, UncollectedList, UncollectedState,
+    ArrivalAnswer, ArrivalOutcome, BoxOverview, CompartmentOverview, CompartmentStateView, CompartmentView,
+    DocumentPlace, HandoutAnswer, HandoutCandidate, HandoutRequest, OldDocument, PickupActionAnswer, Uncollected,
+    UncollectedList, UncollectedState,
 };
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -296,6 +302,57 @@ pub async fn find_ready(db: &Db, office_id: &str, number: &str) -> Result<Handou
         has_old_document: application.applicant().current_document.is_some(),
         pin_letter_required: application.document_kind().is_id_card(),
     })
+}
+
+/// A delivered document arrived at the office: see the module documentation.
+pub async fn mark_arrived(
+    db: &Db,
+    now: i64,
+    clerk: &BackOfficeClerk<'_>,
+    number: &str,
+) -> Result<ArrivalAnswer, CentralError> {
+    let mut tx = db.begin().await?;
+    let (row, application) = application_by_number(&mut tx, clerk.office_id, number).await?;
+    let id = row.id.to_string();
+    // A box document's pickup row (if loaded) decides with its box locked, like every box action.
+    let pickup = match sql::pickup_row(&mut tx, &id).await? {
+        Some(pickup) => {
+            sql::lock_box(&mut tx, &pickup.box_id).await?;
+            sql::pickup_row(&mut tx, &id).await?
+        }
+        None => None,
+    };
+    let row = crate::db::producer::status_row(&mut tx, &id, false).await?.ok_or(CentralError::PickupNotFound)?;
+    let answer = |outcome, already_marked| ArrivalAnswer {
+        application_id: row.id,
+        application_number: row.number.clone(),
+        document_kind: row.document_kind.clone(),
+        outcome,
+        already_marked,
+    };
+    match row.status.as_str() {
+        "handed_out" => return Err(CentralError::PickupAlreadyHandedOut),
+        "delivered" | "ready_for_pickup" => {}
+        _ => return Err(CentralError::PickupNotDelivered),
+    }
+    let answer = match (application.pickup(), pickup.as_ref().map(|p| p.state.as_str())) {
+        (Pickup::DirectDelivery, _) => return Err(CentralError::PickupDirectDelivery),
+        // Taken back from the box: at the counter already, and ready there.
+        (Pickup::PickupBox { .. }, Some("returned")) => answer(ArrivalOutcome::ReadyAtCounter, true),
+        (Pickup::PickupBox { .. }, Some(_)) => return Err(CentralError::PickupAlreadyLoaded),
+        (Pickup::PickupBox { .. }, None) => answer(ArrivalOutcome::LoadIntoBox, false),
+        (Pickup::Counter, _) if row.status == "ready_for_pickup" => answer(ArrivalOutcome::ReadyAtCounter, true),
+        (Pickup::Counter, _) => {
+            if !change_status(&mut tx, &row, ApplicationStatus::ReadyForPickup, None, now).await? {
+                return Err(CentralError::PickupNotDelivered);
+            }
+            audit(&mut tx, clerk, "document_arrived", &id, now).await?;
+            answer(ArrivalOutcome::ReadyAtCounter, false)
+        }
+    };
+    tx.commit().await?;
+    tracing::info!(application_id = %id, outcome = ?answer.outcome, already = answer.already_marked, "document arrived");
+    Ok(answer)
 }
 
 /// Hands the document out at the counter: see the module documentation.

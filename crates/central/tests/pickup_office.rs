@@ -386,7 +386,92 @@ async fn under_the_four_eyes_rule_a_second_clerk_arms_the_load(backend: Backend)
     assert_eq!(ready, 1);
 }
 
+async fn status_of(central: &Instance, id: Uuid) -> String {
+    let mut tx = central.db().begin().await.unwrap();
+    let row: (String,) = sqlx::query_as("SELECT status FROM applications WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    row.0
+}
+
+async fn arrived(central: &Instance, desk: &ClientCertificate, token: &str, number: &str) -> Answer {
+    central.post_json(desk, token, "/v1/pickups/arrived", &json!({ "number": number })).await
+}
+
+async fn an_arrived_counter_document_becomes_ready_and_a_box_document_waits_for_its_load(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let mut counter = passport_draft();
+    counter["document_kind"] = json!("passport48");
+    let (central, ids) = central_with(&database, vec![counter, box_draft("id_card"), passport_draft()]).await;
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let (counter_id, box_id, early_id) = (ids[0], ids[1], ids[2]);
+
+    // Not delivered yet: no Lieferinformation, nothing to mark.
+    execute(&central, "UPDATE applications SET status = 'in_production' WHERE id = $1", early_id).await;
+    let early = arrived(&central, &desk, &token, &number_of(&central, early_id).await).await;
+    assert_code(&early, StatusCode::UNPROCESSABLE_ENTITY, "pickup_not_delivered");
+    let unknown = arrived(&central, &desk, &token, "05111000_01-2027-999999").await;
+    assert_code(&unknown, StatusCode::NOT_FOUND, "pickup_not_found");
+
+    // The counter document, by the serial scanned from the passport: ready for pickup, in the feed, audited.
+    execute(&central, "UPDATE applications SET serial_number = 'C01X00T47' WHERE id = $1", counter_id).await;
+    let marked = arrived(&central, &desk, &token, " c01x00t47 ").await;
+    assert_eq!(marked.status, StatusCode::OK, "{}", marked.body);
+    let counter_number = number_of(&central, counter_id).await;
+    assert_eq!(
+        marked.body,
+        json!({
+            "application_id": counter_id, "application_number": counter_number, "document_kind": "passport48",
+            "outcome": "ready_at_counter", "already_marked": false,
+        })
+    );
+    assert_eq!(status_of(&central, counter_id).await, "ready_for_pickup");
+    let again = arrived(&central, &desk, &token, &counter_number).await;
+    assert_eq!(
+        (again.body["outcome"].as_str(), again.body["already_marked"].as_bool()),
+        (Some("ready_at_counter"), Some(true))
+    );
+    let pulled = central.pull(&desk, &token, 0, 500).await;
+    let ready: Vec<_> = pulled.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["data"]["status"] == "ready_for_pickup")
+        .collect();
+    assert_eq!(ready.len(), 1, "one feed entry, not one per scan");
+    assert_eq!(audited(&audit_actions(&central).await, "document_arrived"), 1);
+    let found = get(&central, &desk, &token, &format!("/v1/pickups/ready?number={counter_number}")).await;
+    assert_eq!(found.body["place"], "counter", "{}", found.body);
+
+    // The box document stays delivered: the desk offers its load; loaded, a scan is refused.
+    let box_number = number_of(&central, box_id).await;
+    let offered = arrived(&central, &desk, &token, &box_number).await;
+    assert_eq!(offered.status, StatusCode::OK, "{}", offered.body);
+    assert_eq!(
+        (offered.body["outcome"].as_str(), offered.body["already_marked"].as_bool()),
+        (Some("load_into_box"), Some(false))
+    );
+    assert_eq!(status_of(&central, box_id).await, "delivered");
+    assert_eq!(load(&central, &desk, &token, box_id).await.status, StatusCode::OK);
+    let loaded = arrived(&central, &desk, &token, &box_number).await;
+    assert_code(&loaded, StatusCode::UNPROCESSABLE_ENTITY, "pickup_already_loaded");
+
+    // Handed out: a late scan says so.
+    let handout = json!({ "application_id": counter_id, "old_document": "invalidated" });
+    let handed = central.post_json(&desk, &token, "/v1/pickups/hand-out", &handout).await;
+    assert_eq!(handed.status, StatusCode::OK, "{}", handed.body);
+    let late = arrived(&central, &desk, &token, &counter_number).await;
+    assert_code(&late, StatusCode::CONFLICT, "pickup_already_handed_out");
+
+    assert_eq!(audited(&audit_actions(&central).await, "document_arrived"), 1);
+}
+
 on_both_backends!(
+    an_arrived_counter_document_becomes_ready_and_a_box_document_waits_for_its_load,
     a_box_document_handed_out_at_the_counter_frees_its_compartment_and_revokes_its_pin,
     an_expired_document_is_taken_back_and_handed_out_at_the_counter,
     only_a_supervisor_clears_a_lockout,

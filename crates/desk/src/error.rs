@@ -270,6 +270,8 @@ pub const ERROR_CODES: &[&str] = &[
     "pickup_pin_letter_unconfirmed",
     "pickup_old_document_unrecorded",
     "pickup_already_handed_out",
+    "pickup_not_delivered",
+    "pickup_direct_delivery",
     "pickup_not_configured",
     "box_certificate",
     "not_a_box",

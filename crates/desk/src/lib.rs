@@ -72,5 +72,6 @@ pub fn typescript_declarations() -> Vec<String> {
         pickup::HandoutCandidateView::decl(),
         pickup::HandoutArgs::decl(),
         pickup::HandoutView::decl(),
+        pickup::ArrivalView::decl(),
     ]
 }

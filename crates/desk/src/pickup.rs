@@ -7,8 +7,8 @@
 
 use schalter_wire::pickup::{LoadAnswer, LoadRequest, LOAD};
 use schalter_wire::pickup_office::{
-    self as wire, CompartmentOverview, HandoutAnswer, HandoutCandidate, HandoutRequest, OldDocument, PickupAction,
-    PickupActionAnswer, UncollectedList,
+    self as wire, ArrivalAnswer, ArrivalRequest, CompartmentOverview, HandoutAnswer, HandoutCandidate, HandoutRequest,
+    OldDocument, PickupAction, PickupActionAnswer, UncollectedList,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -113,6 +113,18 @@ pub struct HandoutView {
     pub freed_compartment: Option<u32>,
 }
 
+/// A delivered document marked arrived. `outcome`: `ready_at_counter` (ready for pickup at the counter
+/// now) or `load_into_box` (the citizen chose the box: the screen offers its load); `already_marked`: a
+/// second scan, nothing changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ArrivalView {
+    pub application_id: String,
+    pub application_number: String,
+    pub document_kind: String,
+    pub outcome: String,
+    pub already_marked: bool,
+}
+
 /// The wire's snake_case name of a unit enum value (`"expired"`).
 fn name_of(value: &impl Serialize) -> String {
     serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -214,6 +226,25 @@ impl<C: CentralApi> Desk<C> {
             Ok(candidate_view(found))
         })
         .await
+    }
+
+    /// A delivered document arrived at the office (its serial scanned, or its application number typed): the
+    /// central marks a counter document ready for pickup, and says when a box document waits for its load.
+    pub async fn mark_arrived(&self, number: &str) -> Result<ArrivalView, DeskError> {
+        let request = ArrivalRequest { number: number.trim().to_owned() };
+        let answer = self
+            .call_central(|central, token| async move {
+                central.clerk_post::<_, ArrivalAnswer>(&token, wire::ARRIVED, &request).await
+            })
+            .await?;
+        tracing::info!(outcome = ?answer.outcome, already = answer.already_marked, "document marked arrived");
+        Ok(ArrivalView {
+            application_id: answer.application_id.to_string(),
+            application_number: answer.application_number,
+            document_kind: answer.document_kind,
+            outcome: name_of(&answer.outcome),
+            already_marked: answer.already_marked,
+        })
     }
 
     /// Loads a delivered document (found by its number or serial) into a compartment the central chooses.

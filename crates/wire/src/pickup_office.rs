@@ -23,6 +23,9 @@ pub const CLEAR_LOCK: &str = "/v1/pickups/clear-lock";
 pub const TAKE_BACK: &str = "/v1/pickups/take-back";
 /// `POST`: the document is handed out at the counter ([`HandoutRequest`] → [`HandoutAnswer`]).
 pub const HAND_OUT: &str = "/v1/pickups/hand-out";
+/// `POST`: a document the producer delivered arrived at the office ([`ArrivalRequest`] → [`ArrivalAnswer`]):
+/// a counter document becomes ready for pickup; a box document waits for its load.
+pub const ARRIVED: &str = "/v1/pickups/arrived";
 /// `POST`, four-eyes rule: a second clerk confirms a load ([`PickupAction`] → [`crate::pickup::LoadAnswer`]).
 pub const CONFIRM_LOAD: &str = "/v1/pickups/confirm-load";
 
@@ -176,4 +179,33 @@ pub struct HandoutAnswer {
     pub application_number: String,
     /// The compartment it came from and that is free now, for a box document.
     pub freed_compartment: Option<u32>,
+}
+
+/// The arrived document, by what the clerk scanned or typed: its serial number (from the document)
+/// or its application number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ArrivalRequest {
+    /// The application number, `<office>-<year>-<six digits>`, or the document's serial number (as scanned).
+    pub number: String,
+}
+
+/// What the arrival meant for the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalOutcome {
+    /// A counter document (or a box document taken back): ready for pickup at the counter now.
+    ReadyAtCounter,
+    /// The citizen chose the box: it becomes ready when it is loaded; the desk offers the load.
+    LoadIntoBox,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ArrivalAnswer {
+    pub application_id: Uuid,
+    pub application_number: String,
+    /// `id_card`, `passport32`, …
+    pub document_kind: String,
+    pub outcome: ArrivalOutcome,
+    /// It was marked before (a second scan changes nothing).
+    pub already_marked: bool,
 }

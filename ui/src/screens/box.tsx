@@ -10,6 +10,7 @@ import { keyLabel, type KeyBinding } from "../keys";
 import { t, type Lang, type MessageKey } from "../messages";
 import { pickupActions, type BoxOutcome } from "../pickup";
 import { useStore } from "../store";
+import { ArrivalPanel } from "./arrival";
 
 export const BOX_KEYS: readonly KeyBinding[] = [
   {
@@ -221,6 +222,8 @@ export function BoxScreen() {
           </p>
         )}
       </section>
+
+      <ArrivalPanel lang={lang} onBoxScreen={true} />
 
       <section class="panel" aria-labelledby="box-overview-title">
         <h2 id="box-overview-title">{t(lang, "boxOverviewTitle")}</h2>

@@ -1,15 +1,18 @@
-/** Abholung (F4): a ready document by its application number (at the counter, or still in a box
+/** Abholung (F4): a ready document by name (this desk's own store, the matches ready for pickup listed
+ * with their birth dates to compare with the ID), by application number or serial (at the counter, or still in a box
  * compartment), and its handout: the old document's invalidation or its return as a souvenir and,
  * for an ID card, the citizen's confirmation of the PIN letter. The status becomes "handed out"
  * for every desk through the sync. */
 import { useEffect } from "preact/hooks";
-import type { HandoutCandidateView } from "../bindings";
+import type { ApplicationView, HandoutCandidateView, UiError } from "../bindings";
 import { ErrorText } from "../components";
 import { useDesk, useDeskState } from "../desk";
 import { keyLabel, type KeyBinding } from "../keys";
 import { t, type Lang, type MessageKey } from "../messages";
 import { pickupActions, type OldDocumentChoice } from "../pickup";
 import { useStore } from "../store";
+import { isoToGerman } from "../dates";
+import { ArrivalPanel } from "./arrival";
 
 export const PICKUP_KEYS: readonly KeyBinding[] = [
   {
@@ -100,6 +103,79 @@ function Candidate({ lang, candidate }: { lang: Lang; candidate: HandoutCandidat
   );
 }
 
+/** A refusal of the handout in the handout's own words: `pickup_not_ready` is written for loading. */
+function HandoutError({ lang, error }: { lang: Lang; error: UiError }) {
+  if (error.code === "pickup_not_ready") return <>{t(lang, "handoutNotReady")}</>;
+  return <ErrorText lang={lang} error={error} />;
+}
+
+/** The name search's matches from this desk's store, ready for pickup: chosen with the arrow keys and Enter. */
+function Matches({ lang, query, matches }: { lang: Lang; query: string; matches: readonly ApplicationView[] }) {
+  const desk = useDesk();
+  const actions = pickupActions(desk);
+  useEffect(() => {
+    document.querySelector<HTMLButtonElement>("#handout-matches button")?.focus();
+  }, [matches]);
+  if (matches.length === 0) {
+    return (
+      <p id="handout-matches-none" class="notice compact">
+        {t(lang, "handoutMatchesNone", { query })}
+      </p>
+    );
+  }
+  const move = (event: KeyboardEvent) => {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const buttons = [...document.querySelectorAll<HTMLButtonElement>("#handout-matches button")];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = buttons[Math.max(0, Math.min(buttons.length - 1, at + (event.key === "ArrowDown" ? 1 : -1)))];
+    next?.focus();
+    event.preventDefault();
+  };
+  return (
+    <div id="handout-matches-box">
+      <p class="hint" id="handout-matches-hint">
+        {t(lang, "handoutMatchesHint")}
+      </p>
+      <table id="handout-matches" aria-describedby="handout-matches-hint" onKeyDown={move}>
+        <caption>{t(lang, "handoutMatchesTitle", { query })}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t(lang, "boxColNumber")}</th>
+            <th scope="col">{t(lang, "handoutColKind")}</th>
+            <th scope="col">{t(lang, "handoutColName")}</th>
+            <th scope="col">{t(lang, "handoutColBirth")}</th>
+            <th scope="col">{t(lang, "boxColAction")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {matches.map((m) => {
+            const name = `${m.family_name}, ${m.given_names}`;
+            const birth = isoToGerman(m.date_of_birth);
+            return (
+              <tr key={m.application_id} data-application={m.application_number ?? ""}>
+                <th scope="row">{m.application_number}</th>
+                <td>{t(lang, `docKind.${m.document_kind}` as MessageKey)}</td>
+                <td>{name}</td>
+                <td>{birth}</td>
+                <td>
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-label={t(lang, "handoutChooseLabel", { name, birth, number: m.application_number ?? "" })}
+                    onClick={() => void actions.choose(m)}
+                  >
+                    {t(lang, "handoutChoose")}
+                  </button>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 export function PickupScreen() {
   const desk = useDesk();
   const actions = pickupActions(desk);
@@ -118,10 +194,10 @@ export function PickupScreen() {
           role="search"
           onSubmit={(event) => {
             event.preventDefault();
-            void actions.find();
+            void actions.search();
           }}
         >
-          <label for="handout-number">{t(lang, "numberOrSerial")}</label>
+          <label for="handout-number">{t(lang, "nameOrNumber")}</label>
           <input
             id="handout-number"
             autoComplete="off"
@@ -135,7 +211,7 @@ export function PickupScreen() {
         </form>
         {state.handoutError && (
           <p id="handout-error" class="error" role="alert">
-            <ErrorText lang={lang} error={state.handoutError} />
+            <HandoutError lang={lang} error={state.handoutError} />
           </p>
         )}
         <p id="handout-outcome" class="outcome" role="status" aria-live="polite">
@@ -144,8 +220,10 @@ export function PickupScreen() {
               ? t(lang, "handoutDoneFreed", { number: state.handedOut.application_number, compartment: String(state.handedOut.freed_compartment) })
               : t(lang, "handoutDone", { number: state.handedOut.application_number }))}
         </p>
+        {state.matches && <Matches lang={lang} query={state.matchesQuery} matches={state.matches} />}
       </section>
       {state.candidate && <Candidate lang={lang} candidate={state.candidate} />}
+      <ArrivalPanel lang={lang} onBoxScreen={false} />
     </div>
   );
 }

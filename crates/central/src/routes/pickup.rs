@@ -3,8 +3,8 @@ use axum::extract::{Query, State};
 use axum::Json;
 use schalter_wire::pickup::{BoxStatus, LoadAnswer, LoadRequest};
 use schalter_wire::pickup_office::{
-    CompartmentOverview, FindReady, HandoutAnswer, HandoutCandidate, HandoutRequest, PickupAction, PickupActionAnswer,
-    UncollectedList,
+    ArrivalAnswer, ArrivalRequest, CompartmentOverview, FindReady, HandoutAnswer, HandoutCandidate, HandoutRequest,
+    PickupAction, PickupActionAnswer, UncollectedList,
 };
 use schalter_wire::ApiError;
 
@@ -203,6 +203,31 @@ pub(crate) async fn hand_out(
     Ok(Json(crate::pickup_office::hand_out(&state.db, now, &by, &request).await?))
 }
 
+/// A delivered document arrived at the office, by its serial (scanned) or its application number: a counter
+/// document becomes ready for pickup (in the feed, audited); a box document waits for its load (`load_into_box`).
+#[utoipa::path(post, path = "/v1/pickups/arrived", tag = "pickup", security(("bearer" = [])),
+    request_body = ArrivalRequest, responses(
+    (status = 200, body = ArrivalAnswer, description = "Marked (or marked before: `already_marked`), or the load to offer"),
+    (status = 400, body = ApiError, description = "`invalid_request`"),
+    (status = 401, body = ApiError, description = "`unauthenticated` or `session_expired`"),
+    (status = 403, body = ApiError, description = "`forbidden`"),
+    (status = 404, body = ApiError, description = "`pickup_not_found`: no such application or serial in this office"),
+    (status = 409, body = ApiError, description = "`pickup_already_handed_out`"),
+    (status = 413, body = ApiError, description = "`body_too_large`"),
+    (status = 415, body = ApiError, description = "`unsupported_media_type`: not `application/json`"),
+    (status = 422, body = ApiError, description = "`pickup_not_delivered` (no delivery notice yet), `pickup_direct_delivery`, `pickup_already_loaded`"),
+    (status = 500, body = ApiError, description = "`internal`"),
+))]
+pub(crate) async fn arrived(
+    State(state): State<AppState>,
+    clerk: AuthenticatedClerk,
+    ApiJson(request): ApiJson<ArrivalRequest>,
+) -> Result<Json<ArrivalAnswer>, CentralError> {
+    let now = state.clock.now();
+    let by = back_office_clerk(&clerk);
+    Ok(Json(crate::pickup_office::mark_arrived(&state.db, now, &by, &request.number).await?))
+}
+
 /// Four-eyes rule: a second clerk of the office (not the one who loaded) confirms a load; only now
 /// the PIN is made, its SMS queued and the application ready for pickup.
 #[utoipa::path(post, path = "/v1/pickups/confirm-load", tag = "pickup", security(("bearer" = [])),
@@ -241,12 +266,13 @@ pub(crate) fn back_office() -> axum::Router<AppState> {
         .route(paths::TAKE_BACK, post(take_back))
         .route(paths::HAND_OUT, post(hand_out))
         .route(paths::CONFIRM_LOAD, post(confirm_load))
+        .route(paths::ARRIVED, post(arrived))
 }
 
 /// The back office's part of the OpenAPI document, merged into it (`openapi::document`).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(compartments, uncollected, find_ready, clear_lock, take_back, hand_out, confirm_load),
+    paths(compartments, uncollected, find_ready, clear_lock, take_back, hand_out, confirm_load, arrived),
     components(schemas(
         schalter_wire::pickup_office::CompartmentOverview,
         schalter_wire::pickup_office::BoxOverview,
@@ -262,6 +288,9 @@ pub(crate) fn back_office() -> axum::Router<AppState> {
         schalter_wire::pickup_office::HandoutRequest,
         schalter_wire::pickup_office::OldDocument,
         schalter_wire::pickup_office::HandoutAnswer,
+        schalter_wire::pickup_office::ArrivalRequest,
+        schalter_wire::pickup_office::ArrivalAnswer,
+        schalter_wire::pickup_office::ArrivalOutcome,
     ))
 )]
 struct BackOfficeApi;
