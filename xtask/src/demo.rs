@@ -56,9 +56,11 @@ pub const PRODUCER: DemoBinary =
 /// Started by xtask (interactive) or by tauri-driver for `demo-smoke` (smoke).
 pub const DESK: DemoBinary = DemoBinary { package: "schalter-desk", name: "schalter-desk", smoke_only: false };
 pub const SMOKE: DemoBinary = DemoBinary { package: "schalter-system-tests", name: "demo-smoke", smoke_only: true };
+/// The pickup box's kiosk window (simulated slot reader and compartments); only the interactive demo opens it.
+pub const BOX_KIOSK: DemoBinary = DemoBinary { package: "schalter-box", name: "schalter-box", smoke_only: false };
 
 /// Every binary the demo starts: the single source of truth for what it builds.
-pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, PRODUCER, DESK, SMOKE];
+pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, PRODUCER, DESK, BOX_KIOSK, SMOKE];
 
 /// The binaries `mode` starts.
 pub fn binaries(mode: Mode) -> impl Iterator<Item = &'static DemoBinary> {
@@ -314,9 +316,26 @@ fn run_processes(
         desk.env("DISPLAY", display);
     }
     processes.push("Arbeitsplatz", desk.spawn().context("starting schalter-desk")?);
+    // The box terminal's window beside it: its own certificate, the simulator panel for slot and doors.
+    let box_toml = demo.join("box.toml");
+    std::fs::write(
+        &box_toml,
+        format!(
+            "# Written by `cargo xtask demo`.\ncentral_url = \"{url}\"\ncentral_ca = \"{}\"\nterminal_cert = \"{}\"\nterminal_key = \"{}\"\n\n[devices]\nsimulator = true\n",
+            pki.ca_cert().display(),
+            pki.box_terminal_cert().display(),
+            pki.box_terminal_key().display()
+        ),
+    )?;
+    let mut kiosk = BOX_KIOSK.command(mode)?;
+    kiosk.arg("--config").arg(&box_toml).process_group(0).die_with_parent();
+    if let Some(display) = &virtual_display {
+        kiosk.env("DISPLAY", display);
+    }
+    processes.push("Ausgabebox-Terminal", kiosk.spawn().context("starting schalter-box")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  SMS:           {} (Entwicklung: eine Zeile je SMS)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  SMS:           {} (Entwicklung: eine Zeile je SMS)\n  Ausgabebox:    dlz-box-1, Terminal-Fenster mit Simulator (Dokument einlegen, Tür schließen)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
         demo.join("sms.jsonl").display(),
         studio_dir.join("code.txt").display(),
         if has_webcam { "" } else { ": keine Webcam gefunden, es läuft eine Aufnahme des Zettels" }
