@@ -223,8 +223,6 @@ export function BoxScreen() {
         )}
       </section>
 
-      <ArrivalPanel lang={lang} onBoxScreen={true} />
-
       <section class="panel" aria-labelledby="box-overview-title">
         <h2 id="box-overview-title">{t(lang, "boxOverviewTitle")}</h2>
         <p class="hint">
@@ -244,6 +242,8 @@ export function BoxScreen() {
         <h2 id="box-uncollected-title">{t(lang, "boxUncollectedTitle")}</h2>
         {state.office && <UncollectedTable lang={lang} entries={state.office.uncollected} />}
       </section>
+
+      <ArrivalPanel lang={lang} onBoxScreen={true} />
     </div>
   );
 }
