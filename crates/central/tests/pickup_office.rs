@@ -405,10 +405,16 @@ async fn an_arrived_counter_document_becomes_ready_and_a_box_document_waits_for_
     let database = TestDatabase::new(backend).await;
     let mut counter = passport_draft();
     counter["document_kind"] = json!("passport48");
-    let (central, ids) = central_with(&database, vec![counter, box_draft("id_card"), passport_draft()]).await;
+    let mut direct = passport_draft();
+    direct["pickup"] = json!("direct_delivery");
+    let (central, ids) = central_with(&database, vec![counter, box_draft("id_card"), passport_draft(), direct]).await;
     let desk = desk("Arbeitsplatz 1");
     let token = central.login(&desk).await;
     let (counter_id, box_id, early_id) = (ids[0], ids[1], ids[2]);
+
+    // Direktversand: the document goes to the citizen's door, it never arrives here.
+    let direct = arrived(&central, &desk, &token, &number_of(&central, ids[3]).await).await;
+    assert_code(&direct, StatusCode::UNPROCESSABLE_ENTITY, "pickup_direct_delivery");
 
     // Not delivered yet: no Lieferinformation, nothing to mark.
     execute(&central, "UPDATE applications SET status = 'in_production' WHERE id = $1", early_id).await;
