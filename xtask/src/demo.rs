@@ -44,27 +44,30 @@ pub enum Mode {
 pub struct DemoBinary {
     pub package: &'static str,
     pub name: &'static str,
-    /// Only `--smoke` starts it.
-    pub smoke_only: bool,
+    /// Started only in this mode (`None`: in both).
+    pub only: Option<Mode>,
 }
 
-pub const CENTRAL: DemoBinary = DemoBinary { package: "schalter-central", name: "schalter-central", smoke_only: false };
+pub const CENTRAL: DemoBinary = DemoBinary { package: "schalter-central", name: "schalter-central", only: None };
 pub const PHOTO_CLOUD: DemoBinary =
-    DemoBinary { package: "schalter-photo-cloud", name: "schalter-photo-cloud", smoke_only: false };
+    DemoBinary { package: "schalter-photo-cloud", name: "schalter-photo-cloud", only: None };
 pub const PRODUCER: DemoBinary =
-    DemoBinary { package: "schalter-producer-sim", name: "schalter-producer-sim", smoke_only: false };
+    DemoBinary { package: "schalter-producer-sim", name: "schalter-producer-sim", only: None };
 /// Started by xtask (interactive) or by tauri-driver for `demo-smoke` (smoke).
-pub const DESK: DemoBinary = DemoBinary { package: "schalter-desk", name: "schalter-desk", smoke_only: false };
-pub const SMOKE: DemoBinary = DemoBinary { package: "schalter-system-tests", name: "demo-smoke", smoke_only: true };
-/// The pickup box's kiosk window (simulated slot reader and compartments); only the interactive demo opens it.
-pub const BOX_KIOSK: DemoBinary = DemoBinary { package: "schalter-box", name: "schalter-box", smoke_only: false };
+pub const DESK: DemoBinary = DemoBinary { package: "schalter-desk", name: "schalter-desk", only: None };
+pub const SMOKE: DemoBinary =
+    DemoBinary { package: "schalter-system-tests", name: "demo-smoke", only: Some(Mode::Smoke) };
+/// The pickup box's kiosk window (simulated slot reader and compartments); only the interactive demo opens it,
+/// so the smoke's build (in every `cargo xtask test`) does not link a second Tauri binary.
+pub const BOX_KIOSK: DemoBinary =
+    DemoBinary { package: "schalter-box", name: "schalter-box", only: Some(Mode::Interactive) };
 
 /// Every binary the demo starts: the single source of truth for what it builds.
 pub const DEMO_BINARIES: &[DemoBinary] = &[CENTRAL, PHOTO_CLOUD, PRODUCER, DESK, BOX_KIOSK, SMOKE];
 
 /// The binaries `mode` starts.
 pub fn binaries(mode: Mode) -> impl Iterator<Item = &'static DemoBinary> {
-    DEMO_BINARIES.iter().filter(move |b| mode == Mode::Smoke || !b.smoke_only)
+    DEMO_BINARIES.iter().filter(move |b| b.only.is_none_or(|only| only == mode))
 }
 
 /// The packages whose binaries `mode` starts, each once.
@@ -818,6 +821,7 @@ mod tests {
         // demo does not build the smoke driver.
         assert!(binaries(Mode::Smoke).any(|b| *b == DESK));
         assert!(!binaries(Mode::Interactive).any(|b| *b == SMOKE));
+        assert!(!binaries(Mode::Smoke).any(|b| *b == BOX_KIOSK), "the smoke opens no kiosk, so it does not build it");
         assert!(SMOKE.command(Mode::Interactive).is_err(), "the interactive demo does not build demo-smoke");
     }
 
