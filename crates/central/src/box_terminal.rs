@@ -178,7 +178,13 @@ pub async fn input(
     };
     let (next, commands) = match apply(&mut tx, terminal, now, &effects).await {
         Ok(commands) => (next, commands),
-        Err(Applied::NotLoaded { commands }) => (PickupFlow::Ended { reason: EndReason::NoLongerAvailable }, commands),
+        Err(Applied::NotLoaded { mut commands }) => {
+            // Nothing opens; a document the reader holds goes back.
+            if matches!(next, PickupFlow::Opening { old_document_held: true, .. }) {
+                commands.push(DeviceCommand::ReturnOldDocument);
+            }
+            (PickupFlow::Ended { reason: EndReason::NoLongerAvailable }, commands)
+        }
         Err(Applied::Failed(error)) => return Err(error),
     };
     session.flow = serde_json::to_string(&next).map_err(|e| CentralError::Internal(e.to_string()))?;
@@ -422,7 +428,8 @@ async fn record_wrong_for_candidates(
 }
 
 enum Applied {
-    /// The compartment to open is not loaded any more; these commands still go out.
+    /// The compartment to open is not loaded any more (the transaction's records so far stand, the
+    /// session ends); these commands still go out.
     NotLoaded {
         commands: Vec<DeviceCommand>,
     },
@@ -479,13 +486,6 @@ async fn apply(
             }
             E::OpenCompartment { compartment } => {
                 if !sql::open_loaded_compartment(tx, terminal.box_id, number(compartment), now).await? {
-                    // What was held goes back; nothing opens.
-                    let returned = effects.iter().any(|e| matches!(e, E::PinLetterConfirmed { .. }))
-                        || commands.contains(&DeviceCommand::ReturnOldDocument);
-                    let mut commands = commands.clone();
-                    if returned && !commands.contains(&DeviceCommand::ReturnOldDocument) {
-                        commands.push(DeviceCommand::ReturnOldDocument);
-                    }
                     return Err(Applied::NotLoaded { commands });
                 }
                 commands.push(DeviceCommand::OpenCompartment { compartment: compartment.0 });

@@ -504,6 +504,28 @@ async fn behind_one_number_for_a_family_the_pin_says_whose_document(backend: Bac
     assert_eq!(opening["commands"], json!([{ "command": "open_compartment", "compartment": scene.compartments[1] }]));
 }
 
+async fn two_terminals_never_open_one_compartment_twice(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let scene = scene(&database, vec![box_draft(false, false, MOBILE)], fast()).await;
+    let second = desk("Ausgabebox-Terminal 2");
+    scene.central.db().register_box_terminal(&second.fingerprint, BOX, 0).await.unwrap();
+    let first = scene.session().await;
+    let other = scene.start_at(&second).await.body["session_id"].clone();
+    for (terminal, session) in [(&scene.terminal, &first), (&second, &other)] {
+        scene.send_at(terminal, session, json!({ "input": "phone_number", "number": MOBILE })).await;
+        scene.send_at(terminal, session, json!({ "input": "pin", "pin": scene.pins[0] })).await;
+    }
+    let birth_date = json!({ "input": "birth_date", "date": "1964-08-12" });
+    let opening = scene.send_at(&scene.terminal, &first, birth_date.clone()).await.body;
+    assert_eq!(opening["commands"][0]["command"], "open_compartment");
+    // The same PIN and birth date at the second terminal a moment later: the compartment is being opened.
+    let late = scene.send_at(&second, &other, birth_date).await.body;
+    assert_eq!(late["screen"], json!({ "screen": "ended", "reason": "no_longer_available", "to_counter": true }));
+    assert_eq!(late["commands"], json!([]), "nothing opens, no document to give back");
+    scene.screen(&first, json!({ "input": "compartment_opened" })).await;
+    assert_eq!(scene.screen(&first, json!({ "input": "door_closed" })).await["screen"]["screen"], "thank_you");
+}
+
 /// What [`box_attack`] does: `attempts` phone numbers, PINs and birth dates from `terminals` terminals
 /// at once (one citizen at a time each: a terminal's new session ends its unfinished one) against `pickups` loaded documents, half of the numbers known; for every
 /// fourth pickup the attacker has the SMS (the PIN) and guesses birth dates. The central's clock stands
@@ -742,6 +764,7 @@ async fn bench_box_attack() {
 }
 
 on_both_backends!(
+    two_terminals_never_open_one_compartment_twice,
     a_small_attack_opens_nothing_locks_pickups_and_meets_the_rate_limit,
     behind_one_number_for_a_family_the_pin_says_whose_document,
     an_id_card_is_collected_with_phone_pin_old_document_and_pin_letter,
