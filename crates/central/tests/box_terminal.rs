@@ -26,7 +26,6 @@ use uuid::Uuid;
 use common::instance::*;
 use common::{Backend, TestDatabase};
 
-const PHOTO: &[u8] = include_bytes!("../../../assets/photos/valid-1244x1600.jpg");
 const BOX: &str = "dlz-box-1";
 const OFFICE: &str = "05111000_01";
 const MOBILE: &str = "0151 12345678";
@@ -83,24 +82,7 @@ async fn scene_with(
     let terminal = desk("Ausgabebox-Terminal 1");
     central.db().register_box_terminal(&terminal.fingerprint, BOX, 0).await.unwrap();
 
-    let desk = desk("Arbeitsplatz 1");
-    let token = central.login(&desk).await;
-    let photo = central.upload(&desk, &token, PHOTO).await;
-    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
-    let accept = accept_mutation(1, &photo);
-    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
-    let mut batch = vec![accept.clone()];
-    for (n, draft) in drafts.into_iter().enumerate() {
-        batch.push(submit_mutation(n as i64 + 2, photo_id, visit_id, draft, prints_taken(Some(&signature))));
-    }
-    // In pushes of the size a desk sends.
-    for part in batch.chunks(25) {
-        let answer = central.push(&desk, &token, "desk-1", part).await;
-        assert!(statuses(&answer).iter().all(|s| s == "applied"), "{}", answer.body);
-    }
-    execute(central.db(), "UPDATE applications SET status = 'delivered'").await;
-    let ids: Vec<Uuid> =
-        batch[1..].iter().map(|m| Uuid::parse_str(m["payload"]["application_id"].as_str().unwrap()).unwrap()).collect();
+    let ids = submitted_and_delivered(&central, drafts).await;
 
     let clerk = central
         .db()

@@ -22,7 +22,6 @@ use uuid::Uuid;
 use common::instance::*;
 use common::{Backend, TestDatabase};
 
-const PHOTO: &[u8] = include_bytes!("../../../assets/photos/valid-1244x1600.jpg");
 const BOX: &str = "dlz-box-1";
 
 fn keys() -> PickupKeys {
@@ -43,26 +42,8 @@ fn box_draft(kind: &str) -> Value {
     draft
 }
 
-/// Submits `drafts` (each with the photo and prints) and marks them delivered; their ids.
 async fn delivered(central: &Instance, drafts: Vec<Value>) -> Vec<Uuid> {
-    let desk = desk("Arbeitsplatz 1");
-    let token = central.login(&desk).await;
-    let photo = central.upload(&desk, &token, PHOTO).await;
-    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
-    let accept = accept_mutation(1, &photo);
-    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
-    let mut batch = vec![accept.clone()];
-    for (n, draft) in drafts.into_iter().enumerate() {
-        batch.push(submit_mutation(n as i64 + 2, photo_id, visit_id, draft, prints_taken(Some(&signature))));
-    }
-    let answer = central.push(&desk, &token, "desk-1", &batch).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert!(statuses(&answer).iter().all(|s| s == "applied"), "{}", answer.body);
-    let mut tx = central.db().begin().await.unwrap();
-    // What the producer rounds do (tests/producer.rs); here only the end of it.
-    sqlx::query("UPDATE applications SET status = 'delivered'").execute(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
-    batch[1..].iter().map(|m| Uuid::parse_str(m["payload"]["application_id"].as_str().unwrap()).unwrap()).collect()
+    submitted_and_delivered(central, drafts).await
 }
 
 async fn add_box(db: &Db) {

@@ -20,7 +20,6 @@ use uuid::Uuid;
 use common::instance::*;
 use common::{Backend, TestDatabase};
 
-const PHOTO: &[u8] = include_bytes!("../../../assets/photos/valid-1244x1600.jpg");
 const BOX: &str = "dlz-box-1";
 const OFFICE: &str = "05111000_01";
 
@@ -46,26 +45,9 @@ fn box_draft(kind: &str) -> Value {
 /// A central with the pickup keys, its box, and `drafts` submitted and delivered: their ids.
 async fn central_with(database: &TestDatabase, drafts: Vec<Value>) -> (Instance, Vec<Uuid>) {
     let central = Instance::start(database, true).await.with_pickup_keys(keys());
-    let desk = desk("Arbeitsplatz 1");
-    let token = central.login(&desk).await;
-    let photo = central.upload(&desk, &token, PHOTO).await;
-    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
-    let accept = accept_mutation(1, &photo);
-    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
-    let mut batch = vec![accept.clone()];
-    for (n, draft) in drafts.into_iter().enumerate() {
-        batch.push(submit_mutation(n as i64 + 2, photo_id, visit_id, draft, prints_taken(Some(&signature))));
-    }
-    let answer = central.push(&desk, &token, "desk-1", &batch).await;
-    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
-    assert!(statuses(&answer).iter().all(|s| s == "applied"), "{}", answer.body);
-    let mut tx = central.db().begin().await.unwrap();
-    sqlx::query("UPDATE applications SET status = 'delivered'").execute(&mut *tx).await.unwrap();
-    tx.commit().await.unwrap();
+    let ids = submitted_and_delivered(&central, drafts).await;
     let compartments = [("S", false), ("M", true), ("M", false), ("L", false)];
     central.db().add_pickup_box(BOX, OFFICE, "Dienstleistungszentrum", 10, &compartments, 0).await.unwrap();
-    let ids =
-        batch[1..].iter().map(|m| Uuid::parse_str(m["payload"]["application_id"].as_str().unwrap()).unwrap()).collect();
     (central, ids)
 }
 

@@ -271,3 +271,28 @@ pub fn submit_mutation(seq: i64, photo_id: &Value, visit_id: &Value, draft: Valu
         },
     })
 }
+
+/// Submits `drafts` from "Arbeitsplatz 1" (each with the sample photo, prints and a signature, in pushes of the
+/// size a desk sends) and marks them delivered, as the producer rounds would (tests/producer.rs): their ids.
+pub async fn submitted_and_delivered(central: &Instance, drafts: Vec<Value>) -> Vec<Uuid> {
+    const PHOTO: &[u8] = include_bytes!("../../../../assets/photos/valid-1244x1600.jpg");
+    let desk = desk("Arbeitsplatz 1");
+    let token = central.login(&desk).await;
+    let photo = central.upload(&desk, &token, PHOTO).await;
+    let signature = central.upload(&desk, &token, &signature_jpeg()).await;
+    let accept = accept_mutation(1, &photo);
+    let (photo_id, visit_id) = (&accept["payload"]["photo_id"], &accept["payload"]["visit_id"]);
+    let mut batch = vec![accept.clone()];
+    for (n, draft) in drafts.into_iter().enumerate() {
+        batch.push(submit_mutation(n as i64 + 2, photo_id, visit_id, draft, prints_taken(Some(&signature))));
+    }
+    for part in batch.chunks(25) {
+        let answer = central.push(&desk, &token, "desk-1", part).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+        assert!(statuses(&answer).iter().all(|s| s == "applied"), "{}", answer.body);
+    }
+    let mut tx = central.db().begin().await.unwrap();
+    sqlx::query("UPDATE applications SET status = 'delivered'").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    batch[1..].iter().map(|m| Uuid::parse_str(m["payload"]["application_id"].as_str().unwrap()).unwrap()).collect()
+}
