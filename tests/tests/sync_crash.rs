@@ -3,7 +3,6 @@
 //! started again. At the end the central holds every record exactly once and the outbox is empty.
 
 use std::collections::BTreeSet;
-use std::io::Read as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -28,7 +27,14 @@ async fn killed_at_random_points_during_capture_and_sync_the_central_holds_every
 
     let mut capture_seeds = Vec::new();
     let (mut killed, mut killed_mid_capture) = (0u64, 0u64);
-    let mut run_time = [Duration::from_millis(300); 2];
+    // How long a whole run takes, per kind, learnt from the runs that ended before their kill: the median,
+    // not the longest, so that one run slowed by a busy machine does not push the later kills past the end.
+    let mut finished_runs: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    let run_time = |finished: &[Duration]| {
+        let mut sorted = finished.to_vec();
+        sorted.sort();
+        sorted.get(sorted.len() / 2).copied().unwrap_or(Duration::from_millis(300))
+    };
     for round in 0..KILLS {
         let capture = round % 2 == 0;
         let mut command = sync_probe(&config);
@@ -46,24 +52,52 @@ async fn killed_at_random_points_during_capture_and_sync_the_central_holds_every
             command.args(["sync", "--until-drained"]);
         }
         let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
-        // Anywhere from before the login to the end of the work: start-up, login, store transactions, uploads,
-        // pushes. How long a run takes is learnt from the runs that ended before their kill.
+        // The probe prints a line per record as it commits it; a thread passes them on as they come.
+        let stdout = child.stdout.take().expect("piped");
+        let (lines_tx, lines_rx) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
+        });
         let kind = usize::from(capture);
-        let delay = Duration::from_millis(rng.gen_range(0..run_time[kind].as_millis() as u64));
         let started = Instant::now();
-        while started.elapsed() < delay && child.try_wait()?.is_none() {
-            std::thread::sleep(Duration::from_millis(1));
+        let mut output = Vec::new();
+        if capture && round % 4 == 0 {
+            // Every other capture is killed right after its first record: between two records of a capture,
+            // whatever the machine's speed.
+            while Instant::now() < started + Duration::from_secs(30) {
+                match lines_rx.recv_timeout(Duration::from_millis(5)) {
+                    Ok(line) => {
+                        let first_record = captured_record_id(&line).is_some();
+                        output.push(line);
+                        if first_record {
+                            break;
+                        }
+                    }
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) if child.try_wait()?.is_none() => {}
+                    Err(_) => break,
+                }
+            }
+        } else {
+            // Anywhere from before the login to the end of the work: start-up, login, store transactions,
+            // uploads, pushes.
+            let delay =
+                Duration::from_millis(rng.gen_range(0..run_time(&finished_runs[kind]).as_millis().max(1) as u64));
+            while started.elapsed() < delay && child.try_wait()?.is_none() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         if child.try_wait()?.is_none() {
             child.kill()?; // SIGKILL
             killed += 1;
         } else {
-            run_time[kind] = run_time[kind].max(started.elapsed());
+            finished_runs[kind].push(started.elapsed());
         }
         child.wait()?;
-        let mut output = String::new();
-        child.stdout.take().expect("piped").read_to_string(&mut output)?;
-        let lines = output.lines().filter_map(captured_record_id).count() as u64;
+        reader.join().expect("stdout reader");
+        output.extend(lines_rx.try_iter());
+        let lines = output.iter().filter_map(|line| captured_record_id(line)).count() as u64;
         if capture && lines > 0 && lines < RECORDS_PER_CAPTURE {
             killed_mid_capture += 1;
         }
