@@ -841,16 +841,27 @@ impl Desk {
     /// The same with an explicit name for the marker colours and messages (default: the test's
     /// name, which is the name of the thread libtest runs it on).
     pub async fn start_named(config: &Path, name: &str) -> anyhow::Result<Self> {
+        Self::start_window(config, name, "schalter-desk", DESK_LOG_FILTER).await
+    }
+
+    /// A Tauri window of the workspace (`application`: the desk or the box kiosk) with `config` on a
+    /// display of its own, its log filtered by `log_filter`.
+    pub(crate) async fn start_window(
+        config: &Path,
+        name: &str,
+        application: &str,
+        log_filter: &str,
+    ) -> anyhow::Result<Self> {
         let index = DESKS_STARTED.fetch_add(1, Ordering::SeqCst);
         let label = format!("{name}#{index}");
         // Ports come from `free_port`, which another process may take before tauri-driver binds
         // it (tests run in parallel and servers bind ephemeral ports): then start over.
         let mut attempt = 1;
         loop {
-            match Self::start_once(config, &label).await {
+            match Self::start_once(config, &label, application, log_filter).await {
                 Ok(desk) => return Ok(desk),
                 Err(error) if attempt < 3 => {
-                    eprintln!("desk start attempt {attempt} failed, retrying: {error:#}");
+                    eprintln!("{application} start attempt {attempt} failed, retrying: {error:#}");
                     attempt += 1;
                 }
                 Err(error) => return Err(error),
@@ -858,7 +869,7 @@ impl Desk {
         }
     }
 
-    async fn start_once(config: &Path, label: &str) -> anyhow::Result<Self> {
+    async fn start_once(config: &Path, label: &str, application: &str, log_filter: &str) -> anyhow::Result<Self> {
         let display = VirtualDisplay::start()?;
         let port = free_port();
         let native_port = free_port();
@@ -868,7 +879,7 @@ impl Desk {
         let mut command = Command::new(tauri_driver_path());
         command
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("SCHALTER_LOG", DESK_LOG_FILTER)
+            .env("SCHALTER_LOG", log_filter)
             .stdout(log.try_clone()?)
             .stderr(log);
         display.apply(&mut command);
@@ -886,7 +897,7 @@ impl Desk {
         caps.set(
             "tauri:options",
             serde_json::json!({
-                "application": binary("schalter-desk"),
+                "application": binary(application),
                 "args": ["--config", config],
             }),
         )?;

@@ -203,7 +203,7 @@ async fn input(
 ) -> Response {
     let mut guard = state.0.lock().unwrap();
     let inner = &mut *guard;
-    inner.log.push(kind(&input));
+    inner.log.push(input.name());
     let pickup = inner.pickup.clone();
     let Some(session) = inner.sessions.get_mut(&id) else {
         return refuse(StatusCode::NOT_FOUND, "pickup_session_unknown", "Unbekannte Sitzung.");
@@ -288,21 +288,4 @@ async fn input(
     };
     session.screen = screen.clone();
     Json(SessionAnswer { session_id: id, screen, commands, check_compartment: None }).into_response()
-}
-
-fn kind(input: &TerminalInput) -> &'static str {
-    match input {
-        TerminalInput::PhoneNumber { .. } => "phone_number",
-        TerminalInput::Pin { .. } => "pin",
-        TerminalInput::BirthDate { .. } => "birth_date",
-        TerminalInput::PinLetterConfirmed => "pin_letter_confirmed",
-        TerminalInput::Cancel => "cancel",
-        TerminalInput::SlotRead { .. } => "slot_read",
-        TerminalInput::SlotJam => "slot_jam",
-        TerminalInput::CompartmentOpened => "compartment_opened",
-        TerminalInput::DoorClosed => "door_closed",
-        TerminalInput::DoorTimeout => "door_timeout",
-        TerminalInput::PowerRestored { .. } => "power_restored",
-        TerminalInput::SensorsRead { .. } => "sensors_read",
-    }
 }

@@ -119,23 +119,6 @@ fn screen_name(screen: &TerminalScreen) -> &'static str {
     }
 }
 
-fn input_name(input: &TerminalInput) -> &'static str {
-    match input {
-        TerminalInput::PhoneNumber { .. } => "phone_number",
-        TerminalInput::Pin { .. } => "pin",
-        TerminalInput::BirthDate { .. } => "birth_date",
-        TerminalInput::PinLetterConfirmed => "pin_letter_confirmed",
-        TerminalInput::Cancel => "cancel",
-        TerminalInput::SlotRead { .. } => "slot_read",
-        TerminalInput::SlotJam => "slot_jam",
-        TerminalInput::CompartmentOpened => "compartment_opened",
-        TerminalInput::DoorClosed => "door_closed",
-        TerminalInput::DoorTimeout => "door_timeout",
-        TerminalInput::PowerRestored { .. } => "power_restored",
-        TerminalInput::SensorsRead { .. } => "sensors_read",
-    }
-}
-
 fn is_final(screen: &TerminalScreen) -> bool {
     matches!(screen, TerminalScreen::ThankYou | TerminalScreen::Ended { .. })
 }
@@ -372,7 +355,7 @@ impl<C: BoxCentral> Terminal<C> {
                     return Err(error);
                 }
             };
-            tracing::info!(input = input_name(&input), screen = screen_name(&answer.screen), "answer");
+            tracing::info!(input = input.name(), screen = screen_name(&answer.screen), "answer");
             let timed_out_opening = input == TerminalInput::DoorTimeout && answer.screen == TerminalScreen::PleaseWait;
             next = self.apply(answer);
             // The lock never reported open: its sensors decide, instead of "please wait" for ever.

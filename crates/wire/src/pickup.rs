@@ -95,6 +95,26 @@ pub enum TerminalInput {
     SensorsRead { door_open_seen: bool, compartment_empty: bool },
 }
 
+impl TerminalInput {
+    /// The input's `input` tag, for logs (never its content).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TerminalInput::PhoneNumber { .. } => "phone_number",
+            TerminalInput::Pin { .. } => "pin",
+            TerminalInput::BirthDate { .. } => "birth_date",
+            TerminalInput::PinLetterConfirmed => "pin_letter_confirmed",
+            TerminalInput::Cancel => "cancel",
+            TerminalInput::SlotRead { .. } => "slot_read",
+            TerminalInput::SlotJam => "slot_jam",
+            TerminalInput::CompartmentOpened => "compartment_opened",
+            TerminalInput::DoorClosed => "door_closed",
+            TerminalInput::DoorTimeout => "door_timeout",
+            TerminalInput::PowerRestored { .. } => "power_restored",
+            TerminalInput::SensorsRead { .. } => "sensors_read",
+        }
+    }
+}
+
 /// What the terminal shows and what its devices do next.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SessionAnswer {
@@ -150,4 +170,30 @@ pub enum DeviceCommand {
     ReturnOldDocument,
     /// The slot reader draws the document in for destruction.
     DestroyOldDocument,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_inputs_name_is_its_serde_tag() {
+        let inputs = [
+            TerminalInput::PhoneNumber { number: String::new() },
+            TerminalInput::Pin { pin: String::new() },
+            TerminalInput::BirthDate { date: String::new() },
+            TerminalInput::PinLetterConfirmed,
+            TerminalInput::Cancel,
+            TerminalInput::SlotRead { serial: String::new() },
+            TerminalInput::SlotJam,
+            TerminalInput::CompartmentOpened,
+            TerminalInput::DoorClosed,
+            TerminalInput::DoorTimeout,
+            TerminalInput::PowerRestored { door_open_seen: false, compartment_empty: false },
+            TerminalInput::SensorsRead { door_open_seen: false, compartment_empty: false },
+        ];
+        for input in inputs {
+            assert_eq!(serde_json::to_value(&input).unwrap()["input"], input.name());
+        }
+    }
 }
