@@ -30,6 +30,7 @@ pub mod application;
 pub mod pickup;
 pub mod pickup_office;
 pub mod producer;
+pub mod queue;
 pub mod sync;
 
 /// What happened to a citizen's photo at a desk, for the audit trail: ids only, never
