@@ -209,6 +209,22 @@ describe("Abholung", () => {
 });
 
 describe("Eingang vom Hersteller", () => {
+  it("keeps the submit button enabled for a scanner's Enter and ignores an empty field", async () => {
+    // A handheld scanner types the serial and Enter faster than the re-render that would enable a button
+    // disabled for an empty field, and a disabled default button swallows the Enter (CI saw it).
+    const api = fakeApi();
+    await h.loggedIn(<App api={api} events={h.events} />);
+    await h.press("F4");
+    for (const button of ["#arrival-submit", "#handout-find"]) {
+      expect((h.$(button) as HTMLButtonElement).disabled, button).toBe(false);
+    }
+    await h.submit(".arrival-form");
+    expect(api.markArrived).not.toHaveBeenCalled();
+    await h.type("arrival-number", "C01X00T47");
+    await h.submit(".arrival-form");
+    expect(api.markArrived).toHaveBeenCalledWith("C01X00T47");
+  });
+
   it("marks a counter document arrived by its scanned serial", async () => {
     const api = fakeApi();
     await h.loggedIn(<App api={api} events={h.events} />);

@@ -40,7 +40,9 @@ export function ArrivalPanel({ lang, onBoxScreen }: { lang: Lang; onBoxScreen: b
           value={state.arrivalNumber}
           onInput={(event) => actions.setArrival((event.target as HTMLInputElement).value)}
         />
-        <button type="submit" id="arrival-submit" class="secondary" disabled={state.busy || !state.arrivalNumber.trim()}>
+        {/* Not disabled for an empty field: a scanner's Enter comes before the re-render that would enable it,
+            and a disabled default button swallows implicit submission. markArrived ignores an empty field. */}
+        <button type="submit" id="arrival-submit" class="secondary" disabled={state.busy}>
           {t(lang, "arrivalMark")}
         </button>
       </form>

@@ -209,7 +209,7 @@ export function BoxScreen() {
             />
             {t(lang, "boxAccessible")}
           </label>
-          <button type="submit" id="box-load-submit" disabled={state.busy || !state.loadNumber.trim() || !state.loadBox}>
+          <button type="submit" id="box-load-submit" disabled={state.busy}>
             {t(lang, "boxLoad")} ({keyLabel(lang, "F12")})
           </button>
         </form>

@@ -77,7 +77,7 @@ export function CustomerScreen() {
             onInput={(e) => setCode(e.currentTarget.value)}
             disabled={state.busy}
           />
-          <button type="submit" disabled={state.busy || !code.trim()}>
+          <button type="submit" disabled={state.busy}>
             {t(lang, "photoFetch")} <kbd>Enter</kbd>
           </button>
         </div>

@@ -205,7 +205,7 @@ export function PickupScreen() {
             value={state.searchNumber}
             onInput={(event) => actions.setSearch((event.target as HTMLInputElement).value)}
           />
-          <button type="submit" id="handout-find" disabled={state.busy || !state.searchNumber.trim()}>
+          <button type="submit" id="handout-find" disabled={state.busy}>
             {t(lang, "handoutFind")}
           </button>
         </form>
