@@ -27,6 +27,7 @@ pub mod paths {
 }
 
 pub mod application;
+pub mod appointments;
 pub mod pickup;
 pub mod pickup_office;
 pub mod producer;
