@@ -9,6 +9,7 @@ pub mod desks;
 pub mod feed;
 pub mod pickup;
 pub mod producer;
+pub mod queue;
 pub mod sms;
 pub mod sync;
 

@@ -34,6 +34,7 @@ pub mod openapi;
 pub mod pickup;
 pub mod pickup_office;
 pub mod producer;
+pub mod queue;
 mod routes;
 pub mod secrets;
 pub mod seed;
@@ -47,6 +48,7 @@ use schalter_domain::{DeskThrottle, LoginThrottle, SessionPolicy};
 pub use db::Db;
 pub use error::CentralError;
 pub use routes::app;
+pub use routes::call_display;
 pub use schalter_server_kit::Clock;
 
 /// Everything a request handler needs. Cheap to clone.

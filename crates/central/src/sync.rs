@@ -257,6 +257,12 @@ async fn apply(
                 Err(rejection) => Ok(Outcome::rejected(rejection)),
             }
         }
+        kind if schalter_wire::queue::QUEUE_KINDS.contains(&kind) => {
+            match crate::queue::apply(connection, now, author, kind, &mutation.payload).await? {
+                Ok(ticket) => Ok(Outcome::Applied(serde_json::to_value(ticket).ok())),
+                Err(rejection) => Ok(Outcome::Rejected(rejection)),
+            }
+        }
         _ => Ok(Outcome::rejected(CentralError::UnknownMutationKind)),
     }
 }

@@ -2,6 +2,7 @@ mod audit;
 mod auth;
 mod blobs;
 mod box_terminal;
+pub mod call_display;
 mod extract;
 mod pickup;
 mod sync;
