@@ -1163,6 +1163,14 @@ impl<C: CentralApi> Desk<C> {
         self.publish_session(self.current_session(), None);
     }
 
+    /// What the counter queue (`crate::queue`) works with: the open store, the clerk, the visit and the desk's time.
+    pub(crate) fn queue_access(&self) -> Result<(DeskStore, Uuid, Uuid, OffsetDateTime), DeskError> {
+        self.require_session()?;
+        let open = self.open_store()?;
+        let visit_id = self.visit.lock().expect("visit lock").id;
+        Ok((open.engine.store().clone(), open.clerk_id, visit_id, self.clock.now()))
+    }
+
     fn require_session(&self) -> Result<(), DeskError> {
         self.current_session().map(drop).ok_or(DeskError::NotLoggedIn)
     }

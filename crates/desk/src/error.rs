@@ -77,6 +77,12 @@ pub enum DeskError {
     /// The signature pad or the fingerprint reader (`device_*`).
     #[error("{0}")]
     Device(#[from] schalter_devices::DeviceError),
+    /// The counter queue's rules refused (`queue_*`).
+    #[error("{0}")]
+    Queue(#[from] schalter_appointments::queue::QueueError),
+    /// »Nächste aufrufen« while this place still has someone: only with the clerk's confirmation.
+    #[error("An diesem Platz ist noch jemand aufgerufen oder in Bearbeitung. Trotzdem die nächste Nummer aufrufen?")]
+    QueueStillServing,
     #[error("Die Quittung konnte nicht erstellt werden. Bitte die IT verständigen. ({0})")]
     Receipt(schalter_receipt::ReceiptError),
     #[error("Die Quittung konnte nicht gespeichert werden ({0}). Bitte einen anderen Ort wählen.")]
@@ -124,6 +130,8 @@ impl DeskError {
             DeskError::ApplicationFingerprintsMissing => "application_fingerprints_missing",
             DeskError::ApplicationSignatureMissing => "application_signature_missing",
             DeskError::Device(inner) => inner.code(),
+            DeskError::Queue(inner) => inner.code(),
+            DeskError::QueueStillServing => "queue_still_serving",
             DeskError::Receipt(_) => "receipt_failed",
             DeskError::ReceiptNotSaved(_) => "receipt_not_saved",
         }
@@ -167,6 +175,20 @@ pub const ERROR_CODES: &[&str] = &[
     "device_signature_empty",
     "device_strokes_invalid",
     "device_encode_failed",
+    // counter queue (schalter_appointments::queue, desk)
+    "queue_still_serving",
+    "queue_invalid_place",
+    "queue_invalid_service",
+    "queue_ticket_taken",
+    "queue_not_your_ticket",
+    "queue_call_limit",
+    "queue_invalid_transition",
+    "queue_forward_target_missing",
+    "queue_forward_to_self",
+    "queue_nobody_waiting",
+    "queue_unknown_ticket",
+    "queue_unknown_booking",
+    "queue_already_checked_in",
     "device_capture_timeout",
     "device_capture_cancelled",
     "device_not_found",
@@ -334,6 +356,7 @@ mod tests {
             include_str!("../../store/src/error.rs"),
             include_str!("../../sync/src/error.rs"),
             include_str!("../../devices/src/error.rs"),
+            include_str!("../../appointments/src/queue.rs"),
         ];
         let mut found: Vec<String> = sources.iter().flat_map(|source| codes_in(source)).collect();
         found.push("unexpected".into());

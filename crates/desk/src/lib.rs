@@ -11,6 +11,7 @@ mod error;
 mod local;
 mod photo;
 pub mod pickup;
+pub mod queue;
 mod receipt;
 mod views;
 

@@ -310,6 +310,28 @@ impl SyncHooks for DeskHooks {
             };
             return crate::application::record_change(&self.store, &news).await.map_err(|e| e.code().to_owned());
         }
+        if change.entity == schalter_wire::queue::QUEUE_TICKET_ENTITY {
+            let Some(ticket) = change
+                .data
+                .as_ref()
+                .and_then(|d| serde_json::from_value::<schalter_wire::queue::QueueTicketChange>(d.clone()).ok())
+            else {
+                return Ok(());
+            };
+            return crate::queue::record_pulled_ticket(&self.store, &ticket).await.map_err(|e| e.code().to_owned());
+        }
+        if change.entity == schalter_wire::appointments::APPOINTMENT_ENTITY {
+            let Some(appointment) = change
+                .data
+                .as_ref()
+                .and_then(|d| serde_json::from_value::<schalter_wire::appointments::AppointmentChange>(d.clone()).ok())
+            else {
+                return Ok(());
+            };
+            return crate::queue::record_pulled_appointment(&self.store, &appointment)
+                .await
+                .map_err(|e| e.code().to_owned());
+        }
         if change.entity != entities::CLERK {
             return Ok(());
         }
