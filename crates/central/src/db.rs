@@ -3,6 +3,7 @@
 //! `$n` placeholders, binds of `i64`/`bool`/text/bytes only, flags read through `CASE`).
 
 pub mod applications;
+pub mod appointments;
 pub mod blobs;
 pub mod box_session;
 pub mod desks;

@@ -153,6 +153,25 @@ pub enum CentralError {
     BoxSessionFinished,
     #[error("Das Geburtsdatum ist ungültig.")]
     BoxInvalidBirthDate,
+    /// The appointment rules refused: a malformed booking code or name, an unknown office or service.
+    #[error("{0}")]
+    Appointment(#[from] schalter_appointments::AppointmentError),
+    /// This central serves no appointments (started without `--appointments-config`).
+    #[error("An dieser Zentrale werden keine Termine vergeben.")]
+    AppointmentsNotConfigured,
+    #[error("Diesen Termin gibt es nicht.")]
+    SlotUnknown,
+    /// Someone was faster, it is not released yet, or its booking closed: the same answer for all.
+    #[error("Dieser Termin ist nicht mehr frei. Bitte einen anderen wählen.")]
+    SlotTaken,
+    /// Unknown, already cancelled, or checked in: the same answer, so codes cannot be probed.
+    #[error("Zu diesem Buchungscode gibt es keinen offenen Termin.")]
+    BookingNotFound,
+    #[error("Der Termin hat bereits begonnen und kann nicht mehr online abgesagt werden.")]
+    BookingTooLate,
+    /// A public client asked too often (booking page and API, per address).
+    #[error("Zu viele Anfragen. Bitte in {retry_after_seconds} Sekunden erneut versuchen.")]
+    PublicRateLimited { retry_after_seconds: u64 },
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Database(#[from] sqlx::Error),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
@@ -216,6 +235,13 @@ impl CentralError {
             CentralError::BoxSessionUnknown => "box_session_unknown",
             CentralError::BoxSessionFinished => "box_session_finished",
             CentralError::BoxInvalidBirthDate => "box_invalid_birth_date",
+            CentralError::Appointment(error) => error.code(),
+            CentralError::AppointmentsNotConfigured => "appointments_not_configured",
+            CentralError::SlotUnknown => "slot_unknown",
+            CentralError::SlotTaken => "slot_taken",
+            CentralError::BookingNotFound => "booking_not_found",
+            CentralError::BookingTooLate => "booking_too_late",
+            CentralError::PublicRateLimited { .. } => "too_many_requests",
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
         }
     }
@@ -280,6 +306,12 @@ impl CentralError {
             CentralError::BoxSessionFinished => StatusCode::CONFLICT,
             CentralError::BoxInvalidBirthDate => StatusCode::UNPROCESSABLE_ENTITY,
             CentralError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            CentralError::Appointment(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            CentralError::AppointmentsNotConfigured | CentralError::SlotUnknown | CentralError::BookingNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            CentralError::SlotTaken | CentralError::BookingTooLate => StatusCode::CONFLICT,
+            CentralError::PublicRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -308,7 +340,8 @@ impl IntoResponse for CentralError {
             CentralError::ServerBusy => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(BUSY_RETRY_AFTER_SECONDS));
             }
-            CentralError::Pickup(schalter_pickup::PickupError::TerminalRateLimited { retry_after_seconds }) => {
+            CentralError::Pickup(schalter_pickup::PickupError::TerminalRateLimited { retry_after_seconds })
+            | CentralError::PublicRateLimited { retry_after_seconds } => {
                 response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
             }
             // tus: a wrong offset is answered with the right one, so the client resumes there.

@@ -24,6 +24,7 @@
 //! Logs name devices, sequences, clerk ids and blob hashes, never payloads, names or bytes.
 
 pub mod applications;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod blobs;
@@ -47,7 +48,7 @@ use schalter_domain::{DeskThrottle, LoginThrottle, SessionPolicy};
 
 pub use db::Db;
 pub use error::CentralError;
-pub use routes::app;
+pub use routes::{app, public_app, TrustedProxy};
 pub use routes::call_display;
 pub use schalter_server_kit::Clock;
 
@@ -66,6 +67,8 @@ pub struct AppState {
     pub pickup_keys: Option<Arc<pickup::PickupKeys>>,
     /// The box terminals' rate limit and answer floor.
     pub box_terminal: box_terminal::BoxTerminalConfig,
+    /// The appointment configuration and the public rate limit; `None`: no appointments here.
+    pub appointments: Option<appointments::AppointmentService>,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             password_hasher: Arc::new(auth::PasswordHasher::production()),
             pickup_keys: None,
             box_terminal: box_terminal::BoxTerminalConfig::default(),
+            appointments: None,
         }
     }
 }

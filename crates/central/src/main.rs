@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
+use schalter_central::appointments::AppointmentService;
 use schalter_central::pickup::PickupKeys;
 use schalter_central::producer::http::XhdHttpProducer;
 use schalter_central::producer::{OrderingAuthority, ProducerWorker};
 use schalter_central::secrets::SecretsKey;
 use schalter_central::sms::SmsWorker;
-use schalter_central::{app, db::NewClerk, seed, AppState, Db};
+use schalter_central::{app, db::NewClerk, seed, AppState, Db, TrustedProxy};
 use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
 use schalter_server_kit::telemetry::LogFormat;
 
@@ -67,6 +68,8 @@ enum Command {
         /// or birth date, so that the answer's timing does not tell a known number from an unknown one.
         #[arg(long, env = "SCHALTER_BOX_ANSWER_FLOOR_MS", default_value_t = 150)]
         box_answer_floor_ms: u64,
+        #[command(flatten)]
+        public: PublicArgs,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -117,6 +120,74 @@ enum Command {
         #[arg(long, action = clap::ArgAction::Set)]
         four_eyes_loading: bool,
     },
+}
+
+/// The public side: booking API and page, call display (none: no public listener, no appointments).
+#[derive(clap::Args)]
+struct PublicArgs {
+    /// Address of the public listener (plain HTTP, to be put behind the city's TLS-terminating proxy).
+    #[arg(long, env = "SCHALTER_PUBLIC_LISTEN")]
+    public_listen: Option<SocketAddr>,
+    /// The appointment configuration (TOML, see crates/appointments/src/duesseldorf.toml): offices,
+    /// services, hours, special days and release rules. Without it, no appointments are offered.
+    #[arg(long, env = "SCHALTER_APPOINTMENTS_CONFIG")]
+    appointments_config: Option<PathBuf>,
+    /// Requests per client address and minute on the public listener (0: no limit, for benchmarks only).
+    #[arg(long, env = "SCHALTER_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = 120)]
+    public_requests_per_minute: u32,
+    /// The proxy in front of the public listener: only from its address is `X-Forwarded-For` believed.
+    #[arg(long, env = "SCHALTER_TRUSTED_PROXY")]
+    trusted_proxy: Option<std::net::IpAddr>,
+}
+
+impl PublicArgs {
+    /// Reads and checks the configuration, writes it into the database, and generates the slots ahead.
+    async fn appointments(&self, db: &Db) -> anyhow::Result<Option<AppointmentService>> {
+        let Some(path) = &self.appointments_config else { return Ok(None) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let config = schalter_appointments::AppointmentConfig::parse(&text)
+            .with_context(|| format!("the appointment configuration {}", path.display()))?;
+        db.import_appointment_config(&config).await?;
+        let service = AppointmentService::new(config, Some(self.public_requests_per_minute));
+        spawn_appointment_workers(db.clone(), service.config.clone()).await?;
+        Ok(Some(service))
+    }
+}
+
+/// Slots for the days the rules can publish, generated at start and every ten minutes (a new day comes
+/// into reach at midnight); bookings into the offices' feeds every two seconds.
+async fn spawn_appointment_workers(
+    db: Db,
+    config: Arc<schalter_appointments::AppointmentConfig>,
+) -> anyhow::Result<()> {
+    let today = || schalter_pickup::local_time::german_date(time::OffsetDateTime::now_utc());
+    let generated = schalter_central::appointments::generate_slots(&db, &config, today()).await?;
+    tracing::info!(generated, "appointment slots generated");
+    let generator = (db.clone(), config);
+    tokio::spawn(async move {
+        let (db, config) = generator;
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        every.tick().await;
+        loop {
+            every.tick().await;
+            match schalter_central::appointments::generate_slots(&db, &config, today()).await {
+                Ok(0) => {}
+                Ok(generated) => tracing::info!(generated, "appointment slots generated"),
+                Err(error) => tracing::warn!(code = error.code(), "slot generation failed"),
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(2));
+        loop {
+            every.tick().await;
+            let now = schalter_central::Clock::System.now();
+            if let Err(error) = db.publish_appointment_changes(now, 500).await {
+                tracing::warn!(code = error.code(), "publishing appointments failed");
+            }
+        }
+    });
+    Ok(())
 }
 
 /// The document producer the applications are ordered from (none: nothing is ordered).
@@ -287,6 +358,7 @@ async fn main() -> anyhow::Result<()> {
             keys,
             box_attempts_per_minute,
             box_answer_floor_ms,
+            public,
         } => {
             sms.spawn(&db, keys.secrets_key_file.as_deref())?;
             let pickup_keys = match (&keys.secrets_key_file, &keys.pin_pepper_file) {
@@ -306,6 +378,10 @@ async fn main() -> anyhow::Result<()> {
                 attempts_per_minute: box_attempts_per_minute,
                 answer_floor: Duration::from_millis(box_answer_floor_ms),
             };
+            state.appointments = public.appointments(&state.db).await?;
+            if let Some(address) = public.public_listen {
+                spawn_public(state.clone(), address, TrustedProxy(public.trusted_proxy)).await?;
+            }
             serve(state, listen, tls_cert, tls_key, client_ca).await
         }
         Command::Migrate => Ok(()),
@@ -445,6 +521,26 @@ async fn serve(
     let (served, ()) = tokio::join!(server, announce);
     served.context("serving")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The public listener (plain HTTP): booking API and page, call display.
+async fn spawn_public(state: AppState, address: SocketAddr, proxy: TrustedProxy) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("binding {address}"))?;
+    let bound = listener.local_addr()?;
+    // Machine-readable like the main listener's line.
+    println!("schalter-central public on http://{bound}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(address = %bound, "public listener");
+    let app = schalter_central::public_app(state, proxy);
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(schalter_server_kit::shutdown::signal())
+            .await;
+        if let Err(error) = served {
+            tracing::error!(error = %error, "public listener failed");
+        }
+    });
     Ok(())
 }
 

@@ -52,6 +52,8 @@ pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     // The pickup box's back office (routes/pickup.rs) keeps its paths and schemas beside its handlers.
     doc.merge(crate::routes::back_office_openapi());
+    // The public booking API (routes/public.rs), served on the public listener.
+    doc.merge(crate::routes::public_openapi());
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc
 }

@@ -27,9 +27,33 @@ pub async fn lock(connection: &mut AnyConnection) -> Result<(), CentralError> {
 }
 
 /// Appends a change on `connection`, which must be inside the transaction of the change itself.
-/// `data: None` is a deletion.
+/// `data: None` is a deletion. Every desk pulls it; an office's own changes go through [`append_for_office`].
 pub async fn append(
     connection: &mut AnyConnection,
+    entity: &str,
+    entity_id: &str,
+    data: Option<&Value>,
+    now: i64,
+) -> Result<i64, CentralError> {
+    append_to(connection, None, entity, entity_id, data, now).await
+}
+
+/// As [`append`], for a change only the desks of `office_id` pull (its appointments, its queue: names
+/// of its citizens stay at its desks).
+pub async fn append_for_office(
+    connection: &mut AnyConnection,
+    office_id: &str,
+    entity: &str,
+    entity_id: &str,
+    data: Option<&Value>,
+    now: i64,
+) -> Result<i64, CentralError> {
+    append_to(connection, Some(office_id), entity, entity_id, data, now).await
+}
+
+async fn append_to(
+    connection: &mut AnyConnection,
+    office_id: Option<&str>,
     entity: &str,
     entity_id: &str,
     data: Option<&Value>,
@@ -45,8 +69,8 @@ pub async fn append(
         None => ("delete", None),
     };
     sqlx::query(
-        "INSERT INTO sync_changes (feed_cursor, entity, entity_id, op, data, changed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sync_changes (feed_cursor, entity, entity_id, op, data, changed_at, office_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(cursor)
     .bind(entity)
@@ -54,6 +78,7 @@ pub async fn append(
     .bind(op)
     .bind(data)
     .bind(now)
+    .bind(office_id)
     .execute(&mut *connection)
     .await?;
     Ok(cursor)
@@ -66,17 +91,41 @@ pub struct FeedPage {
 }
 
 impl Db {
-    /// Up to `limit` changes after `cursor`, oldest first.
+    /// Up to `limit` changes after `cursor`, oldest first: all of them, every office's too.
     pub async fn changes_after(&self, cursor: i64, limit: u32) -> Result<FeedPage, CentralError> {
+        self.changes_for(cursor, limit, None).await
+    }
+
+    /// Up to `limit` changes after `cursor` that a desk of `office_id` pulls: those of no office and its own.
+    pub async fn changes_for_office(&self, cursor: i64, limit: u32, office_id: &str) -> Result<FeedPage, CentralError> {
+        self.changes_for(cursor, limit, Some(office_id)).await
+    }
+
+    async fn changes_for(&self, cursor: i64, limit: u32, office_id: Option<&str>) -> Result<FeedPage, CentralError> {
         // One more than asked tells whether another page waits.
-        let rows = sqlx::query(
-            "SELECT feed_cursor, entity, entity_id, op, data FROM sync_changes \
-             WHERE feed_cursor > $1 ORDER BY feed_cursor LIMIT $2",
-        )
-        .bind(cursor)
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = match office_id {
+            None => {
+                sqlx::query(
+                    "SELECT feed_cursor, entity, entity_id, op, data FROM sync_changes \
+                     WHERE feed_cursor > $1 ORDER BY feed_cursor LIMIT $2",
+                )
+                .bind(cursor)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            Some(office_id) => {
+                sqlx::query(
+                    "SELECT feed_cursor, entity, entity_id, op, data FROM sync_changes \
+                     WHERE feed_cursor > $1 AND (office_id IS NULL OR office_id = $3) ORDER BY feed_cursor LIMIT $2",
+                )
+                .bind(cursor)
+                .bind(i64::from(limit) + 1)
+                .bind(office_id)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
         let has_more = rows.len() > limit as usize;
         let changes = rows
             .iter()

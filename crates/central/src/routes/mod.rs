@@ -5,6 +5,7 @@ mod box_terminal;
 pub mod call_display;
 mod extract;
 mod pickup;
+mod public;
 mod sync;
 
 use axum::extract::DefaultBodyLimit;
@@ -16,6 +17,8 @@ use tower_http::trace::TraceLayer;
 use crate::AppState;
 
 pub(crate) use pickup::back_office_openapi;
+pub(crate) use public::public_openapi;
+pub use public::{public_app, TrustedProxy};
 
 /// Request bodies of this API are small JSON documents; anything larger is refused
 /// before it is read.

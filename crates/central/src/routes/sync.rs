@@ -69,7 +69,8 @@ pub(crate) async fn push(
 
 /// The central's changes after `cursor`, oldest first, at most `limit` (default and maximum 500).
 /// Entities so far: `clerk` (data `ClerkChange`, on every creation, change and deactivation) and `application`
-/// (data `ApplicationChange`: number and status, no personal data).
+/// (data `ApplicationChange`: number and status, no personal data); of the clerk's office only: `appointment`
+/// (data `AppointmentChange`).
 #[utoipa::path(get, path = "/v1/sync/pull", tag = "sync", security(("bearer" = [])), params(PullQuery), responses(
     (status = 200, body = PullResponse),
     (status = 400, body = ApiError, description = "`invalid_request`: cursor or limit not a number"),
@@ -78,13 +79,13 @@ pub(crate) async fn push(
 ))]
 pub(crate) async fn pull(
     State(state): State<AppState>,
-    _clerk: AuthenticatedClerk,
+    clerk: AuthenticatedClerk,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, CentralError> {
     let Query(query) = query.map_err(|_| CentralError::InvalidRequest)?;
     let cursor = query.cursor.max(0);
     let limit = query.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
-    let page = state.db.changes_after(cursor, limit).await?;
+    let page = state.db.changes_for_office(cursor, limit, &clerk.clerk.office.id).await?;
     let next_cursor = page.changes.last().map_or(cursor, |change| change.cursor);
     Ok(Json(PullResponse { changes: page.changes, next_cursor, has_more: page.has_more }))
 }

@@ -1,0 +1,278 @@
+//! Appointments at the central, on both backends, with Düsseldorf's configuration and fixed instants
+//! in June 2025: the SQL releases exactly what the pure rules release (the week ahead at 09:00, the
+//! same-day remainder on the day), a rush on one slot books each desk once, a cancelled slot waits out
+//! its quarantine, a two-slot service needs two free slots, bookings reach only their office's feed,
+//! and the public router's refusals (rate limit, malformed requests).
+
+#[macro_use]
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use schalter_appointments::AppointmentConfig;
+use schalter_central::appointments::{book, cancel, free_slots, generate_slots, AppointmentService};
+use schalter_central::{public_app, AppState, CentralError, Clock, Db, TrustedProxy};
+use schalter_wire::appointments::{BookingRequest, CancelRequest, FreeSlots, SlotQuery};
+use serde_json::{json, Value};
+use time::macros::{date, datetime};
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+use common::{Backend, TestDatabase};
+
+/// Bürgerbüro Gerresheim: four desks, the fourth holds the same-day remainder.
+const OFFICE: &str = "05111000_03";
+const ID_CARD: &str = "personalausweis";
+/// Thursday 12 June 2025 (CEST): its slots come out on Thursday 5 June at 09:00, its remainder on the day at 09:00.
+const DAY: &str = "2025-06-12";
+
+async fn prepared(database: &TestDatabase) -> (Db, AppointmentConfig) {
+    let db = database.connect().await;
+    let config = AppointmentConfig::duesseldorf();
+    db.import_appointment_config(&config).await.unwrap();
+    let generated = generate_slots(&db, &config, date!(2025 - 06 - 05)).await.unwrap();
+    assert!(generated > 5_000, "{generated}");
+    assert_eq!(generate_slots(&db, &config, date!(2025 - 06 - 05)).await.unwrap(), 0, "a generated day stays as it is");
+    (db, config)
+}
+
+async fn times(db: &Db, config: &AppointmentConfig, service: &str, now: OffsetDateTime) -> FreeSlots {
+    let query = SlotQuery { office: OFFICE.into(), service: service.into(), from: Some(DAY.into()), days: Some(1) };
+    free_slots(db, config, &query, now).await.unwrap()
+}
+
+fn slot_at<'s>(slots: &'s FreeSlots, time: &str) -> Option<&'s str> {
+    slots.slots.iter().find(|slot| slot.time == time).map(|slot| slot.slot_id.as_str())
+}
+
+fn request(slot_id: &str, service: &str) -> BookingRequest {
+    BookingRequest { slot_id: slot_id.into(), service_id: service.into(), family_name: "Mustermann".into() }
+}
+
+async fn booked_slots(db_url: &str) -> (i64, i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(db_url).await.unwrap();
+    let (slots,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointment_slots WHERE booking_id IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let (bookings,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointment_bookings WHERE state = 'booked'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    (slots, bookings)
+}
+
+async fn the_week_ahead_appears_at_nine_and_the_remainder_on_the_day(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let (db, config) = prepared(&database).await;
+    assert!(times(&db, &config, ID_CARD, datetime!(2025-06-05 08:59:59 +2)).await.slots.is_empty(), "not before 09:00");
+    let released = times(&db, &config, ID_CARD, datetime!(2025-06-05 09:00 +2)).await;
+    // 08:00–18:00 on Thursdays: 40 quarter hours.
+    assert_eq!(released.slots.len(), 40);
+    assert_eq!((released.slots[0].date.as_str(), released.slots[0].time.as_str()), (DAY, "08:00"));
+    assert_eq!(released.slots[0].starts_at, "2025-06-12T06:00:00Z");
+
+    // The three weekly desks at 14:00 are booked; the fourth is the remainder, not out yet.
+    let now = datetime!(2025-06-05 09:30 +2);
+    for _ in 0..3 {
+        let slot = slot_at(&times(&db, &config, ID_CARD, now).await, "14:00").expect("14:00 still free").to_owned();
+        book(&db, &config, &request(&slot, ID_CARD), now).await.unwrap();
+    }
+    assert!(slot_at(&times(&db, &config, ID_CARD, now).await, "14:00").is_none(), "14:00 is full");
+    // The same-day remainder comes on the 12th at 09:00: 14:00 is bookable once more.
+    let on_the_day = datetime!(2025-06-12 09:00 +2);
+    assert!(slot_at(&times(&db, &config, ID_CARD, on_the_day - time::Duration::SECOND).await, "14:00").is_none());
+    let remainder = times(&db, &config, ID_CARD, on_the_day).await;
+    let slot = slot_at(&remainder, "14:00").expect("the remainder's 14:00").to_owned();
+    assert!(slot.ends_with("-04"), "desk 4 holds the remainder: {slot}");
+    assert!(slot_at(&remainder, "09:15").is_none(), "booking closes 15 minutes before the start");
+    assert!(slot_at(&remainder, "09:30").is_some());
+    let booked = book(&db, &config, &request(&slot, ID_CARD), on_the_day).await.unwrap();
+    assert_eq!((booked.date.as_str(), booked.time.as_str()), (DAY, "14:00"));
+    assert_eq!(booked.booking_code.len(), 9, "{}", booked.booking_code.len());
+    // Too close to its start, whatever was free.
+    let late = slot_at(&remainder, "09:30").unwrap().to_owned();
+    let refused = book(&db, &config, &request(&late, ID_CARD), datetime!(2025-06-12 09:15 +2)).await.unwrap_err();
+    assert!(matches!(refused, CentralError::SlotTaken), "{refused:?}");
+}
+
+async fn a_rush_on_one_slot_books_each_desk_once(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let (db, config) = prepared(&database).await;
+    let now = datetime!(2025-06-05 09:00:01 +2);
+    let slot = slot_at(&times(&db, &config, ID_CARD, now).await, "10:00").unwrap().to_owned();
+    let config = Arc::new(config);
+    let mut rush = Vec::new();
+    for _ in 0..24 {
+        let (db, config, slot) = (db.clone(), config.clone(), slot.clone());
+        rush.push(tokio::spawn(async move { book(&db, &config, &request(&slot, ID_CARD), now).await }));
+    }
+    let mut booked = Vec::new();
+    let mut taken = 0;
+    for attempt in rush {
+        match attempt.await.unwrap() {
+            Ok(confirmation) => booked.push(confirmation),
+            Err(CentralError::SlotTaken) => taken += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    // Three weekly desks at 10:00 (the fourth is the remainder): three bookings, each its own slot.
+    assert_eq!((booked.len(), taken), (3, 21));
+    assert!(booked.iter().all(|b| b.time == "10:00"));
+    let codes: std::collections::HashSet<_> = booked.iter().map(|b| b.booking_code.clone()).collect();
+    assert_eq!(codes.len(), 3);
+    assert_eq!(booked_slots(&database.url).await, (3, 3), "one slot per booking, none twice");
+    assert!(slot_at(&times(&db, &config, ID_CARD, now).await, "10:00").is_none());
+
+    // Cancelled: out of circulation for ten minutes, then back.
+    let cancelled_at = datetime!(2025-06-05 11:00 +2);
+    let code = booked[0].booking_code.to_lowercase().replace('-', " ");
+    let answer = cancel(&db, &config, &CancelRequest { booking_code: code.clone() }, cancelled_at).await.unwrap();
+    assert_eq!((answer.date.as_str(), answer.time.as_str()), (DAY, "10:00"));
+    let quarantine = cancelled_at + time::Duration::minutes(9);
+    assert!(slot_at(&times(&db, &config, ID_CARD, quarantine).await, "10:00").is_none(), "quarantined");
+    let again = cancelled_at + time::Duration::minutes(10);
+    let freed =
+        slot_at(&times(&db, &config, ID_CARD, again).await, "10:00").expect("back after ten minutes").to_owned();
+    book(&db, &config, &request(&freed, ID_CARD), again).await.unwrap();
+    let twice = cancel(&db, &config, &CancelRequest { booking_code: code }, again).await.unwrap_err();
+    assert!(matches!(twice, CentralError::BookingNotFound), "{twice:?}");
+    let malformed = cancel(&db, &config, &CancelRequest { booking_code: "K7QX-M2P0".into() }, again).await.unwrap_err();
+    assert_eq!(malformed.code(), "booking_code_invalid");
+    let after_start = datetime!(2025-06-12 10:01 +2);
+    let late = CancelRequest { booking_code: booked[1].booking_code.clone() };
+    assert!(matches!(cancel(&db, &config, &late, after_start).await.unwrap_err(), CentralError::BookingTooLate));
+}
+
+async fn a_longer_service_needs_consecutive_free_slots_at_one_desk(backend: Backend) {
+    let database = TestDatabase::shared(backend).await;
+    let (db, config) = prepared(&database).await;
+    let now = datetime!(2025-06-05 10:00 +2);
+    const BOTH: &str = "personalausweis-und-reisepass";
+    // 17:45 is the last quarter hour: a 30-minute service cannot start there.
+    let both = times(&db, &config, BOTH, now).await;
+    assert_eq!(both.slots.last().map(|s| s.time.as_str()), Some("17:30"));
+    assert_eq!(both.slots[0].ends_at, "2025-06-12T06:30:00Z");
+    // Fill 12:15 at all three weekly desks: no 30 minutes from 12:00 any more, but from 11:45 neither.
+    for _ in 0..3 {
+        let slot = slot_at(&times(&db, &config, ID_CARD, now).await, "12:15").unwrap().to_owned();
+        book(&db, &config, &request(&slot, ID_CARD), now).await.unwrap();
+    }
+    let both = times(&db, &config, BOTH, now).await;
+    assert!(slot_at(&both, "12:00").is_none() && slot_at(&both, "12:15").is_none());
+    let at_half = slot_at(&both, "12:30").expect("12:30–13:00 is free").to_owned();
+    assert!(slot_at(&both, "11:45").is_some());
+    book(&db, &config, &request(&at_half, BOTH), now).await.unwrap();
+    assert_eq!(booked_slots(&database.url).await, (5, 4), "the two-slot booking holds two slots");
+    // A service the office does not offer, and a family name that is none.
+    let pop_up_only = request(&at_half, "abholung");
+    assert!(book(&db, &config, &pop_up_only, now).await.is_ok(), "Gerresheim hands documents out");
+    let nameless = BookingRequest { family_name: " ".into(), ..request(&at_half, ID_CARD) };
+    assert_eq!(book(&db, &config, &nameless, now).await.unwrap_err().code(), "booking_family_name_invalid");
+    let nowhere = request("05111000_03-20250612-1237-01", ID_CARD);
+    assert_eq!(book(&db, &config, &nowhere, now).await.unwrap_err().code(), "slot_unknown");
+}
+
+async fn bookings_reach_only_their_offices_desks(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let (db, config) = prepared(&database).await;
+    let now = datetime!(2025-06-05 09:30 +2);
+    let slot = slot_at(&times(&db, &config, ID_CARD, now).await, "08:30").unwrap().to_owned();
+    let booked = book(&db, &config, &request(&slot, ID_CARD), now).await.unwrap();
+    assert_eq!(db.publish_appointment_changes(now.unix_timestamp(), 500).await.unwrap(), 1);
+    assert_eq!(db.publish_appointment_changes(now.unix_timestamp(), 500).await.unwrap(), 0, "published once");
+    cancel(&db, &config, &CancelRequest { booking_code: booked.booking_code.clone() }, now).await.unwrap();
+    assert_eq!(db.publish_appointment_changes(now.unix_timestamp(), 500).await.unwrap(), 1, "the cancellation too");
+
+    let own = db.changes_for_office(0, 100, OFFICE).await.unwrap().changes;
+    let appointments: Vec<_> = own.iter().filter(|c| c.entity == "appointment").collect();
+    assert_eq!(appointments.len(), 2);
+    let states: Vec<&str> = appointments.iter().map(|c| c.data.as_ref().unwrap()["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["booked", "cancelled"]);
+    let data = appointments[0].data.as_ref().unwrap();
+    assert_eq!(data["family_name"], "Mustermann");
+    assert_eq!(data["starts_at"], "2025-06-12T06:30:00Z");
+    let code = schalter_appointments::BookingCode::parse(&booked.booking_code).unwrap();
+    assert_eq!(data["code_hash"], code.hash());
+    let elsewhere = db.changes_for_office(0, 100, "05111000_01").await.unwrap().changes;
+    assert!(elsewhere.iter().all(|c| c.entity != "appointment"), "another office's desks never see the name");
+    assert!(db.changes_after(0, 100).await.unwrap().changes.iter().any(|c| c.entity == "appointment"));
+}
+
+async fn call(router: &axum::Router, request: Request<Body>) -> (StatusCode, Option<String>, Value) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let retry = response.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, retry, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn post(path: &str, body: &str) -> Request<Body> {
+    Request::post(path).header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_owned())).unwrap()
+}
+
+async fn the_public_router_books_limits_and_refuses(backend: Backend) {
+    let database = TestDatabase::new(backend).await;
+    let (db, config) = prepared(&database).await;
+    let mut state = AppState::new(db.clone());
+    state.clock = Clock::manual(datetime!(2025-06-05 09:30 +2).unix_timestamp());
+    let unconfigured =
+        public_app(state.clone(), TrustedProxy(None)).layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, 1], 1))));
+    let (status, _, body) =
+        call(&unconfigured, Request::get("/v1/public/appointments/offices").body(Body::empty()).unwrap()).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::NOT_FOUND, Some("appointments_not_configured")));
+
+    state.appointments = Some(AppointmentService::new(config, Some(8)));
+    let from = |last: u8| {
+        public_app(state.clone(), TrustedProxy(None)).layer(MockConnectInfo(SocketAddr::from(([192, 0, 2, last], 1))))
+    };
+    let router = from(1);
+    let (status, _, directory) =
+        call(&router, Request::get("/v1/public/appointments/offices").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(directory["offices"].as_array().unwrap().len(), 15);
+    let slots_path = format!("/v1/public/appointments/slots?office={OFFICE}&service={ID_CARD}&from={DAY}&days=1");
+    let (status, _, slots) = call(&router, Request::get(&slots_path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    // 10:00: three weekly desks (the fourth holds the same-day remainder).
+    let ten = slots["slots"].as_array().unwrap().iter().find(|slot| slot["time"] == "10:00").unwrap();
+    let slot_id = ten["slot_id"].as_str().unwrap().to_owned();
+    let booking = json!({"slot_id": slot_id, "service_id": ID_CARD, "family_name": "Mustermann"}).to_string();
+    let (status, _, booked) = call(&router, post("/v1/public/appointments/bookings", &booking)).await;
+    assert_eq!(status, StatusCode::CREATED, "{booked}");
+    assert_eq!(booked["office_name"], "Bürgerbüro Gerresheim");
+    let (status, _, refused) = call(&router, post("/v1/public/appointments/bookings", "{\"slot_id\": 1}")).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let (status, _, refused) =
+        call(&router, post("/v1/public/appointments/bookings/cancel", "{\"booking_code\": \"nope\"}")).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("booking_code_invalid")));
+    // The same time again: the other two weekly desks, then it is gone.
+    for _ in 0..2 {
+        let (status, _, again) = call(&router, post("/v1/public/appointments/bookings", &booking)).await;
+        assert_eq!((status, again["time"].as_str()), (StatusCode::CREATED, booked["time"].as_str()), "{again}");
+    }
+    let (status, _, refused) = call(&router, post("/v1/public/appointments/bookings", &booking)).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::CONFLICT, Some("slot_taken")), "booked a moment ago");
+    // Eight requests a minute from one address: the ninth waits.
+    let (status, retry, refused) = call(&router, Request::get(&slots_path).body(Body::empty()).unwrap()).await;
+    assert_eq!((status, refused["code"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("too_many_requests")));
+    assert_eq!(retry.as_deref(), Some("8"));
+    let other = from(2);
+    let (status, _, _) = call(&other, Request::get(&slots_path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "another address is not limited by the first");
+}
+
+on_both_backends!(
+    the_week_ahead_appears_at_nine_and_the_remainder_on_the_day,
+    a_rush_on_one_slot_books_each_desk_once,
+    a_longer_service_needs_consecutive_free_slots_at_one_desk,
+    bookings_reach_only_their_offices_desks,
+    the_public_router_books_limits_and_refuses,
+);
