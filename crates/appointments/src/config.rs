@@ -153,7 +153,10 @@ impl ReleaseBefore {
 pub enum DayChange {
     Closed,
     /// Open until `close`; from `open`, or from the usual opening when `None`.
-    Hours { open: Option<Time>, close: Time },
+    Hours {
+        open: Option<Time>,
+        close: Time,
+    },
 }
 
 /// A day with other hours than usual at some or all permanent offices (an extended Wednesday).
@@ -475,7 +478,9 @@ mod raw {
                 return Err(invalid(format!("{what}: ein Pop-up-Büro hat open_on-Tage und keine Wochenzeiten")));
             }
             if !pop_up && (self.hours.is_empty() || !dates.is_empty()) {
-                return Err(invalid(format!("{what}: ein festes Büro hat Wochenzeiten (hours) und keine open_on-Tage")));
+                return Err(invalid(format!(
+                    "{what}: ein festes Büro hat Wochenzeiten (hours) und keine open_on-Tage"
+                )));
             }
             Ok(Office {
                 id,
@@ -579,7 +584,9 @@ mod tests {
             }
         }
         let unknown = valid.replacen("\"personalausweis\", ", "\"kinderreisepass\", ", 1);
-        assert!(matches!(AppointmentConfig::parse(&unknown), Err(AppointmentError::InvalidConfig(t)) if t.contains("kinderreisepass")));
+        assert!(
+            matches!(AppointmentConfig::parse(&unknown), Err(AppointmentError::InvalidConfig(t)) if t.contains("kinderreisepass"))
+        );
         let typo = valid.replacen("advance_days", "advanced_days", 1);
         assert!(matches!(AppointmentConfig::parse(&typo), Err(AppointmentError::ConfigSyntax(_))));
     }

@@ -88,12 +88,16 @@ pub struct SlotFacts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Availability {
     /// Not published yet: invisible to the public.
-    NotYetReleased { at: OffsetDateTime },
+    NotYetReleased {
+        at: OffsetDateTime,
+    },
     /// Too close to its start, or past: no longer offered.
     Closed,
     Booked,
     /// Cancelled a moment ago: back in circulation at `until`.
-    Quarantined { until: OffsetDateTime },
+    Quarantined {
+        until: OffsetDateTime,
+    },
     Bookable,
 }
 

@@ -157,7 +157,8 @@ mod tests {
         let config = config();
         let permanent: Vec<_> = config.offices.iter().filter(|o| o.kind != OfficeKind::PopUp).collect();
         let mut added = 0;
-        for (day, monday) in [(date!(2025 - 06 - 18), date!(2025 - 06 - 16)), (date!(2025 - 07 - 02), date!(2025 - 06 - 30))]
+        for (day, monday) in
+            [(date!(2025 - 06 - 18), date!(2025 - 06 - 16)), (date!(2025 - 07 - 02), date!(2025 - 06 - 30))]
         {
             let mut extra = Vec::new();
             for office in &permanent {

@@ -48,8 +48,8 @@ use schalter_domain::{DeskThrottle, LoginThrottle, SessionPolicy};
 
 pub use db::Db;
 pub use error::CentralError;
-pub use routes::{app, public_app, TrustedProxy};
 pub use routes::call_display;
+pub use routes::{app, public_app, TrustedProxy};
 pub use schalter_server_kit::Clock;
 
 /// Everything a request handler needs. Cheap to clone.
