@@ -8,6 +8,7 @@
 //! counter, takes the picture of the X display and fails unless the marker is in it, pixel-exact.
 
 pub mod box_terminal;
+pub mod chromium;
 pub mod fault_proxy;
 
 use std::io::{BufRead, BufReader, Write};
@@ -164,25 +165,32 @@ pub struct Central {
     command: Box<dyn Fn(SocketAddr) -> Command + Send + Sync>,
     address: SocketAddr,
     url: String,
+    public_url: Option<String>,
     running: Option<Running>,
 }
 
 impl Central {
     fn start(command: Box<dyn Fn(SocketAddr) -> Command + Send + Sync>, listen: SocketAddr) -> anyhow::Result<Self> {
         let mut child = command(listen).stdout(Stdio::piped()).spawn().context("starting schalter-central")?;
-        let url = announced_url(&mut child);
+        let announced = announced_urls(&mut child);
         let running = Running::new(child);
-        let url = url?;
+        let (url, public_url) = announced?;
         let address = url
             .trim_start_matches("https://")
             .parse()
             .with_context(|| format!("schalter-central announced {url:?}, not https://<ip>:<port>"))?;
-        Ok(Self { command, address, url, running: Some(running) })
+        Ok(Self { command, address, url, public_url, running: Some(running) })
     }
 
     /// `https://127.0.0.1:<port>`, the same after a restart.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// `http://127.0.0.1:<port>` of the public listener (`serve --public-listen`), as the central announced
+    /// it (`schalter-central public on …`); `None` without one. A restart may move it to another port.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -214,9 +222,10 @@ impl Central {
         loop {
             let mut child =
                 (self.command)(self.address).stdout(Stdio::piped()).spawn().context("starting schalter-central")?;
-            match announced_url(&mut child) {
-                Ok(url) => {
+            match announced_urls(&mut child) {
+                Ok((url, public_url)) => {
                     debug_assert_eq!(url, self.url);
+                    self.public_url = public_url;
                     self.running = Some(Running::new(child));
                     return Ok(());
                 }
@@ -681,13 +690,21 @@ pub async fn assert_central_holds_exactly(
 
 /// Reads the "listening on URL" line a server prints and keeps draining its stdout.
 fn announced_url(child: &mut Child) -> anyhow::Result<String> {
+    Ok(announced_urls(child)?.0)
+}
+
+/// [`announced_url`] and the central's "public on URL" line, which it prints before it (if at all).
+fn announced_urls(child: &mut Child) -> anyhow::Result<(String, Option<String>)> {
     let stdout = child.stdout.take().expect("piped stdout");
     let mut lines = BufReader::new(stdout).lines();
+    let mut public_url = None;
     while let Some(line) = lines.next().transpose()? {
-        if let Some(url) = line.split("listening on ").nth(1) {
+        if let Some(url) = line.split("schalter-central public on ").nth(1) {
+            public_url = Some(url.trim().to_owned());
+        } else if let Some(url) = line.split("listening on ").nth(1) {
             let url = url.trim().to_owned();
             std::thread::spawn(move || for _ in lines {});
-            return Ok(url);
+            return Ok((url, public_url));
         }
     }
     bail!("server exited before listening")

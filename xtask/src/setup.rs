@@ -9,7 +9,8 @@ use crate::{cargo, project_root, run_command};
 
 /// Debian packages for building and running the desk (WebKitGTK 4.1; GStreamer for the webcam,
 /// which WebKitGTK loads anyway) and for testing its real window (Xvfb, WebKitWebDriver,
-/// ImageMagick for screenshots) and the receipt PDF (`pdftotext`, `pdffonts`).
+/// ImageMagick for screenshots), the public booking page (Debian's Chromium headless under its
+/// chromedriver) and the receipt PDF (`pdftotext`, `pdffonts`).
 const PACKAGES: &[&str] = &[
     "build-essential",
     "pkg-config",
@@ -27,6 +28,8 @@ const PACKAGES: &[&str] = &[
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
+    "chromium",
+    "chromium-driver",
     "imagemagick",
     "poppler-utils",
 ];
