@@ -303,7 +303,7 @@ pub fn change_of(row: &TicketRow) -> Result<QueueTicketChange, CentralError> {
     })
 }
 
-/// Tells the office's desks through the feed, in the transaction of the change.
+/// Tells the office's desks (only them) through the feed, in the transaction of the change.
 async fn announce(
     connection: &mut AnyConnection,
     row: &TicketRow,
@@ -311,7 +311,7 @@ async fn announce(
 ) -> Result<QueueTicketChange, CentralError> {
     let change = change_of(row)?;
     let data = serde_json::to_value(&change).map_err(|e| CentralError::Internal(e.to_string()))?;
-    feed::append(connection, QUEUE_TICKET_ENTITY, &row.id, Some(&data), now).await?;
+    feed::append_for_office(connection, &row.office_id, QUEUE_TICKET_ENTITY, &row.id, Some(&data), now).await?;
     Ok(change)
 }
 

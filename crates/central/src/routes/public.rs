@@ -192,7 +192,7 @@ pub fn public_app(state: AppState, proxy: TrustedProxy) -> Router {
 /// The public API's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(offices, slots, book, cancel),
+    paths(offices, slots, book, cancel, super::call_display::calls),
     components(schemas(
         schalter_wire::appointments::PublicDirectory,
         schalter_wire::appointments::PublicOffice,
@@ -204,8 +204,17 @@ pub fn public_app(state: AppState, proxy: TrustedProxy) -> Router {
         schalter_wire::appointments::CancelRequest,
         schalter_wire::appointments::CancelledBooking,
         schalter_wire::appointments::AppointmentChange,
+        schalter_wire::queue::CallDisplay,
+        schalter_wire::queue::DisplayedCall,
+        schalter_wire::queue::QueueCheckIn,
+        schalter_wire::queue::QueueStep,
+        schalter_wire::queue::QueueServe,
+        schalter_wire::queue::QueueForward,
+        schalter_wire::queue::QueueFinish,
+        schalter_wire::queue::QueueTicketChange,
     )),
-    tags((name = "appointments", description = "Public booking (no client certificate; the public listener): offices, released slots, book, cancel with the booking code")),
+    tags((name = "appointments", description = "Public booking (no client certificate; the public listener): offices, released slots, book, cancel with the booking code"),
+        (name = "queue", description = "The waiting room's call display (public listener); the queue's actions are sync mutations (`queue.*`)")),
 )]
 struct PublicApi;
 
