@@ -43,6 +43,17 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("clear_lock", "applicationId: string", "{ applicationId }", "CompartmentActionView"),
     ("hand_out", "args: HandoutArgs", "{ args }", "HandoutView"),
     ("mark_arrived", "number: string", "{ number }", "ArrivalView"),
+    ("queue_today", "", "", "QueueView"),
+    ("queue_check_in_walk_in", "serviceId: string", "{ serviceId }", "QueueTicketView"),
+    ("queue_check_in_appointment", "bookingId: string", "{ bookingId }", "QueueTicketView"),
+    ("queue_check_in_code", "code: string", "{ code }", "QueueTicketView"),
+    ("queue_call_next", "confirmed: boolean", "{ confirmed }", "QueueTicketView"),
+    (
+        "queue_act",
+        "ticketId: string, action: string, toPlace: string | null, toServiceId: string | null",
+        "{ ticketId, action, toPlace, toServiceId }",
+        "QueueTicketView",
+    ),
 ];
 
 pub fn typescript() -> String {

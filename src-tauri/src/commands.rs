@@ -13,7 +13,9 @@ use schalter_desk_core::pickup::{
     PickupOfficeView,
 };
 
-use crate::{receipts, DeskState, ReceiptSaving};
+use schalter_desk_core::queue::{QueueTicketView, QueueView};
+
+use crate::{receipts, DeskState, QueuePlace, ReceiptSaving};
 
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
@@ -49,7 +51,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         take_back,
         clear_lock,
         hand_out,
-        mark_arrived
+        mark_arrived,
+        queue_today,
+        queue_check_in_walk_in,
+        queue_check_in_appointment,
+        queue_check_in_code,
+        queue_call_next,
+        queue_act
     ]
 }
 
@@ -259,4 +267,52 @@ async fn hand_out(state: State<'_, DeskState>, args: HandoutArgs) -> Result<Hand
 #[tauri::command]
 async fn mark_arrived(state: State<'_, DeskState>, number: String) -> Result<ArrivalView, UiError> {
     Ok(state.desk()?.mark_arrived(&number).await?)
+}
+
+// The counter queue (»Warteschlange«): mutations through the sync, at this desk's configured place.
+
+#[tauri::command]
+async fn queue_today(state: State<'_, DeskState>, place: State<'_, QueuePlace>) -> Result<QueueView, UiError> {
+    Ok(state.desk()?.queue_today(place.0.as_deref()).await?)
+}
+
+#[tauri::command]
+async fn queue_check_in_walk_in(state: State<'_, DeskState>, service_id: String) -> Result<QueueTicketView, UiError> {
+    Ok(state.desk()?.queue_check_in_walk_in(&service_id).await?)
+}
+
+#[tauri::command]
+async fn queue_check_in_appointment(
+    state: State<'_, DeskState>,
+    booking_id: String,
+) -> Result<QueueTicketView, UiError> {
+    Ok(state.desk()?.queue_check_in_appointment(&booking_id).await?)
+}
+
+#[tauri::command]
+async fn queue_check_in_code(state: State<'_, DeskState>, code: String) -> Result<QueueTicketView, UiError> {
+    Ok(state.desk()?.queue_check_in_code(&code).await?)
+}
+
+/// `queue_still_serving` while this place has someone and `confirmed` is false.
+#[tauri::command]
+async fn queue_call_next(
+    state: State<'_, DeskState>,
+    place: State<'_, QueuePlace>,
+    confirmed: bool,
+) -> Result<QueueTicketView, UiError> {
+    Ok(state.desk()?.queue_call_next(place.0.as_deref(), confirmed).await?)
+}
+
+#[tauri::command]
+async fn queue_act(
+    state: State<'_, DeskState>,
+    place: State<'_, QueuePlace>,
+    ticket_id: String,
+    action: String,
+    to_place: Option<String>,
+    to_service_id: Option<String>,
+) -> Result<QueueTicketView, UiError> {
+    let desk = state.desk()?;
+    Ok(desk.queue_act(place.0.as_deref(), &ticket_id, &action, to_place.as_deref(), to_service_id.as_deref()).await?)
 }

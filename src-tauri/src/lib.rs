@@ -29,6 +29,9 @@ impl DeskState {
     }
 }
 
+/// This desk's place in the counter queue (desk.toml `[queue] place`, checked at load); `None`: from the device id.
+pub struct QueuePlace(Option<String>);
+
 /// Where receipts are saved (desk.toml `[receipts]`): the save dialog, or a configured directory.
 pub struct ReceiptSaving(Box<dyn receipts::SaveLocation>);
 
@@ -50,6 +53,7 @@ pub fn run() {
         // Must happen before WebKitGTK starts; see README "Leeres Fenster".
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    let place = QueuePlace(config.as_ref().ok().and_then(|c| c.queue.place.clone()));
     let saving = ReceiptSaving(receipts::from_config(&config.as_ref().map(|c| c.receipts.clone()).unwrap_or_default()));
     let desk = config.and_then(|config| Desk::new(&config)).map(Arc::new).map_err(|error| {
         tracing::error!(code = error.code(), "desk not ready");
@@ -59,6 +63,7 @@ pub fn run() {
     tauri::Builder::default()
         .manage(DeskState(desk.clone()))
         .manage(saving)
+        .manage(place)
         .setup(move |app| {
             if let Ok(desk) = desk {
                 forward(app.handle().clone(), events::CONNECTION, desk.connection_updates());

@@ -40,7 +40,7 @@ describe("login screen", () => {
     expect(h.text("#section-content h1")).toBe("Antrag");
     await h.press("F5");
     expect(h.text("#section-content h1")).toBe("Warteschlange");
-    expect(h.text("#section-content")).toContain("noch nicht freigeschaltet");
+    expect(h.text("#queue-call-next")).toBe("Nächste aufrufen (F12)");
   });
 
   it("opens the main screen at once when the desk core still has a session", async () => {

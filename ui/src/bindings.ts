@@ -284,6 +284,36 @@ export type HandoutView = { application_id: string, application_number: string, 
 
 export type ArrivalView = { application_id: string, application_number: string, document_kind: string, outcome: string, already_marked: boolean, };
 
+export type QueueTicketView = { id: string, 
+/**
+ * `W 012`; `W …` until the central numbered a ticket made offline.
+ */
+display_number: string, kind: string, service_id: string, state: string, call_count: number, place: string | null, 
+/**
+ * The appointment's time, `HH:MM` German time.
+ */
+due_time: string | null, 
+/**
+ * `HH:MM` German time of the check-in.
+ */
+arrived_time: string, 
+/**
+ * The appointment's family name (from the pulled booking); none for a walk-in.
+ */
+family_name: string | null, booking_id: string | null, 
+/**
+ * A local action not yet confirmed by the central.
+ */
+pending: boolean, };
+
+export type QueueAppointmentView = { booking_id: string, 
+/**
+ * `HH:MM` German time.
+ */
+time: string, family_name: string, service_id: string, };
+
+export type QueueView = { place: string, current: QueueTicketView | null, tickets: Array<QueueTicketView>, appointments: Array<QueueAppointmentView>, };
+
 /** The events the desk core pushes, by name. */
 export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
 
@@ -314,6 +344,19 @@ export const ERROR_CODES: readonly string[] = [
   "device_signature_empty",
   "device_strokes_invalid",
   "device_encode_failed",
+  "queue_still_serving",
+  "queue_invalid_place",
+  "queue_invalid_service",
+  "queue_ticket_taken",
+  "queue_not_your_ticket",
+  "queue_call_limit",
+  "queue_invalid_transition",
+  "queue_forward_target_missing",
+  "queue_forward_to_self",
+  "queue_nobody_waiting",
+  "queue_unknown_ticket",
+  "queue_unknown_booking",
+  "queue_already_checked_in",
   "device_capture_timeout",
   "device_capture_cancelled",
   "device_not_found",
@@ -418,6 +461,12 @@ export const ERROR_CODES: readonly string[] = [
   "box_session_unknown",
   "box_session_finished",
   "box_invalid_birth_date",
+  "appointments_not_configured",
+  "slot_unknown",
+  "slot_taken",
+  "booking_not_found",
+  "booking_too_late",
+  "too_many_requests",
   "blob_missing",
   "blob_hash_mismatch",
   "offset_mismatch",
@@ -483,4 +532,10 @@ export const commands = {
   clearLock: (applicationId: string): Promise<CompartmentActionView> => invoke("clear_lock", { applicationId }),
   handOut: (args: HandoutArgs): Promise<HandoutView> => invoke("hand_out", { args }),
   markArrived: (number: string): Promise<ArrivalView> => invoke("mark_arrived", { number }),
+  queueToday: (): Promise<QueueView> => invoke("queue_today"),
+  queueCheckInWalkIn: (serviceId: string): Promise<QueueTicketView> => invoke("queue_check_in_walk_in", { serviceId }),
+  queueCheckInAppointment: (bookingId: string): Promise<QueueTicketView> => invoke("queue_check_in_appointment", { bookingId }),
+  queueCheckInCode: (code: string): Promise<QueueTicketView> => invoke("queue_check_in_code", { code }),
+  queueCallNext: (confirmed: boolean): Promise<QueueTicketView> => invoke("queue_call_next", { confirmed }),
+  queueAct: (ticketId: string, action: string, toPlace: string | null, toServiceId: string | null): Promise<QueueTicketView> => invoke("queue_act", { ticketId, action, toPlace, toServiceId }),
 };

@@ -3,7 +3,7 @@ import { render, type VNode } from "preact";
 import { act } from "preact/test-utils";
 import { vi } from "vitest";
 import type { Channel } from "@tauri-apps/api/core";
-import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, HandoutArgs, HandoutCandidateView, LoadArgs, PhotoView, PickupOfficeView, ReceiptView, SessionView, SyncView } from "./bindings";
+import type { ApplicationCheckView, ApplicationDraft, ApplicationView, BiometricsView, ConnectionView, HandoutArgs, HandoutCandidateView, LoadArgs, PhotoView, PickupOfficeView, QueueAppointmentView, QueueTicketView, ReceiptView, SessionView, SyncView } from "./bindings";
 import { emptyDraft } from "./application";
 import type { DeskApi } from "./desk";
 import { ManualEvents } from "./events";
@@ -103,6 +103,86 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     clearLock: vi.fn(async (applicationId: string) => ({ application_id: applicationId, box_id: "dlz-box-1", compartment: 3, state: "loaded" })),
     handOut: vi.fn(async (args: HandoutArgs) => ({ application_id: args.application_id, application_number: "05111000_01-2027-000002", freed_compartment: 3 })),
     markArrived: vi.fn(async (number: string) => ({ application_id: "0193a1b2-0000-7000-8000-000000000007", application_number: number.trim(), document_kind: "passport32", outcome: "ready_at_counter", already_marked: false })),
+    ...fakeQueue(),
+  };
+}
+
+/** Erika Mustermann's appointment today at 09:30, booking code K7QX-M2PA. */
+export const BOOKING_ID = "0193a1b2-0000-7000-8000-0000000000a1";
+
+/** The desk core's queue as far as these tests need it: one office, this desk at »Platz 3«, the rules of
+ * `schalter_appointments::queue` for the happy paths, `queue_still_serving` unless confirmed. */
+export function fakeQueue(): Pick<DeskApi, "queueToday" | "queueCheckInWalkIn" | "queueCheckInAppointment" | "queueCheckInCode" | "queueCallNext" | "queueAct"> {
+  const place = "Platz 3";
+  let appointments: QueueAppointmentView[] = [{ booking_id: BOOKING_ID, time: "09:30", family_name: "Mustermann", service_id: "personalausweis" }];
+  const tickets: QueueTicketView[] = [];
+  const counters = { T: 0, W: 0 };
+  const refuse = (code: string, message = code) => {
+    throw { code, message };
+  };
+  const checkIn = (kind: "appointment" | "walk_in", serviceId: string, booking?: QueueAppointmentView): QueueTicketView => {
+    const letter = kind === "appointment" ? "T" : "W";
+    counters[letter] += 1;
+    const ticket: QueueTicketView = {
+      id: `0193a1b2-0000-7000-8000-0000000001${String(tickets.length).padStart(2, "0")}`,
+      display_number: `${letter} ${String(counters[letter]).padStart(3, "0")}`,
+      kind,
+      service_id: serviceId,
+      state: "waiting",
+      call_count: 0,
+      place: null,
+      due_time: booking?.time ?? null,
+      arrived_time: "09:12",
+      family_name: booking?.family_name ?? null,
+      booking_id: booking?.booking_id ?? null,
+      pending: false,
+    };
+    tickets.push(ticket);
+    appointments = appointments.filter((a) => a.booking_id !== booking?.booking_id);
+    return { ...ticket };
+  };
+  const atPlace = () => tickets.find((t) => t.place === place && (t.state === "called" || t.state === "serving")) ?? null;
+  const find = (id: string) => tickets.find((t) => t.id === id) ?? refuse("queue_unknown_ticket");
+  const act = (id: string, action: string, toPlace: string | null = null, toService: string | null = null): QueueTicketView => {
+    const ticket = find(id);
+    const allowed: Record<string, string[]> = { recall: ["called"], missed: ["called"], serve: ["called"], park: ["serving"], resume: ["parked"], forward: ["called", "serving"], finish: ["called", "serving"] };
+    if (!allowed[action]?.includes(ticket.state)) refuse("queue_invalid_transition");
+    if (action === "recall") ticket.call_count += 1;
+    if (action === "missed") Object.assign(ticket, { state: ticket.call_count >= 3 ? "missed" : "waiting", place: null });
+    if (action === "serve") ticket.state = "serving";
+    if (action === "park") ticket.state = "parked";
+    if (action === "resume") Object.assign(ticket, { state: "serving", place, call_count: 0 });
+    if (action === "forward") {
+      if (!toPlace && !toService) refuse("queue_forward_target_missing");
+      Object.assign(ticket, { state: "waiting", place: toPlace, call_count: 0, service_id: toService ?? ticket.service_id });
+    }
+    if (action === "finish") ticket.state = "finished";
+    return { ...ticket };
+  };
+  return {
+    queueToday: vi.fn(async () => {
+      const current = atPlace();
+      return { place, current: current && { ...current }, tickets: tickets.map((t) => ({ ...t })), appointments: appointments.map((a) => ({ ...a })) };
+    }),
+    queueCheckInWalkIn: vi.fn(async (serviceId: string) => checkIn("walk_in", serviceId)),
+    queueCheckInAppointment: vi.fn(async (bookingId: string) => {
+      const booking = appointments.find((a) => a.booking_id === bookingId) ?? refuse("queue_unknown_booking");
+      return checkIn("appointment", booking.service_id, booking);
+    }),
+    queueCheckInCode: vi.fn(async (code: string) => {
+      const booking = code.replace(/[\s-]/g, "").toUpperCase() === "K7QXM2PA" ? appointments.find((a) => a.booking_id === BOOKING_ID) : undefined;
+      if (!booking) refuse("queue_unknown_booking");
+      return checkIn("appointment", booking!.service_id, booking);
+    }),
+    queueCallNext: vi.fn(async (confirmed: boolean) => {
+      const current = atPlace();
+      if (current && !confirmed) refuse("queue_still_serving");
+      if (current) act(current.id, current.state === "serving" ? "park" : "missed");
+      const next = tickets.find((t) => t.state === "waiting" && (t.place === null || t.place === place)) ?? refuse("queue_nobody_waiting");
+      Object.assign(next, { state: "called", place, call_count: next.call_count + 1 });
+      return { ...next };
+    }),
+    queueAct: vi.fn(async (ticketId: string, action: string, toPlace: string | null, toServiceId: string | null) => act(ticketId, action, toPlace, toServiceId)),
   };
 }
 

@@ -53,6 +53,11 @@ use crate::DeskError;
 /// signature_pad = "simulated"   # or a table: path, x = { min, max }, y = { min, max }, width_mm, height_mm, …
 /// # A local capture service (plain http to this machine only):
 /// # fingerprint_reader = { service_url = "http://127.0.0.1:8765", timeout_ms = 30000 }
+///
+/// # The counter queue (F5 »Warteschlange«): the place the call display shows for this desk, at most 8
+/// # characters. Default: "P " and the last four characters of the device id.
+/// [queue]
+/// place = "Platz 3"
 /// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,6 +87,18 @@ pub struct DeskConfig {
     /// `crate::devices`.
     #[serde(default)]
     pub devices: crate::devices::DevicesConfig,
+    /// `[queue]`: this desk's place in the counter queue; see `crate::queue`.
+    #[serde(default)]
+    pub queue: QueueConfig,
+}
+
+/// The counter queue (see [`DeskConfig`]).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    /// The place called out (`Platz 3`), checked by [`schalter_appointments::queue::Place::parse`] at load;
+    /// `None`: derived from the device id ([`crate::queue::resolve_place`]).
+    pub place: Option<String>,
 }
 
 /// Where receipts go (see [`DeskConfig`]).
@@ -181,6 +198,14 @@ impl DeskConfig {
             return Err(DeskError::Config("central_url muss mit https:// beginnen".into()));
         }
         config.central_url = config.central_url.trim_end_matches('/').to_owned();
+        if let Some(place) = &config.queue.place {
+            let place = schalter_appointments::queue::Place::parse(place).map_err(|_| {
+                DeskError::Config(format!(
+                    "[queue] place = \"{place}\": Der Platz muss 1 bis 8 Zeichen lang sein, ohne Steuerzeichen (etwa \"Platz 3\")"
+                ))
+            })?;
+            config.queue.place = Some(place.to_string());
+        }
         Ok(config)
     }
 }
@@ -223,6 +248,28 @@ mod tests {
         .unwrap();
         let config = DeskConfig::load(&path).unwrap();
         assert_eq!(config.receipts.save_directory, Some(dir.path().join("quittungen")));
+    }
+
+    #[test]
+    fn the_queue_place_is_optional_and_checked_by_the_queue_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("desk.toml");
+        let desk = "central_url = \"https://x\"\ncentral_ca = \"a\"\ndesk_cert = \"b\"\ndesk_key = \"c\"\n";
+        std::fs::write(&path, desk).unwrap();
+        assert_eq!(DeskConfig::load(&path).unwrap().queue.place, None, "derived from the device id");
+        std::fs::write(&path, format!("{desk}[queue]\nplace = \" Platz 3 \"\n")).unwrap();
+        assert_eq!(DeskConfig::load(&path).unwrap().queue.place.as_deref(), Some("Platz 3"));
+        for bad in ["Platz 123", "", "   "] {
+            std::fs::write(&path, format!("{desk}[queue]\nplace = \"{bad}\"\n")).unwrap();
+            let error = DeskConfig::load(&path).unwrap_err();
+            assert_eq!(error.code(), "config_invalid");
+            assert!(
+                matches!(&error, DeskError::Config(m) if m.contains("[queue] place") && m.contains("1 bis 8 Zeichen")),
+                "{error:?}"
+            );
+        }
+        std::fs::write(&path, format!("{desk}[queue]\nplatz = \"Platz 3\"\n")).unwrap();
+        assert!(matches!(DeskConfig::load(&path), Err(DeskError::Config(m)) if m.contains("platz")));
     }
 
     #[test]

@@ -74,5 +74,8 @@ pub fn typescript_declarations() -> Vec<String> {
         pickup::HandoutArgs::decl(),
         pickup::HandoutView::decl(),
         pickup::ArrivalView::decl(),
+        queue::QueueTicketView::decl(),
+        queue::QueueAppointmentView::decl(),
+        queue::QueueView::decl(),
     ]
 }

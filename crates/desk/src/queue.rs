@@ -318,6 +318,26 @@ impl<C: CentralApi> Desk<C> {
         self.queue_check_in(TicketKind::Appointment, None, Some(booking_id.trim())).await
     }
 
+    /// The citizen shows the booking code (`K7QX-M2PA`; case, spaces and dashes do not matter): the office's
+    /// pulled booking with its hash is checked in, without asking the central.
+    pub async fn queue_check_in_code(&self, code: &str) -> Result<QueueTicketView, DeskError> {
+        let (store, ..) = self.queue_access()?;
+        let office_id = self.queue_office()?;
+        let hash =
+            schalter_appointments::BookingCode::parse(code).map_err(|_| rules::QueueError::UnknownBooking)?.hash();
+        let booking = appointments(&store)
+            .await?
+            .into_iter()
+            .find(|a| a.office_id == office_id && a.code_hash == hash)
+            .ok_or(rules::QueueError::UnknownBooking)?;
+        let has_ticket =
+            local_tickets(&store).await?.iter().any(|t| t.ticket.booking_id.as_deref() == Some(&booking.id));
+        if booking.state == "checked_in" || has_ticket {
+            return Err(rules::QueueError::AlreadyCheckedIn.into());
+        }
+        self.queue_check_in_appointment(&booking.id).await
+    }
+
     async fn queue_check_in(
         &self,
         kind: TicketKind,

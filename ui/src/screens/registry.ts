@@ -10,7 +10,7 @@ import { APPLICATION_KEYS, ApplicationScreen } from "./application";
 import { BOX_KEYS, BoxScreen } from "./box";
 import { CUSTOMER_KEYS, CustomerScreen } from "./customer";
 import { PICKUP_KEYS, PickupScreen } from "./pickup";
-import { QueueScreen } from "./queue";
+import { QUEUE_KEYS, QueueScreen } from "./queue";
 
 export interface ScreenDef {
   id: ScreenId;
@@ -30,7 +30,7 @@ export const SCREENS: readonly ScreenDef[] = [
   { id: "application", key: "F3", label: "navApplication", component: ApplicationScreen, keys: APPLICATION_KEYS },
   { id: "pickup", key: "F4", label: "navPickup", component: PickupScreen, keys: PICKUP_KEYS },
   { id: "box", key: "Shift+F4", label: "navBox", component: BoxScreen, keys: BOX_KEYS },
-  { id: "queue", key: "F5", label: "navQueue", component: QueueScreen, keys: [], comingSoon: true },
+  { id: "queue", key: "F5", label: "navQueue", component: QueueScreen, keys: QUEUE_KEYS },
 ];
 
 export function screenById(id: ScreenId): ScreenDef {
