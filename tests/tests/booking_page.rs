@@ -75,6 +75,14 @@ async fn a_citizen_books_and_cancels_an_appointment_on_the_booking_page() -> any
     let lang = driver.find(By::Css("html")).await?.attr("lang").await?;
     assert_eq!(lang.as_deref(), Some("de"), "German first");
 
+    // The page's own style applies under its CSP (nothing inline, nothing from elsewhere).
+    browser
+        .wait_script(
+            "public.css applies",
+            "return getComputedStyle(document.body).backgroundColor === 'rgb(238, 243, 247)';",
+        )
+        .await?;
+
     // 1. The service, by keyboard: focus the first choice and move to the ID card with the arrow keys
     // (the radios are one group), which selects it.
     let first_service = browser.wait_displayed("input[name=service]").await?;
@@ -105,7 +113,12 @@ async fn a_citizen_books_and_cancels_an_appointment_on_the_booking_page() -> any
         options.contains("Aquazoo") && options.contains("nur am 02.06.2025"),
         "pop-ups with their dates: {options}"
     );
-    SelectElement::new(&driver.find(By::Css("#office")).await?).await?.select_by_value(OFFICE_ID).await?;
+    // A pop-up office of 2025 has nothing to book now, and the page says when it opens.
+    let offices = SelectElement::new(&driver.find(By::Css("#office")).await?).await?;
+    offices.select_by_value("05111000_22").await?;
+    browser.wait_text("#slots-status", |t| t.contains("nur am 02.06.2025 geöffnet")).await?;
+    assert!(driver.find_all(By::Css("input[name=slot]")).await?.is_empty());
+    offices.select_by_value(OFFICE_ID).await?;
     browser.wait_text("#office-address", |t| t == OFFICE_ADDRESS).await?;
 
     // 3. The bookable times, grouped by day with German day names.
@@ -142,6 +155,8 @@ async fn a_citizen_books_and_cancels_an_appointment_on_the_booking_page() -> any
     let code = browser.wait_text("#booking-code", is_booking_code).await?;
     browser.wait_text("#booking-result-heading", |t| t == "Ihr Termin ist gebucht").await?;
     assert_eq!(active_element_id(&browser).await?, "booking-result-heading", "focus on the result");
+    let ring = driver.execute("return getComputedStyle(document.activeElement).outlineStyle;", Vec::new()).await?;
+    assert_eq!(ring.json(), &serde_json::json!("solid"), "the focused heading shows the focus ring");
     let details = browser.wait_text("#booking-details", |t| t.contains(OFFICE_NAME)).await?;
     for expected in [OFFICE_ADDRESS, expected_day.as_str(), &format!("{slot_time} Uhr"), "Personalausweis beantragen"] {
         assert!(details.contains(expected), "{expected:?} missing in the confirmation: {details}");
@@ -216,6 +231,7 @@ async fn a_citizen_books_and_cancels_an_appointment_on_the_booking_page() -> any
         .await?;
     browser.wait_text("#language", |t| t == "Deutsch").await?;
     browser.wait_text("#services", |t| t.contains("Apply for an ID card")).await?;
+    driver.execute("window.scrollTo(0, 0);", Vec::new()).await?;
     browser.screenshot("booking-english", "There is no open appointment").await?;
     driver.find(By::Css("#language")).await?.click().await?;
     browser.wait_text("h1", |t| t == "Termin buchen").await?;

@@ -41,6 +41,7 @@
       loadingSlots: "Freie Termine werden geladen …",
       chooseFirst: "Bitte wählen Sie zuerst ein Anliegen und einen Standort.",
       noSlots: "An diesem Standort sind in den nächsten {days} Tagen keine Termine frei. Neue Termine werden täglich um 9:00 Uhr für eine Woche im Voraus freigegeben.",
+      noSlotsPopUp: "Dieses Pop-up-Bürgerbüro ist nur am {dates} geöffnet; dafür sind zurzeit keine Termine frei.",
       slotsFound: "{count} freie Uhrzeiten. Wählen Sie eine Uhrzeit.",
       slotCount: "{count} frei",
       summary: "Ihre Auswahl: {service}, {office}, {date} um {time} Uhr",
@@ -112,6 +113,7 @@
       loadingSlots: "Loading free appointments …",
       chooseFirst: "Please choose what you need and an office first.",
       noSlots: "This office has no free appointments in the next {days} days. New appointments are released daily at 9:00 a.m., one week ahead.",
+      noSlotsPopUp: "This pop-up office opens only on {dates}; no appointments are free for it at the moment.",
       slotsFound: "{count} free times. Choose a time.",
       slotCount: "{count} free",
       summary: "Your choice: {service}, {office}, {date} at {time}",
@@ -358,7 +360,10 @@
       return;
     }
     if (state.slots.length === 0) {
-      status.textContent = fill(t.noSlots, { days: DAYS_AHEAD });
+      const chosen = office(state.officeId);
+      status.textContent = chosen && chosen.kind === "pop_up" && chosen.open_on.length > 0
+        ? fill(t.noSlotsPopUp, { dates: chosen.open_on.map(formatShortDate).join(", ") })
+        : fill(t.noSlots, { days: DAYS_AHEAD });
       return;
     }
     status.textContent = fill(t.slotsFound, { count: state.slots.length });
