@@ -41,6 +41,27 @@ pub fn run(name: Option<&str>) -> anyhow::Result<()> {
             "test",
             &["-p", "schalter-central", "--test", "box_terminal", "bench_box_attack", "--", "--ignored", "--nocapture"],
         )),
-        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog | capture | box-attack"),
+        // 200 clients over real HTTP on loopback against the public router, then the raw booking
+        // statement at the same concurrency; SQLite, then the private PostgreSQL (the last line).
+        Some("booking-rush") => {
+            let postgres = crate::postgres::ensure_running()?;
+            run_command(
+                release(
+                    "test",
+                    &[
+                        "-p",
+                        "schalter-central",
+                        "--test",
+                        "appointments",
+                        "bench_booking_rush",
+                        "--",
+                        "--ignored",
+                        "--nocapture",
+                    ],
+                )
+                .env(crate::postgres::URL_VARIABLE, &postgres.url),
+            )
+        }
+        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog | capture | box-attack | booking-rush"),
     }
 }

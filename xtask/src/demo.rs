@@ -232,6 +232,10 @@ fn run_processes(
         "file",
         "--sms-file",
         &path(demo.join("sms.jsonl")),
+        "--public-listen",
+        "127.0.0.1:0",
+        "--appointments-config",
+        &path(project_root().join("crates/appointments/src/duesseldorf.toml")),
     ])?
     .stdout(Stdio::piped())
     .process_group(0)
@@ -240,7 +244,8 @@ fn run_processes(
     .context("starting schalter-central")?;
     let stdout = server.stdout.take().expect("piped");
     processes.push("zentrale API", server);
-    let url = announced_url(CENTRAL.name, stdout)?;
+    let (url, public_url) = announced_urls(CENTRAL.name, stdout)?;
+    let public_url = public_url.context("the central announced no public listener")?;
 
     let mut cloud = PHOTO_CLOUD.command(mode)?;
     cloud
@@ -338,7 +343,7 @@ fn run_processes(
     processes.push("Ausgabebox-Terminal", kiosk.spawn().context("starting schalter-box")?);
 
     println!(
-        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  SMS:           {} (Entwicklung: eine Zeile je SMS)\n  Ausgabebox:    dlz-box-1, Terminal-Fenster mit Simulator (Dokument einlegen, Tür schließen)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
+        "\n  Schalter-Demo läuft.\n  Zentrale API:  {url}\n  Foto-Cloud:    {cloud_url}\n  Hersteller:    {producer_url} (Simulator; jeder 4. Antrag wird abgelehnt)\n  SMS:           {} (Entwicklung: eine Zeile je SMS)\n  Ausgabebox:    dlz-box-1, Terminal-Fenster mit Simulator (Dokument einlegen, Tür schließen)\n  Terminbuchung: {public_url}/termine/ (öffentlich, Düsseldorfer Freigaberegeln)\n  Aufrufanzeige: {public_url}/aufruf/{DEMO_OFFICE} (Warteraum)\n  Anmeldung:     Benutzer {DEMO_USER}  Passwort {password}\n  Dienststelle:  {DEMO_OFFICE} Bürgerbüro Dienstleistungszentrum\n  Foto-Code:     {} (Data Matrix: code-datamatrix.png, Zettel: slip.html)\n                 in »Kunde/Foto« einfügen + Enter, mit dem Scanner lesen oder F6 (Kamera{})\n  Beenden:       Strg+C\n",
         demo.join("sms.jsonl").display(),
         studio_dir.join("code.txt").display(),
         if has_webcam { "" } else { ": keine Webcam gefunden, es läuft eine Aufnahme des Zettels" }
@@ -461,13 +466,21 @@ fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
 }
 
 fn announced_url(name: &str, stdout: std::process::ChildStdout) -> anyhow::Result<String> {
+    Ok(announced_urls(name, stdout)?.0)
+}
+
+/// The server's URL, and its public listener's if it announced one before (the central's `public on`).
+fn announced_urls(name: &str, stdout: std::process::ChildStdout) -> anyhow::Result<(String, Option<String>)> {
     let mut lines = BufReader::new(stdout).lines();
+    let mut public = None;
     while let Some(line) = lines.next().transpose()? {
-        if let Some(url) = line.split("listening on ").nth(1) {
+        if let Some(url) = line.split(" public on ").nth(1) {
+            public = Some(url.trim().to_owned());
+        } else if let Some(url) = line.split("listening on ").nth(1) {
             let url = url.trim().to_owned();
             // Keep draining so the server never blocks on a full pipe.
             std::thread::spawn(move || for _ in lines {});
-            return Ok(url);
+            return Ok((url, public));
         }
     }
     bail!("{name} endete, bevor es bereit war (siehe Meldungen oben)")

@@ -276,3 +276,241 @@ on_both_backends!(
     bookings_reach_only_their_offices_desks,
     the_public_router_books_limits_and_refuses,
 );
+
+/// One office with 50 desks of 5-minute slots, 08:00–16:20 on Thursday 12 June 2025: exactly 5,000 slots,
+/// all released at once on Thursday 5 June at 09:00.
+const RUSH_CONFIG: &str = r#"
+[release]
+advance_days = 7
+advance_at = "09:00"
+cancelled_quarantine_minutes = 10
+booking_lead_minutes = 15
+
+[[services]]
+id = "abholung"
+name_de = "Ausweis oder Pass abholen"
+name_en = "Collect an ID card or passport"
+minutes = 5
+
+[[offices]]
+id = "05111000_50"
+name = "Bürgerbüro Lastprobe"
+address = "Musterstraße 1, 40210 Düsseldorf"
+kind = "buergerbuero"
+slot_minutes = 5
+desks = 50
+services = ["abholung"]
+hours = [{ weekday = "thursday", open = "08:00", close = "16:20" }]
+"#;
+
+struct RushPlan {
+    clients: usize,
+    attempts: usize,
+}
+
+struct RushReport {
+    booked: usize,
+    taken: usize,
+    other_errors: usize,
+    double_bookings: i64,
+    booked_slots: i64,
+    latencies: Vec<std::time::Duration>,
+    seconds: f64,
+    raw_seconds: f64,
+}
+
+impl RushReport {
+    fn percentile(&self, share: f64) -> std::time::Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        sorted[((sorted.len() as f64 - 1.0) * share).round() as usize]
+    }
+
+    fn throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.seconds
+    }
+
+    fn raw_throughput(&self) -> f64 {
+        self.latencies.len() as f64 / self.raw_seconds
+    }
+}
+
+/// The rush over real HTTP on loopback (the public router, in this process, with its connection info),
+/// then the same number of raw booking statements at the same concurrency on the same database.
+async fn booking_rush(backend: Backend, plan: &RushPlan) -> RushReport {
+    let database = TestDatabase::shared(backend).await;
+    let db = database.connect().await;
+    let config = AppointmentConfig::parse(RUSH_CONFIG).unwrap();
+    db.import_appointment_config(&config).await.unwrap();
+    assert_eq!(generate_slots(&db, &config, date!(2025 - 06 - 12)).await.unwrap(), 5_000);
+    let release = datetime!(2025-06-05 09:00 +2);
+    let mut state = AppState::new(db.clone());
+    state.clock = Clock::manual(release.unix_timestamp());
+    state.appointments = Some(AppointmentService::new(config, None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = public_app(state, TrustedProxy(None)).into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let base = format!("http://{address}");
+
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = std::time::Instant::now();
+    let mut clients = Vec::new();
+    for client_number in 0..plan.clients {
+        let (base, next, attempts) = (base.clone(), next.clone(), plan.attempts);
+        clients.push(tokio::spawn(async move {
+            // Plain HTTP; reqwest still wants a TLS configuration, and this build has no default one.
+            let tls = rustls::ClientConfig::builder_with_provider(schalter_pki::crypto_provider())
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+            let http = reqwest::Client::builder().use_preconfigured_tls(tls).http1_only().build().unwrap();
+            let slots: FreeSlots = http
+                .get(format!("{base}/v1/public/appointments/slots?office=05111000_50&service=abholung&from=2025-06-12&days=1"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut outcomes = Vec::new();
+            let mut pick = client_number;
+            while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < attempts {
+                pick = (pick * 7919 + 13) % slots.slots.len();
+                let body = json!({"slot_id": slots.slots[pick].slot_id, "service_id": "abholung", "family_name": "Mustermann"});
+                let sent = std::time::Instant::now();
+                let answer = http.post(format!("{base}/v1/public/appointments/bookings")).json(&body).send().await;
+                let status = answer.map(|answer| answer.status().as_u16()).unwrap_or(0);
+                outcomes.push((status, sent.elapsed()));
+            }
+            outcomes
+        }));
+    }
+    let mut report = RushReport {
+        booked: 0,
+        taken: 0,
+        other_errors: 0,
+        double_bookings: 0,
+        booked_slots: 0,
+        latencies: Vec::new(),
+        seconds: 0.0,
+        raw_seconds: 0.0,
+    };
+    for client in clients {
+        for (status, latency) in client.await.unwrap() {
+            match status {
+                201 => report.booked += 1,
+                409 => report.taken += 1,
+                _ => report.other_errors += 1,
+            }
+            report.latencies.push(latency);
+        }
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    server.abort();
+
+    sqlx::any::install_default_drivers();
+    let (pool, _) = schalter_server_kit::database::connect(&database.url).await.unwrap();
+    let (slots,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM appointment_slots WHERE booking_id IS NOT NULL")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Two bookings at one desk and time, or an answered booking without its slot: a double booking.
+    let (same_slot,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT desk, starts_at FROM appointment_bookings WHERE state = 'booked' \
+         GROUP BY desk, starts_at HAVING COUNT(*) > 1) AS twice",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    report.booked_slots = slots;
+    report.double_bookings = same_slot + (report.booked as i64 - slots).max(0);
+
+    // The baseline: the booking statement alone, at the same concurrency, on the freed slots.
+    sqlx::query("UPDATE appointment_slots SET booking_id = NULL").execute(&pool).await.unwrap();
+    let ids: Vec<(String,)> =
+        sqlx::query_as("SELECT id FROM appointment_slots ORDER BY id").fetch_all(&pool).await.unwrap();
+    let ids = Arc::new(ids.into_iter().map(|(id,)| id).collect::<Vec<_>>());
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let raw_started = std::time::Instant::now();
+    let mut raw = Vec::new();
+    for client_number in 0..plan.clients {
+        let (pool, ids, next, attempts) = (pool.clone(), ids.clone(), next.clone(), plan.attempts);
+        raw.push(tokio::spawn(async move {
+            let mut pick = client_number;
+            while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < attempts {
+                pick = (pick * 7919 + 13) % ids.len();
+                sqlx::query(
+                    "UPDATE appointment_slots SET booking_id = $1 WHERE id = $2 AND booking_id IS NULL AND free_from <= $3",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(&ids[pick])
+                .bind(release.unix_timestamp())
+                .execute(&pool)
+                .await
+                .unwrap();
+            }
+        }));
+    }
+    for task in raw {
+        task.await.unwrap();
+    }
+    report.raw_seconds = raw_started.elapsed().as_secs_f64();
+    pool.close().await;
+    report
+}
+
+fn assert_the_rush_held(report: &RushReport, plan: &RushPlan) {
+    assert_eq!(report.latencies.len(), plan.attempts);
+    assert_eq!(report.double_bookings, 0);
+    assert_eq!(report.other_errors, 0, "every attempt booked or was told the slot is taken");
+    assert_eq!(report.booked + report.taken, plan.attempts);
+    assert_eq!(report.booked as i64, report.booked_slots, "each answered booking holds its slot");
+    assert!(report.booked > 0 && report.booked <= 5_000);
+}
+
+async fn a_small_rush_over_http_never_books_a_slot_twice(backend: Backend) {
+    let plan = RushPlan { clients: 20, attempts: 400 };
+    let report = booking_rush(backend, &plan).await;
+    assert_the_rush_held(&report, &plan);
+}
+
+on_both_backends!(a_small_rush_over_http_never_books_a_slot_twice);
+
+/// `cargo xtask bench booking-rush`: 200 clients, 10,000 attempts, 5,000 slots, on SQLite and on
+/// PostgreSQL (which must be reachable through `SCHALTER_TEST_POSTGRES_URL`); the last line is the
+/// PostgreSQL run's.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: cargo xtask bench booking-rush"]
+async fn bench_booking_rush() {
+    let plan = RushPlan { clients: 200, attempts: 10_000 };
+    let mut last = String::new();
+    for (name, backend) in [("sqlite", Backend::Sqlite), ("postgres", Backend::Postgres)] {
+        if backend == Backend::Postgres && !common::postgres_available("bench_booking_rush") {
+            continue;
+        }
+        let report = booking_rush(backend, &plan).await;
+        println!(
+            "booking_rush_{name} clients={} attempts={} bookings={} taken={} double_bookings={} p50_ms={:.1} p99_ms={:.1} \
+             throughput_per_s={:.0} raw_sql_per_s={:.0} ratio_vs_raw_sql={:.2}",
+            plan.clients,
+            plan.attempts,
+            report.booked,
+            report.taken,
+            report.double_bookings,
+            report.percentile(0.5).as_secs_f64() * 1000.0,
+            report.percentile(0.99).as_secs_f64() * 1000.0,
+            report.throughput(),
+            report.raw_throughput(),
+            report.throughput() / report.raw_throughput(),
+        );
+        assert_the_rush_held(&report, &plan);
+        last = format!(
+            "booking_rush double_bookings={} ratio_vs_raw_sql={:.2}",
+            report.double_bookings,
+            report.throughput() / report.raw_throughput()
+        );
+    }
+    println!("{last}");
+}
