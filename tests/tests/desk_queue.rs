@@ -1,0 +1,70 @@
+//! The counter queue (»Warteschlange«, F5) in the real desk window against the real central API: the desk
+//! configured as `[queue] place = "Platz 3"` checks a walk-in in (the central numbers it `W 001`), calls next with
+//! F12, marks the customer appeared with Enter on the focused »Erschienen«, and finishes. The central's database
+//! holds the ticket `finished` at Platz 3 with one call. Screenshots of the called ticket and after finishing; axe.
+
+use std::time::{Duration, Instant};
+
+use schalter_system_tests::{assert_accessible, central_database, CentralOptions, Desk, Environment};
+use thirtyfour::prelude::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<()> {
+    let env = Environment::new()?;
+    let central = env.start_central_with(CentralOptions::default())?;
+    let config = env.desk_config_with(central.url(), "[queue]\nplace = \"Platz 3\"\n")?;
+
+    let desk = Desk::start(&config).await?;
+    desk.log_in().await?;
+    desk.driver.action_chain().send_keys(Key::F5).perform().await?;
+    desk.wait_text("#section-content h1", |t| t == "Warteschlange").await?;
+    desk.wait_text("#queue-call-title", |t| t == "Aufruf an Platz 3").await?;
+    desk.wait_text("#queue-no-current", |t| t.contains("niemand")).await?;
+    assert_accessible(&desk.driver, "queue, empty").await?;
+
+    // A walk-in for an ID card (the service preselected): the central numbers the ticket in the sync round.
+    desk.driver.find(By::Css("#queue-walk-in")).await?.click().await?;
+    desk.wait_text("#queue-outcome", |t| t == "Eingecheckt: Wartenummer W 001.").await?;
+    let row = desk.wait_text("#queue-list tr[data-ticket=\"W 001\"]", |t| t.contains("wartet")).await?;
+    assert!(row.contains("Personalausweis"), "{row}");
+
+    // F12 calls next; the focus goes to »Erschienen«.
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#queue-outcome", |t| t == "W 001 ist an Platz 3 aufgerufen.").await?;
+    desk.wait_text("#queue-current-number", |t| t == "W 001").await?;
+    desk.wait_text("#queue-current-state", |t| t == "aufgerufen").await?;
+    desk.wait_text("#queue-current-calls", |t| t == "1 von 3").await?;
+    let focused = desk.driver.active_element().await?.id().await?.unwrap_or_default();
+    assert_eq!(focused, "queue-serve", "keyboard-first: »Erschienen« has the focus");
+    assert_accessible(&desk.driver, "queue, ticket called").await?;
+    desk.screenshot("queue-called", "W 001").await?;
+
+    desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    desk.wait_text("#queue-current-state", |t| t == "in Bearbeitung").await?;
+    desk.driver.find(By::Css("#queue-finish")).await?.click().await?;
+    desk.wait_text("#queue-outcome", |t| t == "W 001 ist abgeschlossen.").await?;
+    desk.wait_text("#queue-no-current", |t| t.contains("niemand")).await?;
+    assert!(desk.driver.find_all(By::Css("#queue-list tr[data-ticket=\"W 001\"]")).await?.is_empty());
+    assert_accessible(&desk.driver, "queue, finished").await?;
+    desk.screenshot("queue-finished", "W 001 ist abgeschlossen.").await?;
+
+    // Each action went through the sync at once: the central holds the ticket finished at Platz 3.
+    let db = central_database(&env).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let (state, place, kind) = loop {
+        let row: Option<(String, Option<String>, String)> =
+            sqlx::query_as("SELECT state, place, kind FROM queue_tickets WHERE display_number = 'W 001'")
+                .fetch_optional(&db)
+                .await?;
+        if let Some(row) = row.filter(|(state, ..)| state == "finished") {
+            break row;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the central has no finished ticket W 001 after 30 s");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    assert_eq!((state.as_str(), place.as_deref(), kind.as_str()), ("finished", Some("Platz 3"), "walk_in"));
+    let (calls,): (i64,) =
+        sqlx::query_as("SELECT call_count FROM queue_tickets WHERE display_number = 'W 001'").fetch_one(&db).await?;
+    assert_eq!(calls, 1);
+    desk.close().await
+}
