@@ -1,12 +1,23 @@
 //! The counter queue (»Warteschlange«, F5) in the real desk window against the real central API: the desk
 //! configured as `[queue] place = "Platz 3"` checks a walk-in in (the central numbers it `W 001`), calls next with
 //! F12, marks the customer appeared with Enter on the focused »Erschienen«, and finishes. The central's database
-//! holds the ticket `finished` at Platz 3 with one call. Screenshots of the called ticket and after finishing; axe.
+//! holds the ticket `finished` at Platz 3 with one call. Then the confirmation: F12 while W 002 is being served asks
+//! first (Escape cancels; Enter calls W 003 and parks W 002). Screenshots: called, finished, the question; axe.
 
 use std::time::{Duration, Instant};
 
 use schalter_system_tests::{assert_accessible, central_database, CentralOptions, Desk, Environment};
 use thirtyfour::prelude::*;
+
+/// Until nothing matches `css` (10 s at most).
+async fn wait_gone(desk: &Desk, css: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !desk.driver.find_all(By::Css(css)).await?.is_empty() {
+        anyhow::ensure!(Instant::now() < deadline, "{css} is still shown after 10 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Ok(())
+}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<()> {
@@ -66,5 +77,44 @@ async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<
     let (calls,): (i64,) =
         sqlx::query_as("SELECT call_count FROM queue_tickets WHERE display_number = 'W 001'").fetch_one(&db).await?;
     assert_eq!(calls, 1);
+
+    // Two more walk-ins; W 002 is served when F12 is pressed again: the desk asks first (Escape cancels,
+    // Enter on »Trotzdem aufrufen« calls W 003 and parks W 002).
+    for _ in 0..2 {
+        desk.driver.find(By::Css("#queue-walk-in")).await?.click().await?;
+        desk.wait_text("#queue-outcome", |t| t.starts_with("Eingecheckt")).await?;
+    }
+    desk.wait_text("#queue-list-title", |t| t == "Warteliste (2 wartend)").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#queue-current-number", |t| t == "W 002").await?;
+    desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    desk.wait_text("#queue-current-state", |t| t == "in Bearbeitung").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#queue-confirm-text", |t| t.contains("W 002 ist noch an diesem Platz (in Bearbeitung)")).await?;
+    let focused = desk.driver.active_element().await?.id().await?.unwrap_or_default();
+    assert_eq!(focused, "queue-confirm-yes");
+    assert_accessible(&desk.driver, "queue, confirmation").await?;
+    desk.screenshot("queue-confirm", "Trotzdem aufrufen").await?;
+    desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
+    wait_gone(&desk, "#queue-confirm").await?;
+    desk.wait_text("#queue-current-number", |t| t == "W 002").await?;
+    desk.driver.action_chain().send_keys(Key::F12).perform().await?;
+    desk.wait_text("#queue-confirm-text", |t| t.contains("W 002")).await?;
+    desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
+    desk.wait_text("#queue-current-number", |t| t == "W 003").await?;
+    desk.wait_text("#queue-list tr[data-ticket=\"W 002\"]", |t| t.contains("geparkt")).await?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let states: Vec<(String, String)> =
+            sqlx::query_as("SELECT display_number, state FROM queue_tickets ORDER BY display_number")
+                .fetch_all(&db)
+                .await?;
+        let expected = [("W 001", "finished"), ("W 002", "parked"), ("W 003", "called")];
+        if states.iter().map(|(n, s)| (n.as_str(), s.as_str())).eq(expected) {
+            break;
+        }
+        anyhow::ensure!(Instant::now() < deadline, "the central's tickets after the confirmed call: {states:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     desk.close().await
 }
