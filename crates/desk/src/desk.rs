@@ -2147,4 +2147,34 @@ mod tests {
         assert_eq!(desk.take_back(APP_ID).await.unwrap_err().code(), "central_unreachable");
         assert!(central.clerk_calls.lock().unwrap().is_empty());
     }
+
+    #[tokio::test]
+    async fn an_appointment_is_checked_in_by_its_booking_code_once() {
+        let (desk, central, _clock) = logged_in().await;
+        let store = store_of(&desk);
+        let booking = |id: &str, office_id: &str, code: &str| schalter_wire::appointments::AppointmentChange {
+            id: id.into(),
+            office_id: office_id.into(),
+            service_id: "personalausweis".into(),
+            starts_at: "2027-01-15T09:30:00Z".into(),
+            ends_at: "2027-01-15T09:45:00Z".into(),
+            family_name: "Mustermann".into(),
+            state: "booked".into(),
+            code_hash: schalter_appointments::BookingCode::parse(code).unwrap().hash(),
+        };
+        crate::queue::record_pulled_appointment(&store, &booking("bk-1", "05111000_01", "K7QX-M2PA")).await.unwrap();
+        crate::queue::record_pulled_appointment(&store, &booking("bk-2", "05111000_02", "ABCD-EFGH")).await.unwrap();
+
+        // Another office's code, a wrong one and no code at all are unknown here.
+        for code in ["ABCD-EFGH", "K7QX-M2PB", "", "K7QX"] {
+            assert_eq!(desk.queue_check_in_code(code).await.unwrap_err().code(), "queue_unknown_booking", "{code}");
+        }
+        // As typed from the confirmation: case, spaces and dashes do not matter.
+        let ticket = desk.queue_check_in_code(" k7qx m2pa ").await.unwrap();
+        assert_eq!(ticket.booking_id.as_deref(), Some("bk-1"));
+        assert_eq!((ticket.kind.as_str(), ticket.state.as_str()), ("appointment", "waiting"));
+        assert_eq!(ticket.family_name.as_deref(), Some("Mustermann"));
+        assert!(central.sync.lock().unwrap().kinds.contains(&schalter_wire::queue::QUEUE_CHECK_IN.to_owned()));
+        assert_eq!(desk.queue_check_in_code("K7QX-M2PA").await.unwrap_err().code(), "queue_already_checked_in");
+    }
 }
