@@ -646,6 +646,9 @@ const de = {
   "error.queue_unknown_ticket": "Diese Wartenummer ist unbekannt.",
   "error.queue_unknown_booking": "Zu diesem Code gibt es heute in dieser Dienststelle keinen gebuchten Termin.",
   "error.queue_already_checked_in": "Dieser Termin ist bereits eingecheckt.",
+  "syncAdvice.queue_ticket_taken": "Ein anderer Platz war schneller. Die Warteschlange zeigt jetzt den Stand der Zentrale; nichts weiter zu tun.",
+  "syncAdvice.queue_not_your_ticket": "Die Wartenummer wird an einem anderen Platz bearbeitet. Die Warteschlange zeigt jetzt den Stand der Zentrale.",
+  "syncAdvice.queue_already_checked_in": "Der Termin war schon eingecheckt (an einem anderen Platz). Die Warteschlange zeigt seine Wartenummer.",
 };
 
 export type MessageKey = keyof typeof de;
@@ -1276,6 +1279,9 @@ const en: Record<MessageKey, string> = {
   "error.queue_unknown_ticket": "This ticket is unknown.",
   "error.queue_unknown_booking": "There is no booked appointment with this code today in this office.",
   "error.queue_already_checked_in": "This appointment is already checked in.",
+  "syncAdvice.queue_ticket_taken": "Another place was faster. The queue now shows the central's state; nothing else to do.",
+  "syncAdvice.queue_not_your_ticket": "The ticket is being handled at another place. The queue now shows the central's state.",
+  "syncAdvice.queue_already_checked_in": "The appointment was already checked in (at another place). The queue shows its ticket.",
 };
 
 /** The catalogue itself, for the completeness tests. */

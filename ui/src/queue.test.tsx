@@ -164,6 +164,23 @@ describe("Warteschlange", () => {
     expect(vi.mocked(api.queueToday).mock.calls.length).toBe(reads + 1);
   });
 
+  it("forgets the queue at logout (the appointments carry names)", async () => {
+    const api = await openQueue();
+    api.queueToday = vi.fn(() => new Promise<never>(() => {}));
+    await h.submit("#queue-walk-in-form");
+    expect(h.text("#queue-outcome")).toContain("W 001");
+    await h.press("q", { ctrlKey: true });
+    expect(h.$("#username")).not.toBeNull();
+    await h.type("username", "erika");
+    await h.type("password", "richtig-und-lang");
+    await h.submit("form");
+    await h.press("F5");
+    // The list is asked for again (and not answered here): nothing of the last session is shown meanwhile.
+    expect(h.text("#queue-outcome")).toBe("");
+    expect(h.$("#queue-appointments")).toBeNull();
+    expect(h.text("#section-content")).not.toContain("Mustermann");
+  });
+
   it("speaks English too", async () => {
     await openQueue();
     await h.press("s", { altKey: true });

@@ -68,8 +68,16 @@ export function emptyQueueState(): QueueState {
 
 export class QueueActions {
   readonly store: Store<QueueState> = createStore(emptyQueueState());
+  /** Bumped by every reset: a late answer for the last session is dropped. */
+  private generation = 0;
 
-  constructor(private readonly desk: Desk) {}
+  constructor(private readonly desk: Desk) {
+    // Logged out or the session ended: the list (with the appointments' names) is forgotten.
+    desk.store.subscribe((state) => {
+      const { view, outcome, error } = this.state;
+      if (!state.session && (view || outcome || error)) this.reset();
+    });
+  }
 
   get state(): QueueState {
     return this.store.get();
@@ -86,11 +94,14 @@ export class QueueActions {
 
   /** Today's queue as this desk knows it. */
   async refresh(): Promise<void> {
+    const generation = this.generation;
     this.store.set({ loading: true });
     try {
       const view = await this.desk.api.queueToday();
-      this.store.set({ view, loading: false });
+      // An answer from before a logout is dropped.
+      if (generation === this.generation) this.store.set({ view, loading: false });
     } catch (error) {
+      if (generation !== this.generation) return;
       this.store.set({ loading: false });
       this.fail(error);
     }
@@ -178,6 +189,7 @@ export class QueueActions {
   }
 
   reset(): void {
+    this.generation += 1;
     this.store.set(emptyQueueState());
   }
 }
