@@ -9,6 +9,19 @@ use std::time::{Duration, Instant};
 use schalter_system_tests::{assert_accessible, central_database, CentralOptions, Desk, Environment};
 use thirtyfour::prelude::*;
 
+/// Until the element with this id has the focus (10 s at most).
+async fn wait_focus(desk: &Desk, id: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let focused = desk.driver.active_element().await?.id().await?.unwrap_or_default();
+        if focused == id {
+            return Ok(());
+        }
+        anyhow::ensure!(Instant::now() < deadline, "#{id} never got the focus (last: #{focused})");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Until nothing matches `css` (10 s at most).
 async fn wait_gone(desk: &Desk, css: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -45,8 +58,8 @@ async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<
     desk.wait_text("#queue-current-number", |t| t == "W 001").await?;
     desk.wait_text("#queue-current-state", |t| t == "aufgerufen").await?;
     desk.wait_text("#queue-current-calls", |t| t == "1 von 3").await?;
-    let focused = desk.driver.active_element().await?.id().await?.unwrap_or_default();
-    assert_eq!(focused, "queue-serve", "keyboard-first: »Erschienen« has the focus");
+    // Keyboard-first: »Erschienen« has the focus.
+    wait_focus(&desk, "queue-serve").await?;
     assert_accessible(&desk.driver, "queue, ticket called").await?;
     desk.screenshot("queue-called", "W 001").await?;
 
@@ -87,12 +100,12 @@ async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<
     desk.wait_text("#queue-list-title", |t| t == "Warteliste (2 wartend)").await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#queue-current-number", |t| t == "W 002").await?;
+    wait_focus(&desk, "queue-serve").await?;
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
     desk.wait_text("#queue-current-state", |t| t == "in Bearbeitung").await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#queue-confirm-text", |t| t.contains("W 002 ist noch an diesem Platz (in Bearbeitung)")).await?;
-    let focused = desk.driver.active_element().await?.id().await?.unwrap_or_default();
-    assert_eq!(focused, "queue-confirm-yes");
+    wait_focus(&desk, "queue-confirm-yes").await?;
     assert_accessible(&desk.driver, "queue, confirmation").await?;
     desk.screenshot("queue-confirm", "Trotzdem aufrufen").await?;
     desk.driver.action_chain().send_keys(Key::Escape).perform().await?;
@@ -100,6 +113,7 @@ async fn a_walk_in_is_checked_in_called_served_and_finished() -> anyhow::Result<
     desk.wait_text("#queue-current-number", |t| t == "W 002").await?;
     desk.driver.action_chain().send_keys(Key::F12).perform().await?;
     desk.wait_text("#queue-confirm-text", |t| t.contains("W 002")).await?;
+    wait_focus(&desk, "queue-confirm-yes").await?;
     desk.driver.action_chain().send_keys(Key::Enter).perform().await?;
     desk.wait_text("#queue-current-number", |t| t == "W 003").await?;
     desk.wait_text("#queue-list tr[data-ticket=\"W 002\"]", |t| t.contains("geparkt")).await?;

@@ -3,7 +3,7 @@
  * call: »Nächste aufrufen« (F12; asks first while someone is still at this place), then for the current
  * ticket appeared, call again, not appeared, park, forward, finish. A refusal by the central (another desk
  * was faster) is said as such; the list then shows the central's state. */
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { QueueAppointmentView, QueueTicketView } from "../bindings";
 import { ErrorText } from "../components";
 import { useDesk, useDeskState } from "../desk";
@@ -64,7 +64,8 @@ function ConfirmCall({ lang, current }: { lang: Lang; current: QueueTicketView |
   const desk = useDesk();
   const actions = queueActions(desk);
   const yes = useRef<HTMLButtonElement>(null);
-  useEffect(() => yes.current?.focus(), []);
+  // Focused in the same task as the dialog appears: an Enter typed right after F12 answers it, not the page.
+  useLayoutEffect(() => yes.current?.focus(), []);
   const cancel = () => {
     actions.cancelCall();
     document.getElementById("queue-call-next")?.focus();
@@ -309,7 +310,7 @@ export function QueueScreen() {
   const view = state.view;
   const current = view?.current ?? null;
   const calledNow = state.outcome?.kind === "called" && state.outcome.ticket.id === current?.id;
-  useEffect(() => {
+  useLayoutEffect(() => {
     // Someone was just called (and the list read again): the next key press is »Erschienen«.
     if (calledNow) document.querySelector<HTMLButtonElement>("#queue-current button")?.focus();
   }, [state.outcome, calledNow]);
