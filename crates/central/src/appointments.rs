@@ -169,8 +169,11 @@ fn parse_slot_id<'c>(config: &'c AppointmentConfig, id: &str) -> Option<SlotAddr
     Some(SlotAddress { office, desk: i64::from(desk), starts_at: german_instant(date, time) })
 }
 
-/// Desks tried for one start time when the chosen one was taken a moment ago.
+/// Other desks tried for one start time when the chosen one was taken a moment ago.
 const DESKS_TRIED: usize = 4;
+
+/// Fresh codes tried when one exists already (each time a chance of about one in a trillion per booking held).
+const CODE_TRIES: usize = 5;
 
 /// Books `request` at `now`: the requested slot, or, if someone was faster, the same time at another free
 /// desk of the office; `slot_taken` when the time is gone.
@@ -191,60 +194,64 @@ pub async fn book(
     let units = i64::from(office.units_for(service));
     let slot_seconds = office.slot.whole_seconds();
     let starts_at = address.starts_at.unix_timestamp();
-    let mut desks = vec![address.desk];
+    let booking_id = Uuid::now_v7().to_string();
+    let office_id = office.id.as_str();
+    let now_seconds = now.unix_timestamp();
     let mut tx = db.begin().await?;
-    let mut tried = 0;
-    while let Some(desk) = desks.get(tried).copied() {
-        tried += 1;
-        let code = BookingCode::generate();
-        let booking = BookingRow {
-            id: Uuid::now_v7().to_string(),
-            code_hash: code.hash(),
-            office_id: office.id.as_str().to_owned(),
-            service_id: service.id.as_str().to_owned(),
-            starts_at,
-            ends_at: starts_at + units * slot_seconds,
-            family_name: family_name.as_str().to_owned(),
-            state: "booked".into(),
-            version: 1,
-        };
-        match sql::book(&mut tx, &booking, desk, units, slot_seconds, now.unix_timestamp()).await? {
-            Some(true) => {
-                tx.commit().await?;
-                tracing::info!(office = office.id.as_str(), service = service.id.as_str(), "appointment booked");
-                let local = schalter_pickup::local_time::to_german_local(address.starts_at);
-                return Ok(BookingConfirmation {
-                    booking_code: code.display(),
-                    office_id: booking.office_id,
-                    office_name: office.name.clone(),
-                    office_address: office.address.clone(),
-                    service_id: booking.service_id,
-                    date: iso(local.date()),
-                    time: hhmm(local.time()),
-                    starts_at: sql::rfc3339(booking.starts_at),
-                    ends_at: sql::rfc3339(booking.ends_at),
-                });
-            }
-            // The code exists already (40 bits: rare, but a lifetime of bookings makes it possible): another one.
-            Some(false) => desks.push(desk),
-            None => {
-                // Asked while this transaction still holds the write lock (on SQLite a transaction that reads
-                // first cannot take it later in a rush); then what this attempt wrote goes.
-                if tried == 1 {
-                    let others =
-                        sql::free_desks_at(&mut tx, office.id.as_str(), starts_at, now.unix_timestamp()).await?;
-                    desks.extend(others.into_iter().filter(|other| *other != desk).take(DESKS_TRIED - 1));
-                }
-                tx.rollback().await?;
-                tx = db.begin().await?;
+    let mut desk = None;
+    if sql::take_slots(&mut tx, &booking_id, office_id, address.desk, starts_at, units, slot_seconds, now_seconds)
+        .await?
+    {
+        desk = Some(address.desk);
+    } else {
+        // Someone was faster at this desk: the same time at another one (their order changes from call to call).
+        let others = sql::free_desks_at(&mut tx, office_id, starts_at, now_seconds).await?;
+        for other in others.into_iter().filter(|other| *other != address.desk).take(DESKS_TRIED) {
+            if sql::take_slots(&mut tx, &booking_id, office_id, other, starts_at, units, slot_seconds, now_seconds)
+                .await?
+            {
+                desk = Some(other);
+                break;
             }
         }
-        if tried > DESKS_TRIED + 2 {
-            break;
+    }
+    let Some(desk) = desk else {
+        tx.rollback().await?;
+        return Err(CentralError::SlotTaken);
+    };
+    let mut booking = BookingRow {
+        id: booking_id,
+        code_hash: String::new(),
+        office_id: office_id.to_owned(),
+        service_id: service.id.as_str().to_owned(),
+        starts_at,
+        ends_at: starts_at + units * slot_seconds,
+        family_name: family_name.as_str().to_owned(),
+        state: "booked".into(),
+        version: 1,
+    };
+    for _ in 0..CODE_TRIES {
+        let code = BookingCode::generate();
+        booking.code_hash = code.hash();
+        if sql::insert_booking(&mut tx, &booking, desk, now_seconds).await? {
+            tx.commit().await?;
+            tracing::info!(office = office_id, service = service.id.as_str(), "appointment booked");
+            let local = schalter_pickup::local_time::to_german_local(address.starts_at);
+            return Ok(BookingConfirmation {
+                booking_code: code.display(),
+                office_id: booking.office_id,
+                office_name: office.name.clone(),
+                office_address: office.address.clone(),
+                service_id: booking.service_id,
+                date: iso(local.date()),
+                time: hhmm(local.time()),
+                starts_at: sql::rfc3339(booking.starts_at),
+                ends_at: sql::rfc3339(booking.ends_at),
+            });
         }
     }
     tx.rollback().await?;
-    Err(CentralError::SlotTaken)
+    Err(CentralError::Internal("no unused booking code after several tries".into()))
 }
 
 /// Cancels the open booking with the code in `request`; its slots circulate again after the quarantine.

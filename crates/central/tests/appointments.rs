@@ -354,10 +354,11 @@ async fn booking_rush(backend: Backend, plan: &RushPlan) -> RushReport {
     let base = format!("http://{address}");
 
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = std::time::Instant::now();
+    // Every client has read the released times before the clock starts: the rush is the bookings.
+    let ready = Arc::new(tokio::sync::Barrier::new(plan.clients + 1));
     let mut clients = Vec::new();
     for client_number in 0..plan.clients {
-        let (base, next, attempts) = (base.clone(), next.clone(), plan.attempts);
+        let (base, next, attempts, ready) = (base.clone(), next.clone(), plan.attempts, ready.clone());
         clients.push(tokio::spawn(async move {
             // Plain HTTP; reqwest still wants a TLS configuration, and this build has no default one.
             let tls = rustls::ClientConfig::builder_with_provider(schalter_pki::crypto_provider())
@@ -374,6 +375,7 @@ async fn booking_rush(backend: Backend, plan: &RushPlan) -> RushReport {
                 .json()
                 .await
                 .unwrap();
+            ready.wait().await;
             let mut outcomes = Vec::new();
             let mut pick = client_number;
             while next.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < attempts {
@@ -387,6 +389,8 @@ async fn booking_rush(backend: Backend, plan: &RushPlan) -> RushReport {
             outcomes
         }));
     }
+    ready.wait().await;
+    let started = std::time::Instant::now();
     let mut report = RushReport {
         booked: 0,
         taken: 0,

@@ -247,18 +247,56 @@ impl Db {
     }
 }
 
-/// Books the `units` consecutive slots of `desk` from `starts_at` for a new booking, in the caller's
-/// transaction: the booking row first (its code must be unique: `Some(false)` when the code is taken, try
-/// another), then the slots by one UPDATE that only takes free, released slots (the caller has checked
-/// that booking is still open at `now`). `None`: the slots were not all free; the caller rolls back.
-pub async fn book(
+/// Takes the `units` consecutive slots of `desk` from `starts_at` for `booking_id`, in the caller's
+/// transaction, by one UPDATE that only takes free, released slots (the caller has checked that booking
+/// is still open at `now`). `false`: not all were free, and nothing stays taken (a part taken of a longer
+/// service is given back in the same transaction). Writes before anything else, so on SQLite the
+/// transaction holds the write lock from its first statement.
+#[allow(clippy::too_many_arguments)]
+pub async fn take_slots(
     connection: &mut AnyConnection,
-    booking: &BookingRow,
+    booking_id: &str,
+    office_id: &str,
     desk: i64,
+    starts_at: i64,
     units: i64,
     slot_seconds: i64,
     now: i64,
-) -> Result<Option<bool>, CentralError> {
+) -> Result<bool, CentralError> {
+    let taken = sqlx::query(
+        "UPDATE appointment_slots SET booking_id = $1 \
+         WHERE office_id = $2 AND desk = $3 AND starts_at >= $4 AND starts_at < $5 \
+         AND booking_id IS NULL AND free_from <= $6",
+    )
+    .bind(booking_id)
+    .bind(office_id)
+    .bind(desk)
+    .bind(starts_at)
+    .bind(starts_at + units * slot_seconds)
+    .bind(now)
+    .execute(&mut *connection)
+    .await?
+    .rows_affected();
+    if taken == units as u64 {
+        return Ok(true);
+    }
+    if taken > 0 {
+        sqlx::query("UPDATE appointment_slots SET booking_id = NULL WHERE booking_id = $1")
+            .bind(booking_id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(false)
+}
+
+/// Writes the booking whose slots [`take_slots`] took, in the same transaction. `false`: its code exists
+/// already (40 bits: rare, but a lifetime of bookings makes it possible); the caller tries another code.
+pub async fn insert_booking(
+    connection: &mut AnyConnection,
+    booking: &BookingRow,
+    desk: i64,
+    now: i64,
+) -> Result<bool, CentralError> {
     let inserted = sqlx::query(
         "INSERT INTO appointment_bookings (id, code_hash, office_id, service_id, desk, starts_at, ends_at, \
          family_name, state, created_at, cancelled_at, version, published_version) \
@@ -276,31 +314,12 @@ pub async fn book(
     .execute(&mut *connection)
     .await?
     .rows_affected();
-    if inserted == 0 {
-        return Ok(Some(false));
-    }
-    let taken = sqlx::query(
-        "UPDATE appointment_slots SET booking_id = $1 \
-         WHERE office_id = $2 AND desk = $3 AND starts_at >= $4 AND starts_at < $5 \
-         AND booking_id IS NULL AND free_from <= $6",
-    )
-    .bind(&booking.id)
-    .bind(&booking.office_id)
-    .bind(desk)
-    .bind(booking.starts_at)
-    .bind(booking.starts_at + units * slot_seconds)
-    .bind(now)
-    .execute(&mut *connection)
-    .await?
-    .rows_affected();
-    if taken != units as u64 {
-        return Ok(None);
-    }
-    Ok(Some(true))
+    Ok(inserted == 1)
 }
 
 /// Desks of `office` whose slot at `starts_at` is free and released at `now`, in the caller's transaction
-/// (a rush holds every pooled connection in a transaction: a second connection might never come).
+/// (a rush holds every pooled connection in a transaction: a second connection might never come), in
+/// an order that changes from call to call, so the retries of a rush spread over the desks.
 pub async fn free_desks_at(
     connection: &mut AnyConnection,
     office: &str,
