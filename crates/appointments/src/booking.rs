@@ -1,7 +1,7 @@
 //! What a booking carries: the code the citizen gets (to cancel, and to check in at the office),
 //! kept by the central only as its hash, and the family name the clerk greets them by.
 
-use rand::Rng;
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::AppointmentError;
@@ -15,10 +15,12 @@ const LENGTH: usize = 8;
 pub struct BookingCode(String);
 
 impl BookingCode {
-    /// A fresh code from the operating system's CSPRNG.
+    /// A fresh code from the operating system's CSPRNG: one read of 8 bytes, 5 bits of each (256 is a
+    /// multiple of 32, so every letter is equally likely).
     pub fn generate() -> Self {
-        let mut rng = rand::rngs::OsRng;
-        Self((0..LENGTH).map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())])).collect())
+        let mut bytes = [0u8; LENGTH];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(bytes.iter().map(|byte| char::from(ALPHABET[usize::from(byte % 32)])).collect())
     }
 
     /// As typed: case, spaces and dashes do not matter.

@@ -1,8 +1,9 @@
 -- Appointments (issue 11). Offices are the `offices` rows; the configuration (schalter_appointments,
 -- Düsseldorf's in duesseldorf.toml) adds their kind, services and slot grid. Slots are generated
 -- ahead with the instant the release rules publish them (`release_at`); `free_from` is that instant
--- or, after a cancellation, the end of its quarantine. A slot is booked by an UPDATE that only
--- succeeds while it is free, so a rush never books one twice (across instances too).
+-- or, after a cancellation, the end of its quarantine. A slot is taken by an UPDATE that only
+-- succeeds while it is free, so a rush never books one twice (across instances too); the booking row
+-- follows in the next statement.
 CREATE TABLE appointment_services (
     id      TEXT PRIMARY KEY,
     name_de TEXT NOT NULL,
@@ -28,7 +29,8 @@ CREATE TABLE appointment_slots (
     contingent TEXT NOT NULL,        -- advance, same_day, extra
     release_at BIGINT NOT NULL,
     free_from  BIGINT NOT NULL,
-    booking_id TEXT
+    booking_id TEXT,
+    taken_at   BIGINT               -- when booking_id was set: a slot whose booking row never came is freed after a while
 );
 CREATE INDEX appointment_slots_office_start ON appointment_slots (office_id, starts_at);
 CREATE INDEX appointment_slots_booking ON appointment_slots (booking_id);

@@ -2,9 +2,11 @@
 //! written into the database, the slots generated ahead with their release instants, the public booking
 //! API's logic (free slots, book, cancel) and the publication of bookings into the offices' feeds.
 //!
-//! A slot is booked by one UPDATE that takes it only while it is free and released (`db::appointments::book`),
-//! inside the transaction that writes the booking, so no rush books it twice, across instances too. The
-//! booking code is made here, shown once, and stored only as its SHA-256. Bookings reach the desks through
+//! A slot is taken by one UPDATE that succeeds only while it is free and released (`db::appointments::take_slots`),
+//! so no rush books it twice, across instances too; the booking row follows in the next statement. Each
+//! commits on its own (a rush costs one statement per attempt that finds its time taken); a slot whose
+//! booking row never came (the process killed between the two) is freed by `release_unconfirmed_slots`
+//! after a minute. The booking code is made here, shown once, and stored only as its SHA-256. Bookings reach the desks through
 //! the change feed by a publisher that runs behind the feed's lock every few seconds, so the rush itself
 //! never waits on that lock.
 
@@ -197,28 +199,46 @@ pub async fn book(
     let booking_id = Uuid::now_v7().to_string();
     let office_id = office.id.as_str();
     let now_seconds = now.unix_timestamp();
-    let mut tx = db.begin().await?;
+    let mut connection = db.acquire().await?;
+    if db.backend() == crate::db::Backend::Postgres && units == 1 {
+        return book_one_on_postgres(&mut connection, office, service, &family_name, &address, booking_id, now).await;
+    }
     let mut desk = None;
-    if sql::take_slots(&mut tx, &booking_id, office_id, address.desk, starts_at, units, slot_seconds, now_seconds)
-        .await?
+    if sql::take_slots(
+        &mut connection,
+        &booking_id,
+        office_id,
+        address.desk,
+        starts_at,
+        units,
+        slot_seconds,
+        now_seconds,
+    )
+    .await?
     {
         desk = Some(address.desk);
     } else {
         // Someone was faster at this desk: the same time at another one (their order changes from call to call).
-        let others = sql::free_desks_at(&mut tx, office_id, starts_at, now_seconds).await?;
+        let others = sql::free_desks_at(&mut connection, office_id, starts_at, now_seconds).await?;
         for other in others.into_iter().filter(|other| *other != address.desk).take(DESKS_TRIED) {
-            if sql::take_slots(&mut tx, &booking_id, office_id, other, starts_at, units, slot_seconds, now_seconds)
-                .await?
+            if sql::take_slots(
+                &mut connection,
+                &booking_id,
+                office_id,
+                other,
+                starts_at,
+                units,
+                slot_seconds,
+                now_seconds,
+            )
+            .await?
             {
                 desk = Some(other);
                 break;
             }
         }
     }
-    let Some(desk) = desk else {
-        tx.rollback().await?;
-        return Err(CentralError::SlotTaken);
-    };
+    let Some(desk) = desk else { return Err(CentralError::SlotTaken) };
     let mut booking = BookingRow {
         id: booking_id,
         code_hash: String::new(),
@@ -233,25 +253,68 @@ pub async fn book(
     for _ in 0..CODE_TRIES {
         let code = BookingCode::generate();
         booking.code_hash = code.hash();
-        if sql::insert_booking(&mut tx, &booking, desk, now_seconds).await? {
-            tx.commit().await?;
-            tracing::info!(office = office_id, service = service.id.as_str(), "appointment booked");
-            let local = schalter_pickup::local_time::to_german_local(address.starts_at);
-            return Ok(BookingConfirmation {
-                booking_code: code.display(),
-                office_id: booking.office_id,
-                office_name: office.name.clone(),
-                office_address: office.address.clone(),
-                service_id: booking.service_id,
-                date: iso(local.date()),
-                time: hhmm(local.time()),
-                starts_at: sql::rfc3339(booking.starts_at),
-                ends_at: sql::rfc3339(booking.ends_at),
-            });
+        if sql::insert_booking(&mut connection, &booking, desk, now_seconds).await? {
+            return Ok(confirmation(office, &address, &booking, &code));
         }
     }
-    tx.rollback().await?;
+    sql::give_back_slots(&mut connection, &booking.id).await?;
     Err(CentralError::Internal("no unused booking code after several tries".into()))
+}
+
+/// [`book`] on PostgreSQL for a one-slot service: one statement takes a free slot of the time and writes the booking.
+async fn book_one_on_postgres(
+    connection: &mut sqlx::AnyConnection,
+    office: &Office,
+    service: &Service,
+    family_name: &FamilyName,
+    address: &SlotAddress<'_>,
+    booking_id: String,
+    now: OffsetDateTime,
+) -> Result<BookingConfirmation, CentralError> {
+    let starts_at = address.starts_at.unix_timestamp();
+    let mut booking = BookingRow {
+        id: booking_id,
+        code_hash: String::new(),
+        office_id: office.id.as_str().to_owned(),
+        service_id: service.id.as_str().to_owned(),
+        starts_at,
+        ends_at: starts_at + office.slot.whole_seconds(),
+        family_name: family_name.as_str().to_owned(),
+        state: "booked".into(),
+        version: 1,
+    };
+    for _ in 0..CODE_TRIES {
+        let code = BookingCode::generate();
+        booking.code_hash = code.hash();
+        match sql::take_one_and_book(connection, &booking, address.desk, now.unix_timestamp()).await {
+            Ok(Some(_desk)) => return Ok(confirmation(office, address, &booking, &code)),
+            Ok(None) => return Err(CentralError::SlotTaken),
+            Err(error) if sql::is_code_taken(&error) => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Err(CentralError::Internal("no unused booking code after several tries".into()))
+}
+
+fn confirmation(
+    office: &Office,
+    address: &SlotAddress<'_>,
+    booking: &BookingRow,
+    code: &BookingCode,
+) -> BookingConfirmation {
+    tracing::info!(office = office.id.as_str(), service = booking.service_id.as_str(), "appointment booked");
+    let local = schalter_pickup::local_time::to_german_local(address.starts_at);
+    BookingConfirmation {
+        booking_code: code.display(),
+        office_id: booking.office_id.clone(),
+        office_name: office.name.clone(),
+        office_address: office.address.clone(),
+        service_id: booking.service_id.clone(),
+        date: iso(local.date()),
+        time: hhmm(local.time()),
+        starts_at: sql::rfc3339(booking.starts_at),
+        ends_at: sql::rfc3339(booking.ends_at),
+    }
 }
 
 /// Cancels the open booking with the code in `request`; its slots circulate again after the quarantine.

@@ -154,8 +154,12 @@ impl PublicArgs {
     }
 }
 
+/// A slot taken this long ago without its booking row belongs to a booking whose process died.
+const UNCONFIRMED_SLOT_GRACE_SECONDS: i64 = 60;
+
 /// Slots for the days the rules can publish, generated at start and every ten minutes (a new day comes
-/// into reach at midnight); bookings into the offices' feeds every two seconds.
+/// into reach at midnight); bookings into the offices' feeds every two seconds; once a minute, slots whose
+/// booking row never came are freed.
 async fn spawn_appointment_workers(
     db: Db,
     config: Arc<schalter_appointments::AppointmentConfig>,
@@ -179,11 +183,18 @@ async fn spawn_appointment_workers(
     });
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(2));
-        loop {
+        for round in 0u64.. {
             every.tick().await;
             let now = schalter_central::Clock::System.now();
             if let Err(error) = db.publish_appointment_changes(now, 500).await {
                 tracing::warn!(code = error.code(), "publishing appointments failed");
+            }
+            if round % 30 == 0 {
+                match db.release_unconfirmed_slots(now, UNCONFIRMED_SLOT_GRACE_SECONDS).await {
+                    Ok(0) => {}
+                    Ok(released) => tracing::warn!(released, "slots without their booking freed"),
+                    Err(error) => tracing::warn!(code = error.code(), "freeing unconfirmed slots failed"),
+                }
             }
         }
     });

@@ -186,6 +186,27 @@ impl Db {
             .collect()
     }
 
+    /// A connection of the pool for one request's statements, each committing on its own.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, CentralError> {
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// Frees future slots taken more than `grace_seconds` before `now` whose booking row was never written
+    /// (the booking's process died between its two statements). Returns how many.
+    pub async fn release_unconfirmed_slots(&self, now: i64, grace_seconds: i64) -> Result<u64, CentralError> {
+        let released = sqlx::query(
+            "UPDATE appointment_slots SET booking_id = NULL, taken_at = NULL \
+             WHERE starts_at > $1 AND booking_id IS NOT NULL AND taken_at < $2 \
+             AND NOT EXISTS (SELECT 1 FROM appointment_bookings b WHERE b.id = appointment_slots.booking_id)",
+        )
+        .bind(now)
+        .bind(now - grace_seconds)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(released)
+    }
+
     pub async fn booking_by_code_hash(&self, code_hash: &str) -> Result<Option<BookingRow>, CentralError> {
         let row = sqlx::query(&format!("SELECT {BOOKING_COLUMNS} FROM appointment_bookings WHERE code_hash = $1"))
             .bind(code_hash)
@@ -247,11 +268,11 @@ impl Db {
     }
 }
 
-/// Takes the `units` consecutive slots of `desk` from `starts_at` for `booking_id`, in the caller's
-/// transaction, by one UPDATE that only takes free, released slots (the caller has checked that booking
-/// is still open at `now`). `false`: not all were free, and nothing stays taken (a part taken of a longer
-/// service is given back in the same transaction). Writes before anything else, so on SQLite the
-/// transaction holds the write lock from its first statement.
+/// Takes the `units` consecutive slots of `desk` from `starts_at` for `booking_id` by one UPDATE that only
+/// takes free, released slots (the caller has checked that booking is still open at `now`). `false`: not
+/// all were free, and nothing stays taken (a part taken of a longer service is given back). Each statement
+/// commits on its own: a rush costs one statement per taken slot, and a slot whose booking row never
+/// follows (the process killed in between) is freed by [`Db::release_unconfirmed_slots`].
 #[allow(clippy::too_many_arguments)]
 pub async fn take_slots(
     connection: &mut AnyConnection,
@@ -264,7 +285,7 @@ pub async fn take_slots(
     now: i64,
 ) -> Result<bool, CentralError> {
     let taken = sqlx::query(
-        "UPDATE appointment_slots SET booking_id = $1 \
+        "UPDATE appointment_slots SET booking_id = $1, taken_at = $6 \
          WHERE office_id = $2 AND desk = $3 AND starts_at >= $4 AND starts_at < $5 \
          AND booking_id IS NULL AND free_from <= $6",
     )
@@ -281,15 +302,64 @@ pub async fn take_slots(
         return Ok(true);
     }
     if taken > 0 {
-        sqlx::query("UPDATE appointment_slots SET booking_id = NULL WHERE booking_id = $1")
-            .bind(booking_id)
-            .execute(&mut *connection)
-            .await?;
+        give_back_slots(connection, booking_id).await?;
     }
     Ok(false)
 }
 
-/// Writes the booking whose slots [`take_slots`] took, in the same transaction. `false`: its code exists
+/// PostgreSQL, a one-slot service: takes a free slot at `booking.starts_at` (the desk `preferred` if it is
+/// free, else any other, skipping rows another booking holds locked right now) and writes the booking, in
+/// one statement: one round trip for a booking and one for a time that is gone. The statement is atomic:
+/// when the booking cannot be written, nothing is taken. `Ok(None)`: the time is gone; `Err` with a unique
+/// violation (the code exists already) is told apart by [`is_code_taken`].
+pub async fn take_one_and_book(
+    connection: &mut AnyConnection,
+    booking: &BookingRow,
+    preferred: i64,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row = sqlx::query(
+        "WITH taken AS ( \
+           UPDATE appointment_slots SET booking_id = $1, taken_at = $2 \
+           WHERE id = (SELECT id FROM appointment_slots \
+                       WHERE office_id = $3 AND starts_at = $4 AND booking_id IS NULL AND free_from <= $2 \
+                       ORDER BY (desk = $5) DESC, random() LIMIT 1 FOR UPDATE SKIP LOCKED) \
+           AND booking_id IS NULL \
+           RETURNING desk) \
+         INSERT INTO appointment_bookings (id, code_hash, office_id, service_id, desk, starts_at, ends_at, \
+           family_name, state, created_at, cancelled_at, version, published_version) \
+         SELECT $1, $6, $3, $7, taken.desk, $4, $8, $9, 'booked', $2, NULL, 1, 0 FROM taken \
+         RETURNING desk",
+    )
+    .bind(&booking.id)
+    .bind(now)
+    .bind(&booking.office_id)
+    .bind(booking.starts_at)
+    .bind(preferred)
+    .bind(&booking.code_hash)
+    .bind(&booking.service_id)
+    .bind(booking.ends_at)
+    .bind(&booking.family_name)
+    .fetch_optional(&mut *connection)
+    .await?;
+    row.map(|row| row.try_get("desk")).transpose()
+}
+
+/// Whether `error` says the booking code exists already.
+pub fn is_code_taken(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(database) if database.is_unique_violation())
+}
+
+/// Frees what [`take_slots`] took for `booking_id` (its booking row could not be written).
+pub async fn give_back_slots(connection: &mut AnyConnection, booking_id: &str) -> Result<(), CentralError> {
+    sqlx::query("UPDATE appointment_slots SET booking_id = NULL, taken_at = NULL WHERE booking_id = $1")
+        .bind(booking_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Writes the booking whose slots [`take_slots`] took. `false`: its code exists
 /// already (40 bits: rare, but a lifetime of bookings makes it possible); the caller tries another code.
 pub async fn insert_booking(
     connection: &mut AnyConnection,
@@ -317,9 +387,8 @@ pub async fn insert_booking(
     Ok(inserted == 1)
 }
 
-/// Desks of `office` whose slot at `starts_at` is free and released at `now`, in the caller's transaction
-/// (a rush holds every pooled connection in a transaction: a second connection might never come), in
-/// an order that changes from call to call, so the retries of a rush spread over the desks.
+/// Desks of `office` whose slot at `starts_at` is free and released at `now`, on the request's connection,
+/// in an order that changes from call to call, so the retries of a rush spread over the desks.
 pub async fn free_desks_at(
     connection: &mut AnyConnection,
     office: &str,
@@ -361,11 +430,13 @@ pub async fn cancel(
     .fetch_optional(&mut *connection)
     .await?;
     let Some(row) = row.as_ref().map(booking).transpose()? else { return Ok(None) };
-    sqlx::query("UPDATE appointment_slots SET booking_id = NULL, free_from = $1 WHERE booking_id = $2")
-        .bind(free_from)
-        .bind(&row.id)
-        .execute(&mut *connection)
-        .await?;
+    sqlx::query(
+        "UPDATE appointment_slots SET booking_id = NULL, taken_at = NULL, free_from = $1 WHERE booking_id = $2",
+    )
+    .bind(free_from)
+    .bind(&row.id)
+    .execute(&mut *connection)
+    .await?;
     Ok(Some(row))
 }
 
