@@ -508,10 +508,21 @@ async fn json_bodies_are_refused_with_code_and_message(backend: Backend) {
 
 /// Walks the OpenAPI document: each operation must list what every handler of its kind can
 /// answer (a JSON body: 400, 413, 415; a bearer token: 401), and what the router really
-/// answers to a missing token or a bad body must be among the listed statuses.
+/// answers to a missing token or a bad body must be among the listed statuses. Public paths
+/// (`/v1/public/…`) are asked of the public listener's router, with Düsseldorf's appointments.
 async fn regression_openapi_lists_every_status_the_handlers_answer(backend: Backend) {
     let app = spawn_app(backend).await;
     let token = app.login("erika", PASSWORD).await.1["token"].as_str().unwrap().to_owned();
+    let mut public_state = app.state.clone();
+    public_state.appointments = Some(schalter_central::appointments::AppointmentService::new(
+        schalter_appointments::AppointmentConfig::duesseldorf(),
+        None,
+    ));
+    public_state.db.import_appointment_config(&schalter_appointments::AppointmentConfig::duesseldorf()).await.unwrap();
+    let public = TestApp {
+        router: schalter_central::public_app(public_state, schalter_central::TrustedProxy(None)),
+        ..app.clone()
+    };
     let document: Value = serde_json::from_str(&schalter_central::openapi::document_json()).unwrap();
     let mut checked = 0;
     for (path, item) in document["paths"].as_object().unwrap() {
@@ -519,8 +530,9 @@ async fn regression_openapi_lists_every_status_the_handlers_answer(backend: Back
             let listed: Vec<&str> = operation["responses"].as_object().unwrap().keys().map(String::as_str).collect();
             let json_body = operation.pointer("/requestBody/content/application~1json").is_some();
             let upload_body = operation.pointer("/requestBody/content/application~1offset+octet-stream").is_some();
-            // A concrete path: the blob routes take a SHA-256.
-            let uri = path.replace("{sha256}", &"ab".repeat(32));
+            // A concrete path: the blob routes take a SHA-256, the call display an office.
+            let uri = path.replace("{sha256}", &"ab".repeat(32)).replace("{office_id}", "05111000_01");
+            let app = if path.starts_with("/v1/public/") { &public } else { &app };
             let secured = operation.get("security").is_some();
             let mut required = Vec::new();
             if json_body || upload_body {
