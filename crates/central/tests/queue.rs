@@ -333,7 +333,9 @@ async fn the_call_display_shows_number_and_place_and_no_name(backend: Backend) {
         .collect();
     assert_eq!(shown, [("T 001", "Platz 5"), ("W 001", "Platz 3")], "newest first");
     assert!(!body.contains("Mustermann") && !body.contains("booking"), "{body}");
-    let keys: Vec<&String> = calls["calls"][0].as_object().unwrap().keys().collect();
+    // Sorted: whether serde_json keeps the order depends on the features the whole workspace enables.
+    let mut keys: Vec<&String> = calls["calls"][0].as_object().unwrap().keys().collect();
+    keys.sort();
     assert_eq!(keys, ["call_count", "called_at", "display_number", "place"]);
 
     // A finished customer leaves the display.
