@@ -21,8 +21,6 @@ export interface ScreenDef {
   component: ComponentType;
   /** Active only while this screen is shown. */
   keys: readonly KeyBinding[];
-  /** Registered, but not yet enabled: shows "coming soon". */
-  comingSoon?: boolean;
 }
 
 export const SCREENS: readonly ScreenDef[] = [
