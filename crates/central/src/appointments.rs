@@ -156,7 +156,8 @@ fn parse_slot_id<'c>(config: &'c AppointmentConfig, id: &str) -> Option<SlotAddr
     let hhmm = parts.next()?;
     let yyyymmdd = parts.next()?;
     let office = config.office(parts.next()?)?;
-    if hhmm.len() != 4 || yyyymmdd.len() != 8 || !(1..=office.desks).contains(&desk) {
+    let digits = |part: &str, length: usize| part.len() == length && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(hhmm, 4) || !digits(yyyymmdd, 8) || !(1..=office.desks).contains(&desk) {
         return None;
     }
     let time = Time::from_hms(hhmm[..2].parse().ok()?, hhmm[2..].parse().ok()?, 0).ok()?;
@@ -450,6 +451,9 @@ mod tests {
             "05111000_01-20250612-1800-01", // after closing
             "05111000_99-20250612-0730-01",
             "05111000_01-2025061-0730-01",
+            "05111000_01-20250612-€5-01", // four bytes, not four digits: no slicing inside a character
+            "05111000_01-2025-612-0730-01",
+            "05111000_01-20250612-+730-01",
             "",
         ] {
             assert!(parse_slot_id(&config, wrong).is_none(), "{wrong}");
