@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
+use schalter_application::dates::{format_iso, parse_iso};
 use schalter_appointments::{
     german_instant, AppointmentConfig, Availability, BookingCode, FamilyName, Office, Service, SlotFacts,
 };
@@ -62,7 +63,7 @@ pub fn directory(config: &AppointmentConfig) -> PublicDirectory {
                 address: office.address.clone(),
                 kind: office.kind.key().to_owned(),
                 services: office.services.iter().map(|s| s.as_str().to_owned()).collect(),
-                open_on: office.dates.iter().map(|(date, _)| iso(*date)).collect(),
+                open_on: office.dates.iter().map(|(date, _)| format_iso(*date)).collect(),
             })
             .collect(),
     }
@@ -93,7 +94,7 @@ pub async fn free_slots(
     let (office, service) = office_and_service(config, &query.office, &query.service)?;
     let today = schalter_pickup::local_time::german_date(now);
     let from = match &query.from {
-        Some(raw) => parse_date(raw).ok_or(CentralError::InvalidRequest)?,
+        Some(raw) => parse_iso(raw).ok_or(CentralError::InvalidRequest)?,
         None => today,
     };
     let days = query.days.unwrap_or(14);
@@ -134,10 +135,10 @@ pub async fn free_slots(
         let local = schalter_pickup::local_time::to_german_local(unix(start)?);
         slots.push(FreeSlot {
             slot_id: chosen.id.clone(),
-            date: iso(local.date()),
+            date: format_iso(local.date()),
             time: hhmm(local.time()),
-            starts_at: sql::rfc3339(start),
-            ends_at: sql::rfc3339(start + units as i64 * slot_seconds),
+            starts_at: unix(start)?,
+            ends_at: unix(start + units as i64 * slot_seconds)?,
         });
     }
     Ok(FreeSlots { office_id: office.id.as_str().to_owned(), service_id: service.id.as_str().to_owned(), slots })
@@ -240,17 +241,7 @@ pub async fn book(
         }
     }
     let Some(desk) = desk else { return Err(CentralError::SlotTaken) };
-    let mut booking = BookingRow {
-        id: booking_id,
-        code_hash: String::new(),
-        office_id: office_id.to_owned(),
-        service_id: service.id.as_str().to_owned(),
-        starts_at,
-        ends_at: starts_at + units * slot_seconds,
-        family_name: family_name.as_str().to_owned(),
-        state: "booked".into(),
-        version: 1,
-    };
+    let mut booking = new_booking(booking_id, office, service, &family_name, starts_at, units);
     for _ in 0..CODE_TRIES {
         let code = BookingCode::generate();
         booking.code_hash = code.hash();
@@ -273,17 +264,7 @@ async fn book_one_on_postgres(
     now: OffsetDateTime,
 ) -> Result<BookingConfirmation, CentralError> {
     let starts_at = address.starts_at.unix_timestamp();
-    let mut booking = BookingRow {
-        id: booking_id,
-        code_hash: String::new(),
-        office_id: office.id.as_str().to_owned(),
-        service_id: service.id.as_str().to_owned(),
-        starts_at,
-        ends_at: starts_at + office.slot.whole_seconds(),
-        family_name: family_name.as_str().to_owned(),
-        state: "booked".into(),
-        version: 1,
-    };
+    let mut booking = new_booking(booking_id, office, service, family_name, starts_at, 1);
     for _ in 0..CODE_TRIES {
         let code = BookingCode::generate();
         booking.code_hash = code.hash();
@@ -295,6 +276,28 @@ async fn book_one_on_postgres(
         }
     }
     Err(CentralError::Internal("no unused booking code after several tries".into()))
+}
+
+/// A booking of `units` slots from `starts_at`; its code hash is set when a code is made.
+fn new_booking(
+    id: String,
+    office: &Office,
+    service: &Service,
+    family_name: &FamilyName,
+    starts_at: i64,
+    units: i64,
+) -> BookingRow {
+    BookingRow {
+        id,
+        code_hash: String::new(),
+        office_id: office.id.as_str().to_owned(),
+        service_id: service.id.as_str().to_owned(),
+        starts_at,
+        ends_at: starts_at + units * office.slot.whole_seconds(),
+        family_name: family_name.as_str().to_owned(),
+        state: "booked".into(),
+        version: 1,
+    }
 }
 
 fn confirmation(
@@ -311,10 +314,11 @@ fn confirmation(
         office_name: office.name.clone(),
         office_address: office.address.clone(),
         service_id: booking.service_id.clone(),
-        date: iso(local.date()),
+        date: format_iso(local.date()),
         time: hhmm(local.time()),
-        starts_at: sql::rfc3339(booking.starts_at),
-        ends_at: sql::rfc3339(booking.ends_at),
+        starts_at: address.starts_at.to_offset(time::UtcOffset::UTC),
+        ends_at: (address.starts_at + time::Duration::seconds(booking.ends_at - booking.starts_at))
+            .to_offset(time::UtcOffset::UTC),
     }
 }
 
@@ -340,7 +344,7 @@ pub async fn cancel(
     tracing::info!(office = row.office_id.as_str(), "appointment cancelled");
     let local = schalter_pickup::local_time::to_german_local(unix(row.starts_at)?);
     let office_name = config.office(&row.office_id).map(|office| office.name.clone()).unwrap_or_default();
-    Ok(CancelledBooking { office_name, date: iso(local.date()), time: hhmm(local.time()) })
+    Ok(CancelledBooking { office_name, date: format_iso(local.date()), time: hhmm(local.time()) })
 }
 
 /// Generates the slots of every office for the days from `today` on that the release rules can publish
@@ -406,16 +410,8 @@ fn unix(seconds: i64) -> Result<OffsetDateTime, CentralError> {
     OffsetDateTime::from_unix_timestamp(seconds).map_err(|_| CentralError::Internal("slot time out of range".into()))
 }
 
-fn iso(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
-
 fn hhmm(time: Time) -> String {
     format!("{:02}:{:02}", time.hour(), time.minute())
-}
-
-fn parse_date(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
 #[cfg(test)]

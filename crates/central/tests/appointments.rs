@@ -77,7 +77,7 @@ async fn the_week_ahead_appears_at_nine_and_the_remainder_on_the_day(backend: Ba
     // 08:00–18:00 on Thursdays: 40 quarter hours.
     assert_eq!(released.slots.len(), 40);
     assert_eq!((released.slots[0].date.as_str(), released.slots[0].time.as_str()), (DAY, "08:00"));
-    assert_eq!(released.slots[0].starts_at, "2025-06-12T06:00:00Z");
+    assert_eq!(released.slots[0].starts_at, datetime!(2025-06-12 06:00 UTC));
 
     // The three weekly desks at 14:00 are booked; the fourth is the remainder, not out yet.
     let now = datetime!(2025-06-05 09:30 +2);
@@ -159,7 +159,7 @@ async fn a_longer_service_needs_consecutive_free_slots_at_one_desk(backend: Back
     // 17:45 is the last quarter hour: a 30-minute service cannot start there.
     let both = times(&db, &config, BOTH, now).await;
     assert_eq!(both.slots.last().map(|s| s.time.as_str()), Some("17:30"));
-    assert_eq!(both.slots[0].ends_at, "2025-06-12T06:30:00Z");
+    assert_eq!(both.slots[0].ends_at, datetime!(2025-06-12 06:30 UTC));
     // Fill 12:15 at all three weekly desks: no 30 minutes from 12:00 any more, but from 11:45 neither.
     for _ in 0..3 {
         let slot = slot_at(&times(&db, &config, ID_CARD, now).await, "12:15").unwrap().to_owned();

@@ -15,7 +15,6 @@ use schalter_wire::queue::{
     QUEUE_FINISH, QUEUE_FORWARD, QUEUE_MISSED, QUEUE_PARK, QUEUE_RECALL, QUEUE_RESUME, QUEUE_SERVE,
 };
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use ts_rs::TS;
 use uuid::Uuid;
@@ -287,7 +286,7 @@ impl<C: CentralApi> Desk<C> {
             .iter()
             .filter(|a| a.office_id == office_id && a.state == "booked" && !checked_in.contains(&a.id.as_str()))
             .filter_map(|a| {
-                let starts = OffsetDateTime::parse(&a.starts_at, &Rfc3339).ok()?;
+                let starts = a.starts_at;
                 (office_date(starts) == today).then(|| {
                     let view = QueueAppointmentView {
                         booking_id: a.id.clone(),
@@ -353,9 +352,7 @@ impl<C: CentralApi> Desk<C> {
                     .iter()
                     .find(|a| a.id == booking_id && a.state == "booked")
                     .ok_or(rules::QueueError::UnknownBooking)?;
-                let starts = OffsetDateTime::parse(&booking.starts_at, &Rfc3339)
-                    .map_err(|_| rules::QueueError::UnknownBooking)?;
-                (booking.service_id.clone(), Some(starts.unix_timestamp()))
+                (booking.service_id.clone(), Some(booking.starts_at.unix_timestamp()))
             }
             _ => (service_id.unwrap_or_default().to_owned(), None),
         };
@@ -538,6 +535,7 @@ async fn application_of_visit(store: &DeskStore, visit_id: Uuid) -> Result<Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::format_description::well_known::Rfc3339;
 
     #[test]
     fn the_place_is_configured_or_derived_from_the_device() {

@@ -6,6 +6,7 @@
 //! query, so access logs never hold it.
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 /// `GET`: offices with their services ([`PublicDirectory`]).
@@ -76,8 +77,12 @@ pub struct FreeSlot {
     /// `HH:MM`, German local time.
     pub time: String,
     /// RFC 3339.
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub ends_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -108,8 +113,12 @@ pub struct BookingConfirmation {
     pub date: String,
     pub time: String,
     /// RFC 3339.
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub ends_at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -132,8 +141,12 @@ pub struct AppointmentChange {
     pub office_id: String,
     pub service_id: String,
     /// RFC 3339.
-    pub starts_at: String,
-    pub ends_at: String,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub ends_at: OffsetDateTime,
     pub family_name: String,
     /// `booked`, `cancelled` or `checked_in`.
     pub state: String,

@@ -241,8 +241,8 @@ impl Db {
                 id: row.id.clone(),
                 office_id: row.office_id.clone(),
                 service_id: row.service_id.clone(),
-                starts_at: rfc3339(row.starts_at),
-                ends_at: rfc3339(row.ends_at),
+                starts_at: instant(row.starts_at)?,
+                ends_at: instant(row.ends_at)?,
                 family_name: row.family_name.clone(),
                 state: row.state.clone(),
                 code_hash: row.code_hash.clone(),
@@ -440,9 +440,7 @@ pub async fn cancel(
     Ok(Some(row))
 }
 
-pub(crate) fn rfc3339(unix: i64) -> String {
+fn instant(unix: i64) -> Result<time::OffsetDateTime, CentralError> {
     time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|at| at.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
+        .map_err(|_| CentralError::Internal("booking time out of range in database".into()))
 }
