@@ -1,4 +1,5 @@
 /** Small pieces several screens use. */
+import { useLayoutEffect } from "preact/hooks";
 import type { ConnectionView, UiError } from "./bindings";
 import type { Problem } from "./desk";
 import { errorDetail, errorText, t, type Lang } from "./messages";
@@ -32,4 +33,18 @@ export function ConnectionBadge({ lang, connection }: { lang: Lang; connection: 
       {online ? t(lang, "online") : t(lang, "offline")}
     </span>
   );
+}
+
+/** A screen's first field gets the focus when the screen opens: in the same commit as the screen's DOM,
+ * so no key typed after the screen appears can land before it, and never taken from a field of the screen
+ * the clerk (or a scanner) is already typing into. A later effect once moved the focus between a serial's
+ * last character and its Enter, and the Enter went to another form. */
+export function useOpeningFocus(id: string) {
+  useLayoutEffect(() => {
+    const target = document.getElementById(id);
+    const active = document.activeElement;
+    const screen = target?.closest("#section-content");
+    if (!target || (active && active !== document.body && screen?.contains(active))) return;
+    target.focus();
+  }, [id]);
 }

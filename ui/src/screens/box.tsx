@@ -3,7 +3,7 @@
  * per compartment what can be done (take back, clear a lock, confirm another clerk's load). */
 import { useEffect } from "preact/hooks";
 import type { CompartmentItemView, PickupBoxView, UncollectedView } from "../bindings";
-import { ErrorText } from "../components";
+import { ErrorText, useOpeningFocus } from "../components";
 import { isoToGerman } from "../dates";
 import { useDesk, useDeskState } from "../desk";
 import { keyLabel, type KeyBinding } from "../keys";
@@ -163,9 +163,9 @@ export function BoxScreen() {
   const lang = useDeskState((s) => s.lang);
   const supervisor = useDeskState((s) => s.session?.role === "supervisor" || s.session?.role === "admin");
   const state = useStore(actions.store, (s) => s);
+  // The screen just opened: the number field first (keyboard-first), then the compartments.
+  useOpeningFocus("box-load-number");
   useEffect(() => {
-    // The screen just opened: the number field first (keyboard-first), then the compartments.
-    document.getElementById("box-load-number")?.focus();
     void actions.refresh();
   }, [actions]);
   const boxes = state.office?.boxes ?? [];

@@ -5,7 +5,7 @@
  * for every desk through the sync. */
 import { useEffect } from "preact/hooks";
 import type { ApplicationView, HandoutCandidateView, UiError } from "../bindings";
-import { ErrorText } from "../components";
+import { ErrorText, useOpeningFocus } from "../components";
 import { useDesk, useDeskState } from "../desk";
 import { keyLabel, type KeyBinding } from "../keys";
 import { t, type Lang, type MessageKey } from "../messages";
@@ -181,10 +181,8 @@ export function PickupScreen() {
   const actions = pickupActions(desk);
   const lang = useDeskState((s) => s.lang);
   const state = useStore(actions.store, (s) => s);
-  useEffect(() => {
-    // The screen just opened: the number field first (keyboard-first).
-    document.getElementById("handout-number")?.focus();
-  }, []);
+  // The screen just opened: the number field first (keyboard-first).
+  useOpeningFocus("handout-number");
   return (
     <div class="handout-screen">
       <section class="panel" aria-labelledby="handout-search-title">

@@ -5,7 +5,7 @@
  * was faster) is said as such; the list then shows the central's state. */
 import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { QueueAppointmentView, QueueTicketView } from "../bindings";
-import { ErrorText } from "../components";
+import { ErrorText, useOpeningFocus } from "../components";
 import { useDesk, useDeskState } from "../desk";
 import { keyLabel, type KeyBinding } from "../keys";
 import { t, type Lang, type MessageKey } from "../messages";
@@ -299,10 +299,8 @@ export function QueueScreen() {
   const lang = useDeskState((s) => s.lang);
   const lastSync = useDeskState((s) => s.sync?.last_synced_at ?? null);
   const state = useStore(actions.store, (s) => s);
-  useEffect(() => {
-    // The screen just opened: the booking-code field first (a scanner types into it).
-    document.getElementById("queue-code")?.focus();
-  }, []);
+  // The screen just opened: the booking-code field first (a scanner types into it).
+  useOpeningFocus("queue-code");
   useEffect(() => {
     // Opened, and after every sync round: what the other desks did arrives with the pull.
     void actions.refresh();
