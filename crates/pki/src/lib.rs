@@ -14,6 +14,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::RootCertStore;
@@ -33,6 +34,8 @@ pub enum PkiError {
     Generate(#[from] rcgen::Error),
     #[error("TLS configuration rejected: {0}")]
     Tls(#[from] rustls::Error),
+    #[error("no readable PEM certificate revocation list (X509 CRL)")]
+    NoCrl,
     #[error("client certificate verifier rejected the CA: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
 }
@@ -377,9 +380,35 @@ pub fn load_ca(path: &Path) -> Result<String, PkiError> {
 
 /// A server that demands a client certificate issued by `client_ca_pem`.
 pub fn mtls_server_config(identity: &Identity, client_ca_pem: &str) -> Result<rustls::ServerConfig, PkiError> {
+    mtls_server_config_with_crls(identity, client_ca_pem, &[])
+}
+
+/// Like [`mtls_server_config`], and a client certificate listed in one of `crl_pems` (PEM `X509 CRL` blocks, each
+/// signed by the CA that issued the certificates it lists) is refused in the handshake. Only the client's own
+/// certificate is checked (our CAs issue leaves directly), and a certificate whose CA published no CRL here is
+/// accepted: revocation is for certificates the city has named, not a second trust decision.
+pub fn mtls_server_config_with_crls(
+    identity: &Identity,
+    client_ca_pem: &str,
+    crl_pems: &[String],
+) -> Result<rustls::ServerConfig, PkiError> {
     let provider = crypto_provider();
-    let verifier =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(client_ca_pem)?), provider.clone()).build()?;
+    let mut crls = Vec::new();
+    for pem in crl_pems {
+        let mut found = 0;
+        for crl in rustls::pki_types::CertificateRevocationListDer::pem_slice_iter(pem.as_bytes()) {
+            crls.push(crl.map_err(|_| PkiError::NoCrl)?);
+            found += 1;
+        }
+        if found == 0 {
+            return Err(PkiError::NoCrl);
+        }
+    }
+    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(root_store(client_ca_pem)?), provider.clone())
+        .with_crls(crls)
+        .only_check_end_entity_revocation()
+        .allow_unknown_revocation_status()
+        .build()?;
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
         .with_client_cert_verifier(verifier)
