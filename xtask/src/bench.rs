@@ -62,6 +62,17 @@ pub fn run(name: Option<&str>) -> anyhow::Result<()> {
                 .env(crate::postgres::URL_VARIABLE, &postgres.url),
             )
         }
-        _ => bail!("cargo xtask bench decode | scan-to-photo | sync-backlog | capture | box-attack | booking-rush"),
+        // Two central processes on the private PostgreSQL, 50 desks and 200 citizens over real HTTP for 60 s.
+        Some("central-load") => {
+            let postgres = crate::postgres::ensure_running()?;
+            run_command(&mut release("build", &["-p", "schalter-central", "--bins"]))?;
+            run_command(
+                release("run", &["-p", "schalter-system-tests", "--bin", "bench-central-load"])
+                    .env(crate::postgres::URL_VARIABLE, &postgres.url),
+            )
+        }
+        _ => bail!(
+            "cargo xtask bench decode | scan-to-photo | sync-backlog | capture | box-attack | booking-rush | central-load"
+        ),
     }
 }
