@@ -20,6 +20,9 @@ use rustls::server::WebPkiClientVerifier;
 use rustls::RootCertStore;
 use time::{Duration, OffsetDateTime};
 
+mod authority;
+pub use authority::{first_certificate_der, CertificateSerial, IssuedCertificate, RevokedCertificate};
+
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
     #[error("cannot read {path}: {source}")]
@@ -38,6 +41,20 @@ pub enum PkiError {
     NoCrl,
     #[error("client certificate verifier rejected the CA: {0}")]
     Verifier(#[from] rustls::server::VerifierBuilderError),
+    #[error("the CA certificate cannot be read: {0}")]
+    CaCertificate(rcgen::Error),
+    #[error("the CA's private key cannot be read (PKCS#8 PEM expected): {0}")]
+    CaKey(rcgen::Error),
+    #[error("the CA certificate and key do not issue certificates that chain to that certificate: {0}")]
+    CaMismatch(String),
+    #[error("the certificate signing request cannot be read or its signature is wrong: {0}")]
+    CsrUnreadable(rcgen::Error),
+    #[error("the certificate signing request asks for something a desk or terminal certificate never has: {0}")]
+    CsrRefused(&'static str),
+    #[error("the certificate signing request names {requested:?}, not {expected:?}")]
+    CsrNameMismatch { requested: String, expected: String },
+    #[error("a serial number is 1 to 20 bytes in hexadecimal")]
+    InvalidSerial,
 }
 
 /// The one crypto provider of all our TLS endpoints.
@@ -104,6 +121,9 @@ impl Validity {
 pub struct CertificateAuthority {
     cert: rcgen::Certificate,
     key: KeyPair,
+    /// The CA certificate exactly as clients trust it. For a loaded CA this is the file's
+    /// certificate, not rcgen's re-signed copy of it (same name and key, other bytes).
+    pem: String,
 }
 
 impl CertificateAuthority {
@@ -117,11 +137,12 @@ impl CertificateAuthority {
         params.not_after = validity.not_after;
         let key = KeyPair::generate()?;
         let cert = params.self_signed(&key)?;
-        Ok(Self { cert, key })
+        let pem = cert.pem();
+        Ok(Self { cert, key, pem })
     }
 
     pub fn cert_pem(&self) -> String {
-        self.cert.pem()
+        self.pem.clone()
     }
 
     /// A TLS server certificate for the given DNS names and IP addresses.
@@ -141,14 +162,19 @@ impl CertificateAuthority {
         self.issue(params, validity)
     }
 
-    fn issue(&self, mut params: CertificateParams, validity: Validity) -> Result<Identity, PkiError> {
-        params.not_before = validity.not_before;
-        params.not_after = validity.not_after;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    fn issue(&self, params: CertificateParams, validity: Validity) -> Result<Identity, PkiError> {
         let key = KeyPair::generate()?;
-        let cert = params.signed_by(&key, &self.cert, &self.key)?;
+        let cert = leaf_params(params, validity).signed_by(&key, &self.cert, &self.key)?;
         Ok(Identity { cert_pem: cert.pem(), key_pem: key.serialize_pem() })
     }
+}
+
+/// What every leaf we issue has: its validity and a key that signs (TLS), nothing more.
+fn leaf_params(mut params: CertificateParams, validity: Validity) -> CertificateParams {
+    params.not_before = validity.not_before;
+    params.not_after = validity.not_after;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params
 }
 
 fn distinguished_name(common_name: &str) -> DistinguishedName {
