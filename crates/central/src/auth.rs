@@ -190,6 +190,9 @@ pub async fn login(
     let desk_label = desk.map(ClientCertificate::label);
     let desk_label = desk_label.as_deref();
 
+    // A revoked desk is refused before anything is counted or checked (issue 12): the CRL refuses it in
+    // the handshake, this also on a connection opened before the CRL was read.
+    refuse_revoked(state, desk).await?;
     let desk_key = desk.map(desk_throttle_key);
     if let Some(key) = &desk_key {
         let throttle = state.desk_throttle;
@@ -284,6 +287,11 @@ pub async fn authenticate(
         state.db.delete_session(&hash).await?;
         return Err(CentralError::SessionExpired);
     }
+    if let Err(error) = refuse_revoked(state, desk).await {
+        // Revoking deleted the desk's sessions; one opened by a login racing the revocation ends here.
+        state.db.delete_session(&hash).await?;
+        return Err(error);
+    }
     let clerk = state.db.find_clerk_by_id(session.clerk_id).await?.ok_or(CentralError::Unauthenticated)?;
     // Changing a clerk deletes its sessions, but a login racing the change may insert one after
     // that delete, verified against the old password: the stamp catches it on every backend.
@@ -294,6 +302,16 @@ pub async fn authenticate(
     session.expires_at = state.policy.expires_at(session.created_at, now);
     state.db.touch_session(&hash, now, session.expires_at).await?;
     Ok((session, clerk))
+}
+
+/// Refuses a certificate the registry lists as revoked, with `certificate_revoked`.
+pub async fn refuse_revoked(state: &AppState, certificate: Option<&ClientCertificate>) -> Result<(), CentralError> {
+    let Some(certificate) = certificate else { return Ok(()) };
+    if state.db.certificate_revoked(&certificate.fingerprint).await? {
+        tracing::warn!("request with a revoked certificate refused");
+        return Err(CentralError::CertificateRevoked);
+    }
+    Ok(())
 }
 
 /// Ends the session of `token` (already authenticated by the caller).

@@ -110,6 +110,9 @@ pub enum CentralError {
     PickupNotFound,
     #[error("Diese Abholung ist nicht gesperrt.")]
     PickupNotLocked,
+    /// Desk updates: no release published in this channel (or no such package file).
+    #[error("Für diesen Kanal ist kein Update veröffentlicht.")]
+    UpdateNotFound,
     #[error("Die Abholfrist dieses Dokuments ist nicht abgelaufen; es bleibt im Fach.")]
     PickupNotExpired,
     /// The terminal has the compartment open right now (or its closing is not confirmed).
@@ -143,6 +146,9 @@ pub enum CentralError {
     /// A box route called with a certificate that is no registered box terminal.
     #[error("Dieses Zertifikat gehört zu keinem Terminal einer Ausgabebox.")]
     NotABox,
+    /// The desk's or terminal's certificate is revoked in the registry (`schalter-admin revoke`).
+    #[error("Das Zertifikat dieses Geräts ist gesperrt. Bitte die IT verständigen.")]
+    CertificateRevoked,
     /// The box's rules refused: closed, the terminal's rate limit, a malformed PIN, an input out of step.
     #[error("{0}")]
     Pickup(#[from] schalter_pickup::PickupError),
@@ -178,6 +184,12 @@ pub enum CentralError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("Interner Fehler der Zentrale. Bitte später erneut versuchen.")]
     Internal(String),
+    /// The central's own configuration at start (never answered to a client): the file and what is wrong.
+    #[error("Konfiguration {file}: {message}")]
+    Config { file: String, message: String },
+    /// `schalter-central backup` could not write the copy (never answered to a client).
+    #[error("Sicherung: {0}")]
+    Backup(String),
 }
 
 impl CentralError {
@@ -213,6 +225,7 @@ impl CentralError {
             CentralError::ProducerUnavailable(_) => "producer_unavailable",
             CentralError::PickupUnknownBox => "pickup_unknown_box",
             CentralError::PickupNotFound => "pickup_not_found",
+            CentralError::UpdateNotFound => "update_not_found",
             CentralError::PickupNotLocked => "pickup_not_locked",
             CentralError::PickupNotExpired => "pickup_not_expired",
             CentralError::PickupInUse => "pickup_in_use",
@@ -231,6 +244,7 @@ impl CentralError {
             CentralError::PickupNotConfigured => "pickup_not_configured",
             CentralError::BoxCertificate => "box_certificate",
             CentralError::NotABox => "not_a_box",
+            CentralError::CertificateRevoked => "certificate_revoked",
             CentralError::Pickup(error) => error.code(),
             CentralError::BoxSessionUnknown => "box_session_unknown",
             CentralError::BoxSessionFinished => "box_session_finished",
@@ -242,7 +256,11 @@ impl CentralError {
             CentralError::BookingNotFound => "booking_not_found",
             CentralError::BookingTooLate => "booking_too_late",
             CentralError::PublicRateLimited { .. } => "too_many_requests",
-            CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => "internal",
+            CentralError::Database(_)
+            | CentralError::Migration(_)
+            | CentralError::Internal(_)
+            | CentralError::Config { .. }
+            | CentralError::Backup(_) => "internal",
         }
     }
 
@@ -257,7 +275,8 @@ impl CentralError {
             CentralError::Forbidden
             | CentralError::DeviceMismatch
             | CentralError::BoxCertificate
-            | CentralError::NotABox => StatusCode::FORBIDDEN,
+            | CentralError::NotABox
+            | CentralError::CertificateRevoked => StatusCode::FORBIDDEN,
             CentralError::Invalid(_)
             | CentralError::UnknownOffice(_)
             | CentralError::UnknownMutationKind
@@ -278,6 +297,7 @@ impl CentralError {
             CentralError::ProducerRefused { .. } | CentralError::ProducerUnavailable(_) => StatusCode::BAD_GATEWAY,
             CentralError::PickupUnknownBox => StatusCode::NOT_FOUND,
             CentralError::PickupNotFound => StatusCode::NOT_FOUND,
+            CentralError::UpdateNotFound => StatusCode::NOT_FOUND,
             CentralError::PickupNotLocked
             | CentralError::PickupNotExpired
             | CentralError::PickupInUse
@@ -312,9 +332,11 @@ impl CentralError {
             }
             CentralError::SlotTaken | CentralError::BookingTooLate => StatusCode::CONFLICT,
             CentralError::PublicRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            CentralError::Database(_) | CentralError::Migration(_) | CentralError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            CentralError::Database(_)
+            | CentralError::Migration(_)
+            | CentralError::Internal(_)
+            | CentralError::Config { .. }
+            | CentralError::Backup(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

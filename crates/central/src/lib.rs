@@ -29,8 +29,10 @@ pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod box_terminal;
+pub mod config;
 pub mod db;
 pub mod error;
+pub mod metrics;
 pub mod openapi;
 pub mod pickup;
 pub mod pickup_office;
@@ -49,7 +51,7 @@ use schalter_domain::{DeskThrottle, LoginThrottle, SessionPolicy};
 pub use db::Db;
 pub use error::CentralError;
 pub use routes::call_display;
-pub use routes::{app, public_app, TrustedProxy};
+pub use routes::{app, public_app, TrustedProxy, UpdatesDir};
 pub use schalter_server_kit::Clock;
 
 /// Everything a request handler needs. Cheap to clone.
@@ -69,6 +71,8 @@ pub struct AppState {
     pub box_terminal: box_terminal::BoxTerminalConfig,
     /// The appointment configuration and the public rate limit; `None`: no appointments here.
     pub appointments: Option<appointments::AppointmentService>,
+    /// The desk releases (`<dir>/<channel>/latest.json` and packages); `None`: no updates offered (404).
+    pub updates: Option<routes::UpdatesDir>,
 }
 
 impl AppState {
@@ -83,6 +87,7 @@ impl AppState {
             pickup_keys: None,
             box_terminal: box_terminal::BoxTerminalConfig::default(),
             appointments: None,
+            updates: None,
         }
     }
 }

@@ -9,25 +9,30 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use schalter_central::appointments::AppointmentService;
+use schalter_central::config::{self, FileConfig, ServeArgs, ServeSettings, SmsGatewayKind};
 use schalter_central::pickup::PickupKeys;
 use schalter_central::producer::http::XhdHttpProducer;
 use schalter_central::producer::{OrderingAuthority, ProducerWorker};
 use schalter_central::secrets::SecretsKey;
 use schalter_central::sms::SmsWorker;
 use schalter_central::{app, db::NewClerk, seed, AppState, Db, TrustedProxy};
-use schalter_domain::{DisplayName, OfficeId, Password, Role, SessionPolicy, Username};
+use schalter_domain::{DisplayName, OfficeId, Password, Role, Username};
 use schalter_server_kit::telemetry::LogFormat;
 
 #[derive(Parser)]
 #[command(version, about = "Schalter central API")]
 struct Cli {
+    /// The configuration file (TOML, see packaging/central.toml). Flags and `SCHALTER_*` variables win over it.
+    #[arg(long, env = "SCHALTER_CENTRAL_CONFIG", global = true)]
+    config: Option<PathBuf>,
     /// Database URL: sqlite:///var/lib/schalter/central.db (created if missing) or
-    /// postgres://schalter@db-host/schalter (the database must exist; the schema is migrated).
-    #[arg(long, env = "SCHALTER_DATABASE_URL", default_value = "sqlite://schalter-central.db", global = true)]
-    database_url: String,
-    /// Log format: human-readable text or one JSON object per line.
-    #[arg(long, env = "SCHALTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
-    log_format: LogFormat,
+    /// postgres://schalter@db-host/schalter (the database must exist; the schema is migrated)
+    /// [default: sqlite://schalter-central.db].
+    #[arg(long, env = "SCHALTER_DATABASE_URL", global = true)]
+    database_url: Option<String>,
+    /// Log format: human-readable text or one JSON object per line [default: text].
+    #[arg(long, env = "SCHALTER_LOG_FORMAT", value_enum, global = true)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,42 +42,17 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API over TLS, demanding desk client certificates.
-    Serve {
-        #[arg(long, env = "SCHALTER_LISTEN", default_value = "127.0.0.1:8443")]
-        listen: SocketAddr,
-        #[arg(long, env = "SCHALTER_TLS_CERT")]
-        tls_cert: PathBuf,
-        #[arg(long, env = "SCHALTER_TLS_KEY")]
-        tls_key: PathBuf,
-        /// CA whose certificates identify desks and box terminals.
-        #[arg(long, env = "SCHALTER_CLIENT_CA")]
-        client_ca: PathBuf,
-        /// Seconds without a call after which a clerk's session lapses.
-        #[arg(long, env = "SCHALTER_SESSION_IDLE_SECONDS", default_value_t = SessionPolicy::default().idle_seconds,
-              value_parser = clap::value_parser!(i64).range(1..))]
-        session_idle_seconds: i64,
-        /// Seconds after login at which a session ends however busy it is.
-        #[arg(long, env = "SCHALTER_SESSION_ABSOLUTE_SECONDS",
-              default_value_t = SessionPolicy::default().absolute_seconds, value_parser = clap::value_parser!(i64).range(1..))]
-        session_absolute_seconds: i64,
-        #[command(flatten)]
-        producer: ProducerArgs,
-        #[command(flatten)]
-        sms: SmsArgs,
-        #[command(flatten)]
-        keys: KeyArgs,
-        /// Phone numbers, PINs and birth dates one box terminal may send per minute.
-        #[arg(long, env = "SCHALTER_BOX_ATTEMPTS_PER_MINUTE", default_value_t = schalter_pickup::TerminalRateLimit::DEFAULT_PER_MINUTE)]
-        box_attempts_per_minute: std::num::NonZeroU32,
-        /// The least time, in milliseconds, the central takes to answer a box terminal's phone number, PIN
-        /// or birth date, so that the answer's timing does not tell a known number from an unknown one.
-        #[arg(long, env = "SCHALTER_BOX_ANSWER_FLOOR_MS", default_value_t = 150)]
-        box_answer_floor_ms: u64,
-        #[command(flatten)]
-        public: PublicArgs,
-    },
+    Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Write a consistent copy of the SQLite database to a new file while the central runs (`VACUUM INTO`).
+    /// The schema is not migrated first, so the copy taken before an update is the old schema. PostgreSQL:
+    /// `pg_dump -Fc` (docs/operations.md). The key files are not in the database: back them up separately.
+    Backup {
+        /// The file to write; it must not exist yet.
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Insert or update the reference list of Düsseldorf's citizen offices.
     SeedOffices,
     /// Manage clerk accounts.
@@ -122,36 +102,16 @@ enum Command {
     },
 }
 
-/// The public side: booking API and page, call display (none: no public listener, no appointments).
-#[derive(clap::Args)]
-struct PublicArgs {
-    /// Address of the public listener (plain HTTP, to be put behind the city's TLS-terminating proxy).
-    #[arg(long, env = "SCHALTER_PUBLIC_LISTEN")]
-    public_listen: Option<SocketAddr>,
-    /// The appointment configuration (TOML, see crates/appointments/src/duesseldorf.toml): offices,
-    /// services, hours, special days and release rules. Without it, no appointments are offered.
-    #[arg(long, env = "SCHALTER_APPOINTMENTS_CONFIG")]
-    appointments_config: Option<PathBuf>,
-    /// Requests per client address and minute on the public listener (0: no limit, for benchmarks only).
-    #[arg(long, env = "SCHALTER_PUBLIC_REQUESTS_PER_MINUTE", default_value_t = 120)]
-    public_requests_per_minute: u32,
-    /// The proxy in front of the public listener: only from its address is `X-Forwarded-For` believed.
-    #[arg(long, env = "SCHALTER_TRUSTED_PROXY")]
-    trusted_proxy: Option<std::net::IpAddr>,
-}
-
-impl PublicArgs {
-    /// Reads and checks the configuration, writes it into the database, and generates the slots ahead.
-    async fn appointments(&self, db: &Db) -> anyhow::Result<Option<AppointmentService>> {
-        let Some(path) = &self.appointments_config else { return Ok(None) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let config = schalter_appointments::AppointmentConfig::parse(&text)
-            .with_context(|| format!("the appointment configuration {}", path.display()))?;
-        db.import_appointment_config(&config).await?;
-        let service = AppointmentService::new(config, Some(self.public_requests_per_minute));
-        spawn_appointment_workers(db.clone(), service.config.clone()).await?;
-        Ok(Some(service))
-    }
+/// Reads and checks the appointment configuration, writes it into the database, and generates the slots ahead.
+async fn appointments(settings: &ServeSettings, db: &Db) -> anyhow::Result<Option<AppointmentService>> {
+    let Some(path) = &settings.appointments_config else { return Ok(None) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let config = schalter_appointments::AppointmentConfig::parse(&text)
+        .with_context(|| format!("the appointment configuration {}", path.display()))?;
+    db.import_appointment_config(&config).await?;
+    let service = AppointmentService::new(config, Some(settings.public_requests_per_minute));
+    spawn_appointment_workers(db.clone(), service.config.clone()).await?;
+    Ok(Some(service))
 }
 
 /// A slot taken this long ago without its booking row belongs to a booking whose process died.
@@ -201,131 +161,53 @@ async fn spawn_appointment_workers(
     Ok(())
 }
 
-/// The document producer the applications are ordered from (none: nothing is ordered).
-#[derive(clap::Args)]
-struct ProducerArgs {
-    /// https://host:port of the producer interface (XhD over mutual TLS).
-    #[arg(long, env = "SCHALTER_PRODUCER_URL", requires_all = ["producer_ca", "producer_client_cert", "producer_client_key"])]
-    producer_url: Option<String>,
-    /// CA of the producer's TLS certificate.
-    #[arg(long, env = "SCHALTER_PRODUCER_CA")]
-    producer_ca: Option<PathBuf>,
-    /// The central's client certificate towards the producer (the ordering authority).
-    #[arg(long, env = "SCHALTER_PRODUCER_CLIENT_CERT")]
-    producer_client_cert: Option<PathBuf>,
-    #[arg(long, env = "SCHALTER_PRODUCER_CLIENT_KEY")]
-    producer_client_key: Option<PathBuf>,
-    /// The 4-character authority code that heads every order number.
-    #[arg(long, env = "SCHALTER_PRODUCER_AUTHORITY_CODE", default_value = "D111")]
-    producer_authority_code: String,
-    /// The issuing authority as the documents print it.
-    #[arg(long, env = "SCHALTER_PRODUCER_AUTHORITY_NAME", default_value = "Stadt Düsseldorf")]
-    producer_authority_name: String,
-    /// Seconds between two rounds of ordering and reading the producer's mailbox.
-    #[arg(long, env = "SCHALTER_PRODUCER_POLL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
-    producer_poll_seconds: u64,
+/// Starts the producer rounds in the background, if a producer is configured.
+fn spawn_producer(settings: &ServeSettings, db: &Db) -> anyhow::Result<()> {
+    let Some(producer) = &settings.producer else {
+        tracing::info!("no producer configured: applications are not ordered");
+        return Ok(());
+    };
+    let identity = schalter_pki::Identity::load(&producer.client_cert, &producer.client_key)?;
+    let client = XhdHttpProducer::new(&producer.url, &schalter_pki::load_ca(&producer.ca)?, &identity)?;
+    let Some(secrets_key_file) = &settings.secrets_key_file else {
+        bail!("--producer-url needs --secrets-key-file (the Sperrkennwort is stored sealed)");
+    };
+    let secrets = SecretsKey::load_or_create(secrets_key_file)?;
+    let authority = OrderingAuthority::new(&settings.producer_authority_code, &settings.producer_authority_name)?;
+    let worker = ProducerWorker::new(db.clone(), client, secrets, authority, schalter_central::Clock::System);
+    tokio::spawn(worker.run(Duration::from_secs(settings.producer_poll_seconds)));
+    tracing::info!(url = %producer.url, "ordering from the producer");
+    Ok(())
 }
 
-/// The key files of the secrets the central keeps (named, never made in the working directory unasked).
-#[derive(clap::Args)]
-struct KeyArgs {
-    /// File with the key that seals secrets (the producer's Sperrkennwort, SMS in the outbox); made (0600) if missing.
-    /// Needed by the producer rounds, the SMS gateway and the pickup box.
-    #[arg(long, env = "SCHALTER_SECRETS_KEY_FILE")]
-    secrets_key_file: Option<PathBuf>,
-    /// File with the pepper of the pickup PINs' hashes; made (0600) if missing. Without it, a PIN could be
-    /// found from its hash in a million tries: keep it out of database backups.
-    /// Without it (and the secrets key), loading documents into the pickup box is refused.
-    #[arg(long, env = "SCHALTER_PIN_PEPPER_FILE")]
-    pin_pepper_file: Option<PathBuf>,
-}
-
-impl ProducerArgs {
-    /// Starts the producer rounds in the background, if a producer is configured.
-    fn spawn(self, db: &Db, keys: &KeyArgs) -> anyhow::Result<()> {
-        let Some(url) = self.producer_url else {
-            tracing::info!("no producer configured: applications are not ordered");
-            return Ok(());
-        };
-        let (Some(ca), Some(cert), Some(key)) = (self.producer_ca, self.producer_client_cert, self.producer_client_key)
-        else {
-            bail!("--producer-url needs --producer-ca, --producer-client-cert and --producer-client-key");
-        };
-        let identity = schalter_pki::Identity::load(&cert, &key)?;
-        let producer = XhdHttpProducer::new(&url, &schalter_pki::load_ca(&ca)?, &identity)?;
-        let Some(secrets_key_file) = &keys.secrets_key_file else {
-            bail!("--producer-url needs --secrets-key-file (the Sperrkennwort is stored sealed)");
-        };
-        let secrets = SecretsKey::load_or_create(secrets_key_file)?;
-        let authority = OrderingAuthority::new(&self.producer_authority_code, &self.producer_authority_name)?;
-        let worker = ProducerWorker::new(db.clone(), producer, secrets, authority, schalter_central::Clock::System);
-        tokio::spawn(worker.run(Duration::from_secs(self.producer_poll_seconds)));
-        tracing::info!(%url, "ordering from the producer");
-        Ok(())
-    }
-}
-
-/// How SMS to citizens leave (the pickup PIN, the expiry notice).
-#[derive(clap::Args)]
-struct SmsArgs {
-    /// `none` (SMS wait in the outbox), `file` (development: JSON lines into --sms-file) or `seven` (seven.io).
-    #[arg(long, env = "SCHALTER_SMS_GATEWAY", value_enum, default_value_t = SmsGatewayKind::None)]
-    sms_gateway: SmsGatewayKind,
-    #[arg(long, env = "SCHALTER_SMS_FILE", default_value = "sms.jsonl")]
-    sms_file: PathBuf,
-    #[arg(long, env = "SCHALTER_SMS_URL", default_value = "https://gateway.seven.io")]
-    sms_url: String,
-    /// The roots trusted for the provider's TLS certificate.
-    #[arg(long, env = "SCHALTER_SMS_CA", default_value = "/etc/ssl/certs/ca-certificates.crt")]
-    sms_ca: PathBuf,
-    /// File with the provider's API key (never on the command line).
-    #[arg(long, env = "SCHALTER_SMS_API_KEY_FILE")]
-    sms_api_key_file: Option<PathBuf>,
-    /// The sender the citizen sees: at most 11 letters or 16 digits.
-    #[arg(long, env = "SCHALTER_SMS_SENDER", default_value = "Duesseldorf")]
-    sms_sender: String,
-    #[arg(long, env = "SCHALTER_SMS_POLL_SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
-    sms_poll_seconds: u64,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum SmsGatewayKind {
-    None,
-    File,
-    Seven,
-}
-
-impl SmsArgs {
-    fn spawn(self, db: &Db, secrets_key_file: Option<&std::path::Path>) -> anyhow::Result<()> {
-        let secrets = || match secrets_key_file {
-            Some(path) => Ok(SecretsKey::load_or_create(path)?),
-            None => Err(anyhow::anyhow!("--sms-gateway needs --secrets-key-file (SMS wait sealed in the outbox)")),
-        };
-        let every = Duration::from_secs(self.sms_poll_seconds);
-        let clock = schalter_central::Clock::System;
-        match self.sms_gateway {
-            SmsGatewayKind::None => tracing::info!("no SMS gateway configured: SMS wait in the outbox"),
-            SmsGatewayKind::File => {
-                let secrets = secrets()?;
-                let sink = schalter_central::sms::file_sink::FileSink::new(&self.sms_file);
-                tokio::spawn(SmsWorker::new(db.clone(), sink, secrets, clock).run(every));
-                tracing::info!(file = %self.sms_file.display(), "SMS go into a file (development)");
-            }
-            SmsGatewayKind::Seven => {
-                let Some(key_file) = self.sms_api_key_file else {
-                    bail!("--sms-gateway seven needs --sms-api-key-file")
-                };
-                let key = std::fs::read_to_string(&key_file).context("reading the SMS API key")?;
-                let ca = std::fs::read_to_string(&self.sms_ca).context("reading the SMS provider's roots")?;
-                let gateway =
-                    schalter_central::sms::seven::SevenGateway::new(&self.sms_url, &ca, &key, &self.sms_sender)?;
-                let secrets = secrets()?;
-                tokio::spawn(SmsWorker::new(db.clone(), gateway, secrets, clock).run(every));
-                tracing::info!(url = %self.sms_url, "SMS go through seven.io");
-            }
+/// Starts the SMS worker for the configured gateway (none: SMS wait in the outbox).
+fn spawn_sms(settings: &ServeSettings, db: &Db) -> anyhow::Result<()> {
+    let sms = &settings.sms;
+    let secrets = || match &settings.secrets_key_file {
+        Some(path) => Ok(SecretsKey::load_or_create(path)?),
+        None => Err(anyhow::anyhow!("--sms-gateway needs --secrets-key-file (SMS wait sealed in the outbox)")),
+    };
+    let every = Duration::from_secs(sms.poll_seconds);
+    let clock = schalter_central::Clock::System;
+    match sms.gateway {
+        SmsGatewayKind::None => tracing::info!("no SMS gateway configured: SMS wait in the outbox"),
+        SmsGatewayKind::File => {
+            let secrets = secrets()?;
+            let sink = schalter_central::sms::file_sink::FileSink::new(&sms.file);
+            tokio::spawn(SmsWorker::new(db.clone(), sink, secrets, clock).run(every));
+            tracing::info!(file = %sms.file.display(), "SMS go into a file (development)");
         }
-        Ok(())
+        SmsGatewayKind::Seven => {
+            let Some(key_file) = &sms.api_key_file else { bail!("--sms-gateway seven needs --sms-api-key-file") };
+            let key = std::fs::read_to_string(key_file).context("reading the SMS API key")?;
+            let ca = std::fs::read_to_string(&sms.ca).context("reading the SMS provider's roots")?;
+            let gateway = schalter_central::sms::seven::SevenGateway::new(&sms.url, &ca, &key, &sms.sender)?;
+            let secrets = secrets()?;
+            tokio::spawn(SmsWorker::new(db.clone(), gateway, secrets, clock).run(every));
+            tracing::info!(url = %sms.url, "SMS go through seven.io");
+        }
     }
+    Ok(())
 }
 
 #[derive(Subcommand)]
@@ -352,49 +234,60 @@ enum ClerkCommand {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
-    schalter_server_kit::telemetry::init(cli.log_format);
-    let db = Db::connect(&cli.database_url).await.context("opening the database")?;
+    let mut cli = Cli::parse();
+    let (file, file_name) = match &cli.config {
+        Some(path) => (FileConfig::load(path)?, path.clone()),
+        None => (FileConfig::default(), PathBuf::from("(ohne Konfigurationsdatei)")),
+    };
+    let log_format = cli.log_format.unwrap_or(match file.log_format.as_deref() {
+        Some("json") => LogFormat::Json,
+        _ => LogFormat::Text,
+    });
+    schalter_server_kit::telemetry::init(log_format);
+    let database_url = config::database_url(cli.database_url, &file);
+    // Settings are checked before the database is touched: a wrong file changes nothing.
+    let serve_settings = match &mut cli.command {
+        Command::Serve(args) => Some(std::mem::take(args).resolve(file, &file_name)?),
+        _ => None,
+    };
+    let db = Db::connect(&database_url).await.context("opening the database")?;
+    if let Command::Backup { to } = &cli.command {
+        // Not migrated: the copy taken before an update must be of the schema the old binary knows.
+        db.backup_sqlite_into(to).await.with_context(|| format!("backing up into {}", to.display()))?;
+        println!("Sicherung nach {} geschrieben.", to.display());
+        return Ok(());
+    }
     db.migrate().await.context("migrating the database")?;
     match cli.command {
-        Command::Serve {
-            listen,
-            tls_cert,
-            tls_key,
-            client_ca,
-            session_idle_seconds,
-            session_absolute_seconds,
-            producer,
-            sms,
-            keys,
-            box_attempts_per_minute,
-            box_answer_floor_ms,
-            public,
-        } => {
-            sms.spawn(&db, keys.secrets_key_file.as_deref())?;
-            let pickup_keys = match (&keys.secrets_key_file, &keys.pin_pepper_file) {
+        Command::Serve(_) => {
+            let settings = serve_settings.expect("resolved above");
+            spawn_sms(&settings, &db)?;
+            let pickup_keys = match (&settings.secrets_key_file, &settings.pin_pepper_file) {
                 (Some(secrets), Some(pepper)) => Some(PickupKeys::new(
                     SecretsKey::load_or_create(secrets)?,
                     &schalter_pickup::Pepper::from_bytes(SecretsKey::load_or_create_bytes(pepper)?),
                 )),
                 _ => None,
             };
-            producer.spawn(&db, &keys)?;
-            let policy =
-                SessionPolicy { idle_seconds: session_idle_seconds, absolute_seconds: session_absolute_seconds };
+            spawn_producer(&settings, &db)?;
             let mut state = AppState::new(db);
-            state.policy = policy;
+            state.policy = settings.session;
             state.pickup_keys = pickup_keys.map(Arc::new);
             state.box_terminal = schalter_central::box_terminal::BoxTerminalConfig {
-                attempts_per_minute: box_attempts_per_minute,
-                answer_floor: Duration::from_millis(box_answer_floor_ms),
+                attempts_per_minute: settings.box_attempts_per_minute,
+                answer_floor: Duration::from_millis(settings.box_answer_floor_ms),
             };
-            state.appointments = public.appointments(&state.db).await?;
-            if let Some(address) = public.public_listen {
-                spawn_public(state.clone(), address, TrustedProxy(public.trusted_proxy)).await?;
+            state.appointments = appointments(&settings, &state.db).await?;
+            state.updates = settings.updates_dir.clone().map(schalter_central::UpdatesDir);
+            if let Some(address) = settings.public_listen {
+                spawn_public(state.clone(), address, TrustedProxy(settings.trusted_proxy)).await?;
             }
-            serve(state, listen, tls_cert, tls_key, client_ca).await
+            if let Some(address) = settings.metrics_listen {
+                spawn_metrics(state.clone(), address).await?;
+            }
+            serve(state, &settings).await
         }
+        Command::Backup { .. } => unreachable!("answered above"),
         Command::Migrate => Ok(()),
         Command::SeedOffices => {
             let count = seed::seed_duesseldorf_offices(&db).await?;
@@ -491,17 +384,16 @@ async fn register_terminal(db: &Db, box_id: &str, cert: &std::path::Path) -> any
 /// HTTP/2 flow-control window per request: larger than one blob part (`MAX_BLOB_CHUNK_BYTES`).
 const UPLOAD_WINDOW_BYTES: u32 = 2 * 1024 * 1024;
 
-async fn serve(
-    state: AppState,
-    listen: SocketAddr,
-    tls_cert: PathBuf,
-    tls_key: PathBuf,
-    client_ca: PathBuf,
-) -> anyhow::Result<()> {
-    let identity = schalter_pki::Identity::load(&tls_cert, &tls_key)?;
-    let client_ca = schalter_pki::load_ca(&client_ca)?;
-    let tls = schalter_pki::mtls_server_config(&identity, &client_ca)?;
+async fn serve(state: AppState, settings: &ServeSettings) -> anyhow::Result<()> {
+    let identity = schalter_pki::Identity::load(&settings.tls_cert, &settings.tls_key)?;
+    let client_ca = schalter_pki::load_ca(&settings.client_ca)?;
+    let tls = tls_config(&identity, &client_ca, settings.client_crl.as_deref())
+        .with_context(|| format!("TLS-Konfiguration (CRL {:?})", settings.client_crl))?;
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
+    if let Some(crl) = settings.client_crl.clone() {
+        spawn_crl_reload(tls.clone(), identity, client_ca, crl);
+    }
+    let listen = settings.listen;
 
     if let Some(keys) = state.pickup_keys.clone() {
         spawn_pickup_expiry(state.db.clone(), keys);
@@ -532,6 +424,75 @@ async fn serve(
     let (served, ()) = tokio::join!(server, announce);
     served.context("serving")?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The mTLS server configuration, with the client CA's revocation list if one is configured.
+fn tls_config(
+    identity: &schalter_pki::Identity,
+    client_ca: &str,
+    crl: Option<&std::path::Path>,
+) -> anyhow::Result<rustls::ServerConfig> {
+    Ok(match crl {
+        None => schalter_pki::mtls_server_config(identity, client_ca)?,
+        Some(path) => {
+            let pem = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            schalter_pki::mtls_server_config_with_crls(identity, client_ca, &[pem])?
+        }
+    })
+}
+
+/// How often the CRL file's modification time is looked at.
+const CRL_CHECK_EVERY: Duration = Duration::from_secs(10);
+
+/// Reads the CRL again when its file changes, so a revoked desk is refused without a restart; a broken new
+/// file is logged and the last good list stays (a half-copied file must not open the door to everyone).
+fn spawn_crl_reload(
+    tls: axum_server::tls_rustls::RustlsConfig,
+    identity: schalter_pki::Identity,
+    client_ca: String,
+    crl: PathBuf,
+) {
+    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    tokio::spawn(async move {
+        let mut seen = modified(&crl);
+        let mut every = tokio::time::interval(CRL_CHECK_EVERY);
+        every.tick().await;
+        loop {
+            every.tick().await;
+            let now = modified(&crl);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            match tls_config(&identity, &client_ca, Some(&crl)) {
+                Ok(config) => {
+                    tls.reload_from_config(Arc::new(config));
+                    tracing::info!(file = %crl.display(), "client CRL reloaded");
+                }
+                Err(error) => {
+                    tracing::warn!(file = %crl.display(), error = %error, "client CRL unreadable: the previous list stays")
+                }
+            }
+        }
+    });
+}
+
+/// The plain-HTTP listener for Prometheus: `/metrics` and nothing else.
+async fn spawn_metrics(state: AppState, address: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(address).await.with_context(|| format!("binding {address}"))?;
+    let bound = listener.local_addr()?;
+    // Machine-readable like the main listener's line.
+    println!("schalter-central metrics on http://{bound}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(address = %bound, "metrics listener");
+    let app = schalter_central::metrics::metrics_app(state);
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app).with_graceful_shutdown(schalter_server_kit::shutdown::signal()).await;
+        if let Err(error) = served {
+            tracing::error!(error = %error, "metrics listener failed");
+        }
+    });
     Ok(())
 }
 
@@ -600,22 +561,13 @@ fn spawn_session_purge(state: AppState) {
 mod tests {
     use super::*;
 
-    fn serve_policy(args: &[&str]) -> (i64, i64) {
-        let base = ["schalter-central", "serve", "--tls-cert", "c.pem", "--tls-key", "k.pem", "--client-ca", "ca.pem"];
-        let cli = Cli::try_parse_from(base.iter().chain(args)).unwrap();
-        match cli.command {
-            Command::Serve { session_idle_seconds, session_absolute_seconds, .. } => {
-                (session_idle_seconds, session_absolute_seconds)
-            }
-            _ => unreachable!("parsed as serve"),
-        }
-    }
-
     #[test]
-    fn session_limits_default_to_the_policy_and_can_be_set() {
-        assert_eq!(serve_policy(&[]), (1800, 36000));
-        assert_eq!(serve_policy(&["--session-idle-seconds", "60", "--session-absolute-seconds", "600"]), (60, 600));
-        let base = ["schalter-central", "serve", "--tls-cert", "c", "--tls-key", "k", "--client-ca", "ca"];
-        assert!(Cli::try_parse_from(base.iter().chain(&["--session-idle-seconds", "0"])).is_err());
+    fn global_options_go_before_or_after_the_subcommand() {
+        let cli = Cli::try_parse_from(["schalter-central", "--config", "/etc/schalter/central.toml", "serve"]).unwrap();
+        assert_eq!(cli.config.as_deref(), Some(std::path::Path::new("/etc/schalter/central.toml")));
+        let cli = Cli::try_parse_from(["schalter-central", "serve", "--database-url", "sqlite::memory:"]).unwrap();
+        assert_eq!(cli.database_url.as_deref(), Some("sqlite::memory:"));
+        assert!(Cli::try_parse_from(["schalter-central", "backup"]).is_err(), "backup needs --to");
+        assert!(Cli::try_parse_from(["schalter-central", "backup", "--to", "x.db"]).is_ok());
     }
 }

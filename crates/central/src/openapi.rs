@@ -6,12 +6,14 @@ use crate::routes::{
     __path_openapi, __path_patch, __path_photo_event, __path_pull, __path_push, __path_session, __path_start,
     PushConflict,
 };
+use crate::routes::{__path_update_file, __path_update_manifest};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Schalter central API", description = "System of record of the Schalter citizen-office workstations. \
         Every call goes over TLS with a desk (or box) client certificate; clerk calls also carry a bearer session token."),
-    paths(health, openapi, login, logout, session, photo_event, push, pull, head, patch, load, box_status, start, input),
+    paths(health, openapi, login, logout, session, photo_event, push, pull, head, patch, load, box_status, start, input,
+        update_manifest, update_file, crate::metrics::metrics),
     components(schemas(
         schalter_wire::ApiError, schalter_wire::Health, schalter_wire::LoginRequest, schalter_wire::Session,
         schalter_wire::SessionInfo, schalter_wire::Clerk, schalter_wire::Office,
@@ -25,13 +27,15 @@ use crate::routes::{
         schalter_wire::application::ApplicationChange,
         schalter_wire::pickup::LoadRequest, schalter_wire::pickup::LoadAnswer, schalter_wire::pickup::BoxStatus,
         schalter_wire::pickup::TerminalInput, schalter_wire::pickup::SessionAnswer,
-        schalter_wire::pickup::TerminalScreen, schalter_wire::pickup::DeviceCommand
+        schalter_wire::pickup::TerminalScreen, schalter_wire::pickup::DeviceCommand,
+        schalter_wire::updates::UpdateManifest, schalter_wire::updates::PlatformUpdate
     )),
     modifiers(&BearerAuth),
     tags((name = "system"), (name = "auth", description = "Clerk login sessions"), (name = "audit", description = "Audit trail"),
         (name = "sync", description = "Desk outbox (push, exactly once per device and sequence) and change feed (pull)"),
         (name = "blobs", description = "Content-addressed blobs, uploaded resumably before the mutation that refers to them"),
-        (name = "pickup", description = "The pickup box: loading documents into compartments")),
+        (name = "pickup", description = "The pickup box: loading documents into compartments"),
+        (name = "updates", description = "Desk releases per channel: Tauri updater manifest and the signed packages")),
 )]
 struct ApiDoc;
 

@@ -10,6 +10,8 @@ use uuid::Uuid;
 /// Every path of the central API, in one place.
 pub mod paths {
     pub const HEALTH: &str = "/health";
+    /// Prometheus text exposition: request counts, sync lag per device, SMS and producer queues.
+    pub const METRICS: &str = "/metrics";
     pub const OPENAPI: &str = "/openapi.json";
     pub const LOGIN: &str = "/v1/auth/login";
     pub const LOGOUT: &str = "/v1/auth/logout";
@@ -33,6 +35,7 @@ pub mod pickup_office;
 pub mod producer;
 pub mod queue;
 pub mod sync;
+pub mod updates;
 
 /// What happened to a citizen's photo at a desk, for the audit trail: ids only, never
 /// image bytes, keys or names.

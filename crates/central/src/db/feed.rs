@@ -91,6 +91,28 @@ pub struct FeedPage {
 }
 
 impl Db {
+    /// The feed's newest cursor. Read before a page, it is a cursor the page leaves the reader current up to
+    /// when no further page waits: every change at or below it has committed (see the module's text).
+    pub async fn feed_head(&self) -> Result<i64, CentralError> {
+        let head: Option<i64> = sqlx::query_scalar("SELECT value FROM sync_counters WHERE name = $1")
+            .bind(FEED_COUNTER)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(head.unwrap_or(0))
+    }
+
+    /// Notes that the devices bound to the desk certificate `fingerprint` pulled and are current up to `cursor`
+    /// (for the sync lag in `/metrics`). A desk that never pushed has no device row yet and is not counted.
+    pub async fn stamp_pull(&self, fingerprint: &str, cursor: i64, now: i64) -> Result<(), CentralError> {
+        sqlx::query("UPDATE sync_devices SET last_pulled_at = $1, last_pulled_cursor = $2 WHERE desk_fingerprint = $3")
+            .bind(now)
+            .bind(cursor)
+            .bind(fingerprint)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Up to `limit` changes after `cursor`, oldest first: all of them, every office's too.
     pub async fn changes_after(&self, cursor: i64, limit: u32) -> Result<FeedPage, CentralError> {
         self.changes_for(cursor, limit, None).await

@@ -68,6 +68,7 @@ impl FromRequestParts<AppState> for AuthenticatedBox {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let Ok(Desk(certificate)) = Desk::from_request_parts(parts, state).await;
         let certificate = certificate.ok_or(CentralError::NotABox)?;
+        auth::refuse_revoked(state, Some(&certificate)).await?;
         let (box_id, name, mode) =
             state.db.terminal_box(&certificate.fingerprint).await?.ok_or(CentralError::NotABox)?;
         Ok(Self { fingerprint: certificate.fingerprint, box_id, name, mode })

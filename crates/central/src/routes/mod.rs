@@ -7,8 +7,10 @@ mod extract;
 mod pickup;
 mod public;
 mod sync;
+mod updates;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
 use axum::routing::{get, head, post};
 use axum::{Json, Router};
 use schalter_wire::{paths, Health};
@@ -19,6 +21,7 @@ use crate::AppState;
 pub(crate) use pickup::back_office_openapi;
 pub(crate) use public::public_openapi;
 pub use public::{public_app, TrustedProxy};
+pub use updates::UpdatesDir;
 
 /// Request bodies of this API are small JSON documents; anything larger is refused
 /// before it is read.
@@ -29,12 +32,15 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pickup::back_office())
         .route(paths::HEALTH, get(health))
+        .route(paths::METRICS, get(crate::metrics::metrics))
         .route(paths::OPENAPI, get(openapi))
         .route(paths::LOGIN, post(auth::login))
         .route(paths::LOGOUT, post(auth::logout))
         .route(paths::SESSION, get(auth::session))
         .route(paths::PHOTO_AUDIT, post(audit::photo_event))
         .route(paths::SYNC_PULL, get(sync::pull))
+        .route(schalter_wire::updates::MANIFEST_ROUTE, get(updates::update_manifest))
+        .route(schalter_wire::updates::FILE_ROUTE, get(updates::update_file))
         .route(schalter_wire::pickup::LOAD, post(pickup::load))
         .route(schalter_wire::pickup::BOX_STATUS, get(pickup::box_status))
         .route(schalter_wire::pickup::BOX_SESSIONS, post(box_terminal::start))
@@ -50,13 +56,28 @@ pub fn app(state: AppState) -> Router {
         )
         // Logs method, path and status: no bodies, no headers, so no secrets.
         .layer(TraceLayer::new_for_http())
+        // Outermost, after routing (`Router::layer`): counts every answer by its route template.
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(state)
 }
 
-/// Liveness of the API.
-#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
-pub(crate) async fn health() -> Json<Health> {
-    Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() })
+/// How long `/health` waits for the database's `SELECT 1`: a load balancer's probe must not hang.
+const HEALTH_DATABASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether this instance can serve: `ok` when the database answers, else 503 `unavailable`, so that a load
+/// balancer takes the instance out until it does.
+#[utoipa::path(get, path = "/health", tag = "system", responses(
+    (status = 200, body = Health, description = "`ok`: the database answers"),
+    (status = 503, body = Health, description = "`unavailable`: the database did not answer within 2 s"),
+))]
+pub(crate) async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let version = env!("CARGO_PKG_VERSION").to_owned();
+    if state.db.ping(HEALTH_DATABASE_TIMEOUT).await {
+        (StatusCode::OK, Json(Health { status: "ok".into(), version }))
+    } else {
+        tracing::warn!("health: the database does not answer");
+        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable".into(), version }))
+    }
 }
 
 /// This API's OpenAPI 3.1 description.
@@ -71,3 +92,4 @@ pub(crate) use blobs::{__path_head, __path_patch};
 pub(crate) use box_terminal::{__path_input, __path_start};
 pub(crate) use pickup::{__path_box_status, __path_load};
 pub(crate) use sync::{__path_pull, __path_push, PushConflict};
+pub(crate) use updates::{__path_update_file, __path_update_manifest};

@@ -85,7 +85,14 @@ pub(crate) async fn pull(
     let Query(query) = query.map_err(|_| CentralError::InvalidRequest)?;
     let cursor = query.cursor.max(0);
     let limit = query.limit.unwrap_or(MAX_PULL_LIMIT).clamp(1, MAX_PULL_LIMIT);
+    let head = state.db.feed_head().await?;
     let page = state.db.changes_for_office(cursor, limit, &clerk.clerk.office.id).await?;
     let next_cursor = page.changes.last().map_or(cursor, |change| change.cursor);
+    if let Some(desk) = &clerk.desk {
+        // Without another page the desk has seen all of its office up to `head`, though the changes of other
+        // offices leave its own cursor behind: the lag is measured against what it could have pulled.
+        let current_to = if page.has_more { next_cursor } else { head.max(next_cursor) };
+        state.db.stamp_pull(&desk.fingerprint, current_to, state.clock.now()).await?;
+    }
     Ok(Json(PullResponse { changes: page.changes, next_cursor, has_more: page.has_more }))
 }
