@@ -82,6 +82,7 @@ impl DevCloudPki {
             identity: self.server.clone(),
             authority_ca_pem: self.authority_ca.cert_pem(),
             studio_ca_pem: self.studio_ca.cert_pem(),
+            authority_crl_pem: None,
         }
     }
 

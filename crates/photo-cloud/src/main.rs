@@ -51,6 +51,9 @@ enum Command {
         /// CA of the photo studios' client certificates.
         #[arg(long, env = "SCHALTER_PHOTO_CLOUD_STUDIO_CA")]
         studio_ca: PathBuf,
+        /// CRL of the authority CA (`schalter-admin revoke --crl-out`): revoked desks fail the handshake.
+        #[arg(long, env = "SCHALTER_PHOTO_CLOUD_CLIENT_CRL")]
+        client_crl: Option<PathBuf>,
         /// PKCS#8 PEM of the ECDSA P-256 seal key.
         #[arg(long, env = "SCHALTER_PHOTO_CLOUD_SEAL_KEY")]
         seal_key: PathBuf,
@@ -99,8 +102,21 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     schalter_server_kit::telemetry::init(cli.log_format);
     match cli.command {
-        Command::Serve { listen, tls_cert, tls_key, authority_ca, studio_ca, seal_key, seal_cert, purge_every } => {
-            let tls = TlsSettings::load(&tls_cert, &tls_key, &authority_ca, &studio_ca)?;
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+            authority_ca,
+            studio_ca,
+            client_crl,
+            seal_key,
+            seal_cert,
+            purge_every,
+        } => {
+            let mut tls = TlsSettings::load(&tls_cert, &tls_key, &authority_ca, &studio_ca)?;
+            if let Some(crl) = &client_crl {
+                tls = tls.with_authority_crl(crl)?;
+            }
             let seal = SealKey::from_pem(&read(&seal_key)?, &read(&seal_cert)?)?;
             let db = open(&cli.database_url).await?;
             serve(AppState::new(db, seal).await?, listen, &tls, Duration::from_secs(purge_every.max(1))).await

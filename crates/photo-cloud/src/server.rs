@@ -22,6 +22,9 @@ pub struct TlsSettings {
     pub authority_ca_pem: String,
     /// Issues the photo studios' client certificates.
     pub studio_ca_pem: String,
+    /// The authority CA's CRL (PEM): a revoked desk certificate fails the handshake. The city
+    /// publishes it with `schalter-admin revoke`; studios' certificates are not listed there.
+    pub authority_crl_pem: Option<String>,
 }
 
 impl TlsSettings {
@@ -31,7 +34,18 @@ impl TlsSettings {
             identity: Identity::load(cert, key).map_err(pki)?,
             authority_ca_pem: schalter_pki::load_ca(authority_ca).map_err(pki)?,
             studio_ca_pem: schalter_pki::load_ca(studio_ca).map_err(pki)?,
+            authority_crl_pem: None,
         })
+    }
+
+    /// Refuses the desks listed in the CRL at `path` (read now; a new CRL takes a restart).
+    pub fn with_authority_crl(mut self, path: &Path) -> Result<Self, CloudError> {
+        let pem = std::fs::read_to_string(path)
+            .map_err(|error| CloudError::Internal(format!("cannot read the CRL {}: {error}", path.display())))?;
+        self.authority_crl_pem = Some(pem);
+        // Checked here, so a broken file stops the start instead of the first handshake.
+        self.build()?;
+        Ok(self)
     }
 
     /// A rustls server demanding a client certificate from either CA, and the classifier that
@@ -39,7 +53,8 @@ impl TlsSettings {
     fn build(&self) -> Result<(rustls::ServerConfig, PeerClassifier), CloudError> {
         let classifier = PeerClassifier::new(&self.authority_ca_pem, &self.studio_ca_pem)?;
         let both_cas = format!("{}\n{}", self.authority_ca_pem, self.studio_ca_pem);
-        let config = schalter_pki::mtls_server_config(&self.identity, &both_cas)
+        let crls: Vec<String> = self.authority_crl_pem.iter().cloned().collect();
+        let config = schalter_pki::mtls_server_config_with_crls(&self.identity, &both_cas, &crls)
             .map_err(|error| CloudError::Internal(format!("TLS configuration: {error}")))?;
         Ok((config, classifier))
     }

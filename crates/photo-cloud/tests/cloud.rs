@@ -256,6 +256,69 @@ async fn certificates_of_other_cas_or_none_fail_the_handshake() {
 }
 
 #[tokio::test]
+async fn a_revoked_desk_certificate_cannot_fetch_and_a_valid_one_can() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = DevCloudPki::generate().unwrap();
+    let db = Db::connect(&format!("sqlite://{}", dir.path().join("cloud.db").display())).await.unwrap();
+    db.migrate().await.unwrap();
+    let state = AppState::new(db, SealKey::from_pem(&pki.seal.key_pem, &pki.seal.cert_pem).unwrap()).await.unwrap();
+    // The authority CA as the city runs it: loaded from its files, serials in a registry, a CRL.
+    let city =
+        schalter_pki::CertificateAuthority::load(&pki.authority_ca.cert_pem(), &pki.authority_ca.key_pem()).unwrap();
+    let desk = |name: &str| {
+        let issued = city
+            .issue_client_with_serial(name, Validity::days(30), &schalter_pki::CertificateSerial::random())
+            .unwrap();
+        let identity = Identity { cert_pem: issued.cert_pem.clone(), key_pem: issued.key_pem.clone().unwrap() };
+        (issued, identity)
+    };
+    let (revoked, revoked_identity) = desk("Platz 1");
+    let (_, valid_identity) = desk("Platz 2");
+    let now = time::OffsetDateTime::now_utc();
+    let crl = city
+        .crl_pem(
+            &[schalter_pki::RevokedCertificate { serial: revoked.serial.clone(), revoked_at: now }],
+            1,
+            now,
+            now + time::Duration::days(7),
+        )
+        .unwrap();
+    let crl_file = dir.path().join("crl.pem");
+    std::fs::write(&crl_file, &crl).unwrap();
+    let tls = pki.tls_settings().with_authority_crl(&crl_file).unwrap();
+    let server = server::start(state, "127.0.0.1:0".parse().unwrap(), &tls).await.unwrap();
+    let client = |identity: &Identity| {
+        let tls = schalter_pki::client_config(&pki.cloud_ca.cert_pem(), Some(identity)).unwrap();
+        reqwest::Client::builder().use_preconfigured_tls(tls).build().unwrap()
+    };
+
+    // A photo to fetch, uploaded by the studio (whose CA has no CRL here: studios still get in).
+    let studio = client(&pki.studio_client);
+    let body = synthetic_jpeg_bytes();
+    let upload = studio
+        .post(format!("{}/v1/studio/photos", server.url()))
+        .header("content-type", "application/octet-stream")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upload.status(), StatusCode::CREATED);
+    let photo_id = answer(upload).await.1["photo_id"].as_str().unwrap().to_owned();
+    let fetch = |identity: &Identity| {
+        client(identity).get(format!("{}/v1/photos/{photo_id}", server.url())).header("X-Organisation-Key", PSB).send()
+    };
+    assert_eq!(fetch(&valid_identity).await.unwrap().status(), StatusCode::OK);
+    let error = fetch(&revoked_identity).await.expect_err("a revoked desk certificate must not get through");
+    let chain = schalter_pki::error_chain(&error);
+    assert!(chain.contains("AlertReceived(CertificateRevoked)"), "{chain}");
+
+    // A file that is no CRL stops the start.
+    std::fs::write(&crl_file, "kein CRL").unwrap();
+    assert!(pki.tls_settings().with_authority_crl(&crl_file).is_err());
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn unknown_and_malformed_photo_ids() {
     let cloud = spawn_cloud().await;
     assert_error(cloud.fetch(Uuid::new_v4()).await, StatusCode::NOT_FOUND, "not_found");
