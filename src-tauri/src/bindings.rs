@@ -19,6 +19,7 @@ pub const COMMANDS: &[(&str, &str, &str, &str)] = &[
     ("clear_photo", "", "", "null"),
     ("sync_now", "", "", "SyncView"),
     ("sync_status", "", "", "SyncView"),
+    ("update_status", "", "", "UpdateView | null"),
     ("check_application", "draft: ApplicationDraft", "{ draft }", "ApplicationCheckView"),
     ("submit_application", "draft: ApplicationDraft", "{ draft }", "ApplicationView"),
     ("applications", "query: string", "{ query }", "ApplicationView[]"),
@@ -69,11 +70,12 @@ pub fn typescript() -> String {
         out.push_str("\n\n");
     }
     out.push_str(&format!(
-        "/** The events the desk core pushes, by name. */\nexport const EVENTS = {{ connection: {:?}, session: {:?}, sync: {:?}, photo: {:?} }} as const;\n\n",
+        "/** The events the desk core pushes, by name. */\nexport const EVENTS = {{ connection: {:?}, session: {:?}, sync: {:?}, photo: {:?}, update: {:?} }} as const;\n\n",
         schalter_desk_core::events::CONNECTION,
         schalter_desk_core::events::SESSION,
         schalter_desk_core::events::SYNC,
-        schalter_desk_core::events::PHOTO
+        schalter_desk_core::events::PHOTO,
+        schalter_desk_core::events::UPDATE
     ));
     out.push_str(
         "/** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */\n",

@@ -14,6 +14,7 @@ use schalter_desk_core::pickup::{
 };
 
 use schalter_desk_core::queue::{QueueTicketView, QueueView};
+use schalter_desk_core::updates::UpdateView;
 
 use crate::{receipts, DeskState, QueuePlace, ReceiptSaving};
 
@@ -33,6 +34,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         clear_photo,
         sync_now,
         sync_status,
+        update_status,
         check_application,
         submit_application,
         applications,
@@ -112,6 +114,12 @@ async fn sync_now(state: State<'_, DeskState>) -> Result<SyncView, UiError> {
 #[tauri::command]
 fn sync_status(state: State<'_, DeskState>) -> Result<SyncView, UiError> {
     Ok(state.desk()?.sync_status())
+}
+
+/// A newer release the desk found (or installed), for the window's first look; later ones come as events.
+#[tauri::command]
+fn update_status(state: State<'_, DeskState>) -> Result<Option<UpdateView>, UiError> {
+    Ok(state.desk()?.update_status())
 }
 
 #[tauri::command]

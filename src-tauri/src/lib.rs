@@ -9,7 +9,7 @@ mod startup;
 use std::sync::Arc;
 use std::time::Duration;
 
-use schalter_desk_core::{events, Desk, DeskConfig, UiError};
+use schalter_desk_core::{events, Desk, UiError};
 use tauri::Emitter;
 
 /// How often the desk asks the central API whether it is there.
@@ -18,6 +18,9 @@ const CONNECTION_CHECK_EVERY: Duration = Duration::from_secs(5);
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// How often the desk syncs while a session is open (and retries a photo fetch that waits for the cloud).
 const SYNC_EVERY: Duration = Duration::from_secs(10);
+/// When the desk first asks the central for a newer release, and how often after that.
+const UPDATE_FIRST_CHECK_AFTER: Duration = Duration::from_secs(60);
+const UPDATE_CHECK_EVERY: Duration = Duration::from_secs(15 * 60);
 
 /// The desk, or why it could not start: a broken configuration still opens the window,
 /// so the clerk sees what to tell IT instead of a program that does not start.
@@ -48,7 +51,7 @@ pub fn run() {
         }
     };
     startup::init_tracing();
-    let config = DeskConfig::load(&options.config_path);
+    let config = options.config.load();
     if startup::dmabuf_renderer_disabled(config.as_ref().ok()) {
         // Must happen before WebKitGTK starts; see README "Leeres Fenster".
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
@@ -56,7 +59,7 @@ pub fn run() {
     let place = QueuePlace(config.as_ref().ok().and_then(|c| c.queue.place.clone()));
     let saving = ReceiptSaving(receipts::from_config(&config.as_ref().map(|c| c.receipts.clone()).unwrap_or_default()));
     let desk = config.and_then(|config| Desk::new(&config)).map(Arc::new).map_err(|error| {
-        tracing::error!(code = error.code(), "desk not ready");
+        tracing::error!(code = error.code(), %error, "desk not ready");
         UiError::from(error)
     });
 
@@ -70,6 +73,13 @@ pub fn run() {
                 forward(app.handle().clone(), events::SESSION, desk.session_updates());
                 forward(app.handle().clone(), events::SYNC, desk.sync_updates());
                 forward_some(app.handle().clone(), events::PHOTO, desk.photo_updates());
+                forward_some(app.handle().clone(), events::UPDATE, desk.update_updates());
+                let updates = desk.clone();
+                tauri::async_runtime::spawn(async move {
+                    // Not in the first minute: the clerk's start and first sync come first.
+                    tokio::time::sleep(UPDATE_FIRST_CHECK_AFTER).await;
+                    updates.run_updates(UPDATE_CHECK_EVERY).await
+                });
                 let monitor = desk.clone();
                 tauri::async_runtime::spawn(async move { monitor.monitor_connection(CONNECTION_CHECK_EVERY).await });
                 let sync = desk.clone();

@@ -1,9 +1,10 @@
 use std::path::PathBuf;
 
-use schalter_desk_core::DeskConfig;
+use schalter_desk_core::{ConfigFiles, DeskConfig};
 
 pub struct Options {
-    pub config_path: PathBuf,
+    /// The managed file (authoritative when it exists) and the user's file (comfort settings only then).
+    pub config: ConfigFiles,
 }
 
 pub enum Action {
@@ -12,7 +13,10 @@ pub enum Action {
 }
 
 const USAGE: &str = "schalter-desk [--config DATEI]\n\n\
-Konfiguration: --config, sonst $SCHALTER_DESK_CONFIG, sonst ~/.config/schalter/desk.toml.\n\
+Konfiguration: die verwaltete Datei /etc/schalter/desk.toml (Windows: %ProgramData%\\Schalter\\desk.toml) gilt,\n\
+wenn sie da ist; die eigene Datei (--config, sonst $SCHALTER_DESK_CONFIG, sonst ~/.config/schalter/desk.toml)\n\
+darf dann nur noch disable_dmabuf_renderer und [camera] device setzen. Ohne verwaltete Datei ist die eigene\n\
+Datei die ganze Konfiguration (Entwicklung, Vorführung).\n\
 SCHALTER_DISABLE_DMABUF=1 schaltet den DMA-BUF-Renderer ab (leeres Fenster auf manchen Grafikkarten).";
 
 impl Options {
@@ -27,10 +31,11 @@ impl Options {
                 other => return Err(format!("Unbekanntes Argument {other:?}\n\n{USAGE}")),
             }
         }
-        let config_path = config_path
+        // `--config` names the user's file, never a replacement of the managed one: it cannot bypass it.
+        let user = config_path
             .or_else(|| std::env::var_os("SCHALTER_DESK_CONFIG").map(PathBuf::from))
             .unwrap_or_else(default_config_path);
-        Ok(Action::Run(Options { config_path }))
+        Ok(Action::Run(Options { config: ConfigFiles { managed: schalter_desk_core::managed_config_path(), user } }))
     }
 }
 

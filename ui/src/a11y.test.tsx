@@ -49,6 +49,16 @@ describe("accessibility (axe-core)", () => {
     expect(await violations()).toEqual([]);
   });
 
+  it("the error screen of a broken configuration", async () => {
+    const api = fakeApi();
+    api.connectionStatus = vi.fn(async () => {
+      throw { code: "config_invalid", message: "Die Konfiguration dieses Arbeitsplatzes ist fehlerhaft: /etc/schalter/desk.toml, Zeile 3: unbekannter Schlüssel »typo«. Bitte die IT verständigen." };
+    });
+    await h.render(<App api={api} events={h.events} />);
+    expect(document.querySelector("#startup-detail")).not.toBeNull();
+    expect(await violations()).toEqual([]);
+  });
+
   it("main screen with a photo, the help and the scanner notice", async () => {
     const api = fakeApi();
     api.fetchPhoto = vi.fn(async (code: string) => ({ ...failedPhoto(code), keyboard_layout_corrected: true }));

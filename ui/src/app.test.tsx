@@ -58,6 +58,10 @@ describe("login screen", () => {
     await h.render(<App api={api} events={h.events} />);
     expect(h.text("#startup-error")).toContain("Die Konfiguration dieses Arbeitsplatzes ist fehlerhaft. Bitte die IT verständigen.");
     expect(h.text("#startup-error .detail")).toContain("/etc/schalter/desk.toml: Zeile 3");
+    expect(h.text("#startup-title")).toBe("Dieser Arbeitsplatz ist nicht betriebsbereit");
+    expect(h.text("#startup-no-login")).toContain("erst möglich, wenn die IT");
+    expect(document.querySelector("#username"), "no login form that could only fail").toBeNull();
+    expect(document.activeElement?.id).toBe("startup-detail");
     await h.press("s", { altKey: true });
     expect(h.text("#startup-error")).toContain("This workstation's configuration is broken.");
     expect(h.text("#startup-error .detail")).toContain("/etc/schalter/desk.toml");
@@ -218,6 +222,24 @@ describe("state pushed by the desk core", () => {
     await h.act(() => h.events.emitConnection({ ...online, online: false }));
     await h.act(() => first.resolve(online));
     expect(h.text("#connection-state")).toBe("Offline");
+  });
+
+  it("tells the clerk of a newer release: when it comes, or that IT rolls it out, and when it was installed", async () => {
+    const api = fakeApi();
+    const managed = { current: "0.1.0", version: "0.2.0", notes: "Warteschlange: Aufruf per Taste", managed: true, installed: false };
+    api.updateStatus = vi.fn(async () => managed);
+    await h.loggedIn(<App api={api} events={h.events} />);
+    expect(h.text("#update-notice")).toBe("Neue Version 0.2.0: die IT spielt sie ein. Neu: Warteschlange: Aufruf per Taste");
+    await h.act(() => h.events.emitUpdate({ ...managed, managed: false }));
+    expect(h.text("#update-notice")).toContain("wird installiert, sobald niemand angemeldet ist.");
+    await h.act(() => h.events.emitUpdate({ ...managed, managed: false, installed: true }));
+    expect(h.text("#update-notice")).toContain("installiert, aktiv nach dem nächsten Programmstart.");
+  });
+
+  it("shows no update notice while nothing newer is offered", async () => {
+    await h.loggedIn(<App api={fakeApi()} events={h.events} />);
+    expect(h.text("#session-until")).not.toBe("");
+    expect(document.querySelector("#update-notice")).toBeNull();
   });
 
   it("shows the last contact from the connection events in the header", async () => {

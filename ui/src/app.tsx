@@ -5,6 +5,7 @@ import type { DeskEvents } from "./events";
 import { Header, Navigation, StatusBar } from "./header";
 import { ShortcutHelp } from "./help";
 import { LoginScreen } from "./login";
+import { StartupErrorScreen } from "./startup-error";
 import { t } from "./messages";
 import { ScanDetector } from "./scanner";
 import { RejectionsPanel } from "./sync";
@@ -27,6 +28,7 @@ function Window() {
   const desk = useDesk();
   const lang = useDeskState((s) => s.lang);
   const loggedIn = useDeskState((s) => s.session !== null);
+  const startupError = useDeskState((s) => s.startupError);
   const help = useDeskState((s) => s.help);
   useGlobalKeys(desk);
 
@@ -37,7 +39,7 @@ function Window() {
   return (
     <>
       <div class="desk">
-        {loggedIn ? <MainFrame /> : <LoginScreen />}
+        {loggedIn ? <MainFrame /> : startupError ? <StartupErrorScreen error={startupError} /> : <LoginScreen />}
         {help && <ShortcutHelp />}
       </div>
       {/* Outside the window's frame: printing shows only this (styles.css, @media print). */}

@@ -314,8 +314,22 @@ time: string, family_name: string, service_id: string, };
 
 export type QueueView = { place: string, current: QueueTicketView | null, tickets: Array<QueueTicketView>, appointments: Array<QueueAppointmentView>, };
 
+export type UpdateView = { current: string, version: string, 
+/**
+ * What is new, as the release manager wrote it.
+ */
+notes: string, 
+/**
+ * True: this desk is managed and will not install it (the IT rolls it out).
+ */
+managed: boolean, 
+/**
+ * True: the verified package was handed to the installer; it runs from the next start.
+ */
+installed: boolean, };
+
 /** The events the desk core pushes, by name. */
-export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo" } as const;
+export const EVENTS = { connection: "desk://connection", session: "desk://session", sync: "desk://sync", photo: "desk://photo", update: "desk://update" } as const;
 
 /** Every error code a command can reject with (desk, photo, scan, camera and central API codes). */
 export const ERROR_CODES: readonly string[] = [
@@ -326,6 +340,10 @@ export const ERROR_CODES: readonly string[] = [
   "missing_credentials",
   "not_logged_in",
   "unexpected_answer",
+  "update_signature_invalid",
+  "update_unusable",
+  "update_install_failed",
+  "update_not_found",
   "cloud_unreachable",
   "cloud_tls_rejected",
   "cloud_unexpected_answer",
@@ -458,6 +476,7 @@ export const ERROR_CODES: readonly string[] = [
   "pickup_not_configured",
   "box_certificate",
   "not_a_box",
+  "certificate_revoked",
   "box_session_unknown",
   "box_session_finished",
   "box_invalid_birth_date",
@@ -513,6 +532,7 @@ export const commands = {
   clearPhoto: (): Promise<null> => invoke("clear_photo"),
   syncNow: (): Promise<SyncView> => invoke("sync_now"),
   syncStatus: (): Promise<SyncView> => invoke("sync_status"),
+  updateStatus: (): Promise<UpdateView | null> => invoke("update_status"),
   checkApplication: (draft: ApplicationDraft): Promise<ApplicationCheckView> => invoke("check_application", { draft }),
   submitApplication: (draft: ApplicationDraft): Promise<ApplicationView> => invoke("submit_application", { draft }),
   applications: (query: string): Promise<ApplicationView[]> => invoke("applications", { query }),

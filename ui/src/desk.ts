@@ -6,7 +6,7 @@
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
 import { Channel } from "@tauri-apps/api/core";
-import type { ConnectionView, PhotoDecisionView, PhotoView, SessionEndReason, SessionEvent, SessionView, SyncView, UiError, commands } from "./bindings";
+import type { ConnectionView, PhotoDecisionView, PhotoView, SessionEndReason, SessionEvent, SessionView, SyncView, UiError, UpdateView, commands } from "./bindings";
 import { ApplicationActions, emptyApplication, type ApplicationState } from "./application";
 import { drawPreview } from "./camera";
 import { germanToIso, isoToGerman } from "./dates";
@@ -68,6 +68,8 @@ export interface DeskState {
   connection: ConnectionView | null;
   /** The outbox and the sync engine: pending changes, progress, last sync, rejections. */
   sync: SyncView | null;
+  /** A newer release of the desk app: found, waiting for an idle desk, or installed for the next start. */
+  update: UpdateView | null;
   /** The list of rejected changes is open. */
   rejectionsOpen: boolean;
   /** Logout was asked for while changes were still pending: the next Ctrl+Q logs out anyway. */
@@ -116,6 +118,7 @@ export function initialState(lang: Lang = storedLang()): DeskState {
     session: null,
     connection: null,
     sync: null,
+    update: null,
     rejectionsOpen: false,
     confirmLogout: false,
     startupError: null,
@@ -195,6 +198,19 @@ export class Desk {
       }),
     );
     void keep(this.events.onPhoto((view) => this.photo.arrived(view)));
+    let updateKnown = false;
+    void keep(
+      this.events.onUpdate((view) => {
+        updateKnown = true;
+        this.store.set({ update: view });
+      }),
+    );
+    void this.api.updateStatus().then(
+      (view) => {
+        if (!stopped && !updateKnown && view) this.store.set({ update: view });
+      },
+      () => undefined,
+    );
     void this.api.syncStatus().then(
       (view) => {
         if (!stopped && !this.syncKnown) this.store.set({ sync: view });

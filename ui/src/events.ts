@@ -1,6 +1,6 @@
 /** What the desk core pushes to the window: Tauri events behind a small interface tests can drive. */
 import { listen } from "@tauri-apps/api/event";
-import { EVENTS, type ConnectionView, type PhotoView, type SessionEvent, type SyncView } from "./bindings";
+import { EVENTS, type ConnectionView, type PhotoView, type SessionEvent, type SyncView, type UpdateView } from "./bindings";
 
 export type Unlisten = () => void;
 
@@ -13,6 +13,8 @@ export interface DeskEvents {
   onSync(handler: (view: SyncView) => void): Promise<Unlisten>;
   /** A photo whose fetch had to wait for the photo cloud arrived. */
   onPhoto(handler: (view: PhotoView) => void): Promise<Unlisten>;
+  /** A newer release was found (or handed to the installer). */
+  onUpdate(handler: (view: UpdateView) => void): Promise<Unlisten>;
 }
 
 export const tauriEvents: DeskEvents = {
@@ -20,6 +22,7 @@ export const tauriEvents: DeskEvents = {
   onSession: (handler) => listen<SessionEvent>(EVENTS.session, (event) => handler(event.payload)),
   onSync: (handler) => listen<SyncView>(EVENTS.sync, (event) => handler(event.payload)),
   onPhoto: (handler) => listen<PhotoView>(EVENTS.photo, (event) => handler(event.payload)),
+  onUpdate: (handler) => listen<UpdateView>(EVENTS.update, (event) => handler(event.payload)),
 };
 
 /** Events emitted by hand, for tests and for a window without the desk core. */
@@ -28,6 +31,7 @@ export class ManualEvents implements DeskEvents {
   private session = new Set<(event: SessionEvent) => void>();
   private sync = new Set<(view: SyncView) => void>();
   private photo = new Set<(view: PhotoView) => void>();
+  private update = new Set<(view: UpdateView) => void>();
 
   async onConnection(handler: (view: ConnectionView) => void): Promise<Unlisten> {
     this.connection.add(handler);
@@ -49,6 +53,15 @@ export class ManualEvents implements DeskEvents {
     return () => this.photo.delete(handler);
   }
 
+  async onUpdate(handler: (view: UpdateView) => void): Promise<Unlisten> {
+    this.update.add(handler);
+    return () => this.update.delete(handler);
+  }
+
+  emitUpdate(view: UpdateView): void {
+    for (const handler of [...this.update]) handler(view);
+  }
+
   emitPhoto(view: PhotoView): void {
     for (const handler of [...this.photo]) handler(view);
   }
@@ -66,6 +79,6 @@ export class ManualEvents implements DeskEvents {
   }
 
   get listeners(): number {
-    return this.connection.size + this.session.size + this.sync.size + this.photo.size;
+    return this.connection.size + this.session.size + this.sync.size + this.photo.size + this.update.size;
   }
 }

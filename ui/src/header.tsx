@@ -119,8 +119,23 @@ export function StatusBar() {
       <span>
         {t(lang, "sessionUntil")} <span id="session-until">{formatTime(lang, expires)}</span>
       </span>
+      <UpdateNotice />
       <span>{t(lang, "shortcutsHint")}</span>
     </footer>
+  );
+}
+
+/** A newer release: what is new, and when it comes (never by itself on a managed desk). */
+export function UpdateNotice() {
+  const lang = useDeskState((s) => s.lang);
+  const update = useDeskState((s) => s.update);
+  if (!update) return null;
+  const when = update.installed ? "updateInstalled" : update.managed ? "updateManaged" : "updateWhenIdle";
+  return (
+    <span id="update-notice" role="status" title={update.notes || undefined}>
+      {t(lang, "updateAvailable", { version: update.version })} {t(lang, when)}
+      {update.notes && <span class="update-notes"> {t(lang, "updateNotes")} {update.notes}</span>}
+    </span>
   );
 }
 

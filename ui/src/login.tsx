@@ -10,7 +10,6 @@ export function LoginScreen() {
   const desk = useDesk();
   const lang = useDeskState((s) => s.lang);
   const connection = useDeskState((s) => s.connection);
-  const startupError = useDeskState((s) => s.startupError);
   const notice = useDeskState((s) => s.loginNotice);
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -44,11 +43,6 @@ export function LoginScreen() {
       <form class="card" onSubmit={submit} aria-labelledby="login-title">
         <div class="brand">{t(lang, "appName")}</div>
         <h1 id="login-title">{t(lang, "loginTitle")}</h1>
-        {startupError && (
-          <p id="startup-error" class="error" role="alert">
-            <ErrorText lang={lang} error={startupError} />
-          </p>
-        )}
         {notice && !error && (
           <p id="login-notice" class="notice" role="status">
             {t(lang, notice)}

@@ -71,6 +71,7 @@ export function fakeApi(login: DeskApi["login"] = vi.fn(async () => erika)): Des
     clearPhoto: vi.fn(async () => null),
     syncNow: vi.fn(async () => syncView()),
     syncStatus: vi.fn(async () => syncView()),
+    updateStatus: vi.fn(async () => null),
     checkApplication: vi.fn(async (draft: ApplicationDraft) => checkView(draft)),
     submitApplication: vi.fn(async (draft: ApplicationDraft) => applicationView(draft)),
     applications: vi.fn(async () => []),

@@ -79,6 +79,32 @@ pub struct CentralClient {
     base_url: Arc<str>,
 }
 
+/// The TLS client configuration with this desk's identity, trusting only `ca_pem`: the desk key from a PEM
+/// file, or on a PKCS#11 token (`desk_key = "pkcs11:…"`), where it signs the handshakes without leaving it.
+pub(crate) fn desk_client_tls(config: &DeskConfig, ca_pem: &str) -> Result<rustls::ClientConfig, DeskError> {
+    match config.desk_key() {
+        crate::DeskKey::File(key) => {
+            let identity = schalter_pki::Identity::load(&config.desk_cert, key)?;
+            Ok(schalter_pki::client_config(ca_pem, Some(&identity))?)
+        }
+        crate::DeskKey::Pkcs11 { uri, module, pin_file } => {
+            let token = |e: schalter_pkcs11::Pkcs11Error| DeskError::Config(format!("desk_key = \"{uri}\": {e}"));
+            let parsed = schalter_pkcs11::Pkcs11Uri::parse(uri).map_err(token)?;
+            // Read at each start, held zeroized only as long as the login takes; never logged.
+            let pin = schalter_pkcs11::Pin::from_file(pin_file).map_err(token)?;
+            let key =
+                schalter_pkcs11::Module::open(module).and_then(|m| m.signing_key(&parsed, &pin)).map_err(token)?;
+            drop(pin);
+            let resolver = schalter_pkcs11::client_cert_resolver(&config.desk_cert, key).map_err(token)?;
+            Ok(rustls::ClientConfig::builder_with_provider(schalter_pki::crypto_provider())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| DeskError::Config(format!("TLS: {e}")))?
+                .with_root_certificates(schalter_pki::root_store(ca_pem)?)
+                .with_client_cert_resolver(resolver))
+        }
+    }
+}
+
 /// The settings every HTTP client of the desk shares: https only and no redirects, so the
 /// clerk's token or the office's organisation key can never be resent to another address.
 pub(crate) fn http_client_builder(tls: rustls::ClientConfig) -> reqwest::ClientBuilder {
@@ -93,8 +119,7 @@ pub(crate) fn http_client_builder(tls: rustls::ClientConfig) -> reqwest::ClientB
 impl CentralClient {
     pub fn new(config: &DeskConfig) -> Result<Self, DeskError> {
         let ca = schalter_pki::load_ca(&config.central_ca)?;
-        let identity = schalter_pki::Identity::load(&config.desk_cert, &config.desk_key)?;
-        let tls = schalter_pki::client_config(&ca, Some(&identity))?;
+        let tls = desk_client_tls(config, &ca)?;
         let http = http_client_builder(tls)
             .timeout(Duration::from_secs(10))
             .pool_idle_timeout(Duration::from_secs(60))
@@ -406,5 +431,39 @@ fn central_transport_error(error: reqwest::Error) -> DeskError {
     match transport_error(error) {
         TransportFailure::Tls => DeskError::TlsRejected,
         TransportFailure::Network => DeskError::Unreachable,
+    }
+}
+
+// ---- Desk updates (issue 12; crate::updates). Inherent methods, not `CentralApi`, so the test
+// fakes of the session code need not know about releases. ----
+
+/// A desk package is a few MB (the .deb is about 3); more is not a package of ours.
+pub const MAX_UPDATE_PACKAGE_BYTES: usize = 64 * 1024 * 1024;
+
+impl CentralClient {
+    /// The channel's manifest; `Ok(None)`: nothing published (`update_not_found`).
+    pub async fn update_manifest(
+        &self,
+        channel: &schalter_wire::updates::UpdateChannel,
+    ) -> Result<Option<schalter_wire::updates::UpdateManifest>, DeskError> {
+        match self.send(self.request(Method::GET, &schalter_wire::updates::manifest_path(channel), None)).await {
+            Ok(manifest) => Ok(Some(manifest)),
+            Err(DeskError::Central { code, .. }) if code == "update_not_found" => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The package at the manifest's `url`: a path on the central (over this desk's mTLS client)
+    /// or an absolute https URL (the client refuses anything but https). Unverified bytes: the
+    /// caller hands them to `Updater::accept`.
+    pub async fn update_package(&self, url: &str) -> Result<Vec<u8>, DeskError> {
+        let request = if url.starts_with('/') {
+            self.request(Method::GET, url, None)
+        } else {
+            self.http.request(Method::GET, url)
+        };
+        let response = request.send().await.map_err(central_transport_error)?;
+        let response = check(response).await?;
+        read_capped(response, MAX_UPDATE_PACKAGE_BYTES, Server::Central).await
     }
 }

@@ -17,6 +17,7 @@ use crate::camera::CameraScans;
 use crate::devices::{BiometricsView, Devices, VisitBiometrics};
 use crate::local::{jobs, CentralTransport, CloudJob, DeskHooks, StoreSettings};
 use crate::receipt::{self, ReceiptPdf, ReceiptView};
+use crate::updates::{InstallDecision, SpooledUpdate, UpdateView, Updater, THIS_PLATFORM};
 use crate::{
     CentralApi, CentralClient, ConnectionView, DeskConfig, DeskError, PhotoDecisionView, PhotoRetrieval, PhotoView,
     RejectedView, SessionEndReason, SessionEvent, SessionView, SyncView,
@@ -336,6 +337,10 @@ pub struct Desk<C: CentralApi = CentralClient> {
     sync: Arc<SyncPublisher>,
     photo_updates: watch::Sender<Option<PhotoView>>,
     devices: Devices,
+    /// `None`: this desk looks for no updates (test desks over a fake central).
+    updater: Option<Updater>,
+    update_updates: watch::Sender<Option<UpdateView>>,
+    spooled_update: Mutex<Option<SpooledUpdate>>,
 }
 
 impl Desk<CentralClient> {
@@ -350,7 +355,59 @@ impl Desk<CentralClient> {
             DeskClock::System,
             settings,
         )
-        .with_devices(Devices::from_config(&config.devices)?))
+        .with_devices(Devices::from_config(&config.devices)?)
+        .with_updater(Updater::new(config.updates.clone(), &config.data_dir)))
+    }
+
+    /// One look for a newer release (see [`Updater::check`]); the window learns of it through
+    /// [`Desk::update_updates`]. `Ok(None)`: nothing newer, or no updater.
+    pub async fn check_for_update(&self) -> Result<Option<UpdateView>, DeskError> {
+        let Some(updater) = &self.updater else { return Ok(None) };
+        let spooled = self.spooled_update.lock().expect("update lock").clone();
+        let Some((offer, spooled)) = updater.check(&self.central, THIS_PLATFORM, spooled.as_ref()).await? else {
+            return Ok(None);
+        };
+        let view = updater.view(&offer);
+        *self.spooled_update.lock().expect("update lock") = spooled;
+        self.update_updates.send_if_modified(|current| {
+            let changed = current.as_ref() != Some(&view);
+            *current = Some(view.clone());
+            changed
+        });
+        Ok(Some(view))
+    }
+
+    /// Hands a spooled, verified package to the installer when no clerk is logged in (a session lapses
+    /// after its idle time, so an idle desk is one without a session). `Ok(true)`: handed over.
+    pub fn install_update_if_idle(&self) -> Result<bool, DeskError> {
+        let Some(updater) = &self.updater else { return Ok(false) };
+        let Some(spooled) = self.spooled_update.lock().expect("update lock").clone() else { return Ok(false) };
+        if updater.decide(self.current_session().is_some(), Duration::ZERO) != InstallDecision::Now {
+            return Ok(false);
+        }
+        updater.install(&spooled.offer, &spooled.path)?;
+        *self.spooled_update.lock().expect("update lock") = None;
+        let mut view = updater.view(&spooled.offer);
+        view.installed = true;
+        self.update_updates.send_replace(Some(view));
+        Ok(true)
+    }
+
+    /// Looks for updates every `every` (the first time at once) and installs a verified one when idle,
+    /// for the life of the app. Failures are logged by code and tried again next time: an unreachable
+    /// central or a refused package must never stop the counter.
+    pub async fn run_updates(&self, every: Duration) {
+        loop {
+            match self.check_for_update().await {
+                Ok(_) => {}
+                Err(DeskError::Unreachable) => {}
+                Err(error) => tracing::warn!(code = error.code(), "update check failed"),
+            }
+            if let Err(error) = self.install_update_if_idle() {
+                tracing::warn!(code = error.code(), "update not installed");
+            }
+            tokio::time::sleep(every).await;
+        }
     }
 }
 
@@ -391,7 +448,26 @@ impl<C: CentralApi> Desk<C> {
             sync: Arc::new(SyncPublisher::new()),
             photo_updates: watch::Sender::new(None),
             devices: Devices::simulated(),
+            updater: None,
+            update_updates: watch::Sender::new(None),
+            spooled_update: Mutex::new(None),
         }
+    }
+
+    /// Where and how this desk updates itself (tests give one with their own key and version).
+    pub fn with_updater(mut self, updater: Updater) -> Self {
+        self.updater = Some(updater);
+        self
+    }
+
+    /// A newer release the desk found, anew whenever that changes.
+    pub fn update_updates(&self) -> watch::Receiver<Option<UpdateView>> {
+        self.update_updates.subscribe()
+    }
+
+    /// What the desk knows of a newer release now.
+    pub fn update_status(&self) -> Option<UpdateView> {
+        self.update_updates.borrow().clone()
     }
 
     /// How the engine retries within a round (tests make it give up at once).

@@ -21,6 +21,13 @@ pub enum DeskError {
     Central { code: String, message: String },
     #[error("Die Zentrale hat unerwartet geantwortet (HTTP {0}). Bitte später erneut versuchen.")]
     UnexpectedAnswer(u16),
+    /// Desk updates: the package does not carry the release key's signature (altered or foreign).
+    #[error("Das Update wurde abgelehnt: Die Signatur passt nicht zum Paket oder nicht zum Freigabeschlüssel. Bitte die IT verständigen.")]
+    UpdateSignatureInvalid,
+    #[error("Das angebotene Update ist nicht lesbar: {0}. Bitte die IT verständigen.")]
+    UpdateUnusable(String),
+    #[error("Das Update konnte nicht installiert werden: {0}. Bitte die IT verständigen.")]
+    UpdateInstallFailed(String),
     /// A defect of the photo code, the seal, the decryption or the image.
     #[error("{0}")]
     Photo(#[from] schalter_photo::PhotoError),
@@ -108,6 +115,9 @@ impl DeskError {
             DeskError::NotLoggedIn => "not_logged_in",
             DeskError::Central { code, .. } => code,
             DeskError::UnexpectedAnswer(_) => "unexpected_answer",
+            DeskError::UpdateSignatureInvalid => "update_signature_invalid",
+            DeskError::UpdateUnusable(_) => "update_unusable",
+            DeskError::UpdateInstallFailed(_) => "update_install_failed",
             DeskError::Photo(inner) => inner.code(),
             DeskError::CloudUnreachable => "cloud_unreachable",
             DeskError::CloudTlsRejected => "cloud_tls_rejected",
@@ -156,6 +166,10 @@ pub const ERROR_CODES: &[&str] = &[
     "missing_credentials",
     "not_logged_in",
     "unexpected_answer",
+    "update_signature_invalid",
+    "update_unusable",
+    "update_install_failed",
+    "update_not_found",
     "cloud_unreachable",
     "cloud_tls_rejected",
     "cloud_unexpected_answer",
@@ -297,6 +311,7 @@ pub const ERROR_CODES: &[&str] = &[
     "pickup_not_configured",
     "box_certificate",
     "not_a_box",
+    "certificate_revoked",
     "box_session_unknown",
     "box_session_finished",
     "box_invalid_birth_date",

@@ -13,11 +13,15 @@ mod photo;
 pub mod pickup;
 pub mod queue;
 mod receipt;
+pub mod updates;
 mod views;
 
 pub use application::{ApplicationCheckView, ApplicationView};
 pub use client::{CentralApi, CentralClient, Server, MAX_CENTRAL_ANSWER_BYTES};
-pub use config::{default_data_dir, CameraConfig, DeskConfig, ReceiptsConfig};
+pub use config::{
+    default_data_dir, managed_config_path, CameraConfig, ConfigFiles, DeskConfig, DeskKey, Pkcs11Config,
+    ReceiptsConfig, MANAGED_CONFIG_ENV, USER_SETTINGS,
+};
 pub use desk::{CapturedPhoto, Desk, DeskClock};
 pub use devices::{BiometricsView, Devices, DevicesConfig, HandView, VisitBiometrics};
 pub use error::{DeskError, UiError, ERROR_CODES};
@@ -77,5 +81,6 @@ pub fn typescript_declarations() -> Vec<String> {
         queue::QueueTicketView::decl(),
         queue::QueueAppointmentView::decl(),
         queue::QueueView::decl(),
+        updates::UpdateView::decl(),
     ]
 }

@@ -121,4 +121,6 @@ pub mod events {
     pub const SYNC: &str = "desk://sync";
     /// A photo whose fetch waited for the cloud arrived (`PhotoView`).
     pub const PHOTO: &str = "desk://photo";
+    /// A newer release was found or installed (`UpdateView`).
+    pub const UPDATE: &str = "desk://update";
 }
