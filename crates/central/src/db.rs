@@ -101,6 +101,11 @@ impl Db {
         self.backend
     }
 
+    /// Closes the pool: every later query fails at once (`/health` then answers 503).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     pub async fn migrate(&self) -> Result<(), CentralError> {
         MIGRATOR.run(&self.pool).await?;
         self.feed_clerks_from_before_the_feed().await
