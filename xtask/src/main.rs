@@ -2,6 +2,7 @@
 //! idempotently, then the job.
 
 mod bench;
+mod bundle;
 mod demo;
 mod fuzz;
 mod postgres;
@@ -19,6 +20,7 @@ const USAGE: &str = "cargo xtask <command>
          --smoke: dasselbe, dann per WebDriver anmelden, Foto-Code scannen, Bildschirmfoto, Ende
   test   Formatierung, Clippy, alle Rust-Tests, UI-Tests, WebDriver-Tests (eigenes Xvfb je Fenster), Demo-Smoke
   postgres  PostgreSQL für die Tests starten (eigene Instanz unter target/postgres), URL ausgeben, bis Strg-C
+  bundle .deb/.rpm mit signierten Update-Artefakten, Signaturprüfung, latest.json (--dev-key, --tamper-check, --install-check)
   pki    nur die Entwicklungs-PKI unter .demo/pki anlegen
   bench  decode | scan-to-photo | sync-backlog: Messungen mit Vergleichswerten aus demselben Lauf
   fuzz   [Sekunden]: die Fuzz-Ziele des Foto-Codes und der Bildprüfung laufen lassen (Standard 60 s je Ziel)";
@@ -39,6 +41,7 @@ fn run() -> anyhow::Result<()> {
             Some(other) => bail!("cargo xtask demo [--smoke]: unbekannt {other:?}"),
         },
         Some("test") => test::run(),
+        Some("bundle") => bundle::run(&args[1..]),
         Some("postgres") => postgres::serve_until_interrupted(),
         Some("bench") => bench::run(args.get(1).map(String::as_str)),
         Some("fuzz") => fuzz::run(args.get(1).map(String::as_str)),

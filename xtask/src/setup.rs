@@ -32,6 +32,7 @@ const PACKAGES: &[&str] = &[
     "chromium-driver",
     "imagemagick",
     "poppler-utils",
+    "softhsm2", // the PKCS#11 desk-key tests (crates/pkcs11): a software token
 ];
 
 /// The C decoders and curl the benchmarks compare against.
