@@ -91,6 +91,8 @@ struct ActiveSession {
     expires_at: OffsetDateTime,
     /// When the central API last restarted its idle time for this session.
     server_touched_at: OffsetDateTime,
+    /// The clerk's last action (login counts): how long the desk has stood unused, for updates.
+    last_action_at: OffsetDateTime,
     /// Offline only: the password, to log in at the central in the background once it answers (the data key it
     /// unlocked is in memory for the session anyway). Wiped on drop.
     offline_password: Option<Zeroizing<String>>,
@@ -108,6 +110,7 @@ impl ActiveSession {
             absolute_expires_at,
             expires_at: (now + idle).min(absolute_expires_at),
             server_touched_at: now,
+            last_action_at: now,
             offline_password: None,
         }
     }
@@ -130,6 +133,7 @@ impl ActiveSession {
             absolute_expires_at,
             expires_at: (now + idle).min(absolute_expires_at),
             server_touched_at: now,
+            last_action_at: now,
             offline_password: Some(Zeroizing::new(password.to_owned())),
         }
     }
@@ -377,12 +381,14 @@ impl Desk<CentralClient> {
         Ok(Some(view))
     }
 
-    /// Hands a spooled, verified package to the installer when no clerk is logged in (a session lapses
-    /// after its idle time, so an idle desk is one without a session). `Ok(true)`: handed over.
+    /// Hands a spooled, verified package to the installer when no clerk is logged in or the logged-in
+    /// clerk has done nothing for `[updates] idle_minutes`. The running window stays as it is; the new
+    /// version starts next time. `Ok(true)`: handed over.
     pub fn install_update_if_idle(&self) -> Result<bool, DeskError> {
         let Some(updater) = &self.updater else { return Ok(false) };
         let Some(spooled) = self.spooled_update.lock().expect("update lock").clone() else { return Ok(false) };
-        if updater.decide(self.current_session().is_some(), Duration::ZERO) != InstallDecision::Now {
+        let unused_for = self.session_unused_for();
+        if updater.decide(unused_for.is_some(), unused_for.unwrap_or_default()) != InstallDecision::Now {
             return Ok(false);
         }
         updater.install(&spooled.offer, &spooled.path)?;
@@ -630,6 +636,7 @@ impl<C: CentralApi> Desk<C> {
                 return None;
             }
             session.expires_at = (now + session.idle).min(session.absolute_expires_at);
+            session.last_action_at = now;
             (session.token.clone(), now - session.server_touched_at >= session.server_refresh_every())
         };
         if let (Some(token), true) = (token, refresh_due) {
@@ -1276,6 +1283,14 @@ impl<C: CentralApi> Desk<C> {
     pub fn current_session(&self) -> Option<SessionView> {
         self.expire_session_if_due();
         self.session.lock().expect("session lock").as_ref().map(ActiveSession::view)
+    }
+
+    /// How long the clerk of the open session has done nothing; `None` without a session.
+    pub fn session_unused_for(&self) -> Option<Duration> {
+        self.expire_session_if_due();
+        let now = self.clock.now();
+        let guard = self.session.lock().expect("session lock");
+        guard.as_ref().map(|session| (now - session.last_action_at).try_into().unwrap_or(Duration::ZERO))
     }
 
     fn publish_session(&self, session: Option<SessionView>, reason: Option<SessionEndReason>) {
@@ -2068,6 +2083,22 @@ mod tests {
         assert!(desk.current_session().is_none());
         assert_eq!(*events.borrow(), SessionEvent { session: None, reason: Some(SessionEndReason::Expired) });
         assert!(desk.touch_session().await.is_none(), "an expired session cannot be revived");
+    }
+
+    #[tokio::test]
+    async fn the_unused_time_of_a_session_starts_anew_with_each_action() {
+        let (desk, _central, clock) = desk();
+        assert_eq!(desk.session_unused_for(), None, "no session");
+        desk.login("erika", PASSWORD).await.unwrap();
+        assert_eq!(desk.session_unused_for(), Some(Duration::ZERO));
+        clock.advance(Duration::from_secs(45));
+        assert_eq!(desk.session_unused_for(), Some(Duration::from_secs(45)));
+        assert!(desk.touch_session().await.is_some());
+        clock.advance(Duration::from_secs(5));
+        assert_eq!(desk.session_unused_for(), Some(Duration::from_secs(5)));
+        // Past the idle time the session ends, and with it the question.
+        clock.advance(Duration::from_secs(u64::from(IDLE_SECONDS)));
+        assert_eq!(desk.session_unused_for(), None);
     }
 
     #[tokio::test]

@@ -183,8 +183,9 @@ impl Db {
     /// Every provisioned desk and box terminal, by office and name, with its last synchronisation.
     pub async fn provisioned_devices(&self) -> Result<Vec<ProvisionedDevice>, CentralError> {
         let sql = format!(
-            "SELECT {COLUMNS}, (SELECT MAX(d.updated_at) FROM sync_devices d WHERE d.desk_fingerprint = c.fingerprint) \
-               AS last_sync_at \
+            // The later of its last push and its last pull (a desk that only reads is in sync too).
+            "SELECT {COLUMNS}, (SELECT MAX(CASE WHEN d.last_pulled_at > d.updated_at THEN d.last_pulled_at \
+               ELSE d.updated_at END) FROM sync_devices d WHERE d.desk_fingerprint = c.fingerprint) AS last_sync_at \
              FROM issued_certificates c ORDER BY office_id, name, issued_at"
         );
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;

@@ -97,6 +97,16 @@ fn the_release_key_is_a_minisign_public_key() {
     minisign_verify::PublicKey::decode(&unbase64(RELEASE_PUBLIC_KEY, "key").unwrap()).unwrap();
 }
 
+/// The key compiled into the desk and the one tauri-cli signs against must be one key, or every
+/// package `cargo xtask bundle` builds would be refused by the desks it is meant for.
+#[test]
+fn the_release_key_is_the_one_the_bundle_configuration_names() {
+    let config: serde_json::Value = serde_json::from_str(include_str!("../../../../tauri.conf.json")).unwrap();
+    let configured = config.pointer("/plugins/updater/pubkey").and_then(|key| key.as_str()).unwrap();
+    assert_eq!(configured.trim(), RELEASE_PUBLIC_KEY.trim());
+    assert_ne!(configured.trim(), tauri_key().public_base64, "a fresh key differs");
+}
+
 #[test]
 fn only_a_newer_version_for_this_platform_is_offered() {
     let key = tauri_key();
