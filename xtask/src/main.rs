@@ -67,7 +67,7 @@ pub fn project_root() -> PathBuf {
 
 /// Runs a command to completion, failing with its name when it fails.
 pub fn run_command(command: &mut Command) -> anyhow::Result<()> {
-    let shown = format!("{command:?}");
+    let shown = shown(command);
     let status = command.status().with_context(|| format!("cannot start {shown}"))?;
     if !status.success() {
         bail!("{shown} failed ({status})");
@@ -75,6 +75,35 @@ pub fn run_command(command: &mut Command) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The directory, the environment's names and the command line, never the environment's values:
+/// those may be secrets (`TAURI_SIGNING_PRIVATE_KEY` and its password for `cargo xtask bundle`).
+fn shown(command: &Command) -> String {
+    let mut shown = String::new();
+    if let Some(dir) = command.get_current_dir() {
+        shown.push_str(&format!("cd {:?} && ", dir));
+    }
+    for (name, _) in command.get_envs() {
+        shown.push_str(&format!("{}=… ", name.to_string_lossy()));
+    }
+    shown.push_str(&format!("{:?}", command.get_program()));
+    for arg in command.get_args() {
+        shown.push_str(&format!(" {arg:?}"));
+    }
+    shown
+}
+
 pub fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_shown_command_names_its_environment_but_never_the_values() {
+        let mut command = std::process::Command::new("cargo");
+        command.current_dir("/tmp").env("TAURI_SIGNING_PRIVATE_KEY", "geheim-123").args(["tauri", "build"]);
+        let shown = super::shown(&command);
+        assert_eq!(shown, r#"cd "/tmp" && TAURI_SIGNING_PRIVATE_KEY=… "cargo" "tauri" "build""#);
+        assert!(!shown.contains("geheim"));
+    }
 }
