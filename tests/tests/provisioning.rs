@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use schalter_pki::{CertificateAuthority, Identity, Validity};
 use schalter_system_tests::{binary, CentralOptions, Environment, CLERK_PASSWORD, CLERK_USERNAME};
@@ -164,6 +165,21 @@ async fn a_provisioned_desk_logs_in_over_mtls_and_is_refused_once_revoked() {
     assert!(chain.contains("CertificateRevoked"), "{chain}");
     let fresh4 = desk_client(&platz4.join("desk.toml"));
     assert_eq!(login(&fresh4, central.url()).await.unwrap().0, reqwest::StatusCode::OK);
+
+    // Platz 4 revoked while this central runs: it reads the rewritten CRL (within its 10 s check) and
+    // refuses Platz 4's next handshake, no restart.
+    succeeded(&admin(&env, &city, &["revoke", "--name", "Platz 4", "--crl-out", crl.to_str().unwrap()]));
+    let started = std::time::Instant::now();
+    loop {
+        match login(&desk_client(&platz4.join("desk.toml")), central.url()).await {
+            Err(error) if schalter_pki::error_chain(&error).contains("CertificateRevoked") => break,
+            other => {
+                let status = other.map(|(status, _)| status.to_string()).unwrap_or_else(|error| error.to_string());
+                assert!(started.elapsed() < Duration::from_secs(20), "the new CRL was not read: {status}");
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 #[tokio::test]

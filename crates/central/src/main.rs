@@ -391,7 +391,11 @@ async fn serve(state: AppState, settings: &ServeSettings) -> anyhow::Result<()> 
         .with_context(|| format!("TLS-Konfiguration (CRL {:?})", settings.client_crl))?;
     let tls = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(tls));
     if let Some(crl) = settings.client_crl.clone() {
-        spawn_crl_reload(tls.clone(), identity, client_ca, crl);
+        let watched = crl.clone();
+        let every = schalter_server_kit::tls_reload::CHECK_EVERY;
+        schalter_server_kit::tls_reload::reload_on_change(tls.clone(), watched, every, move || {
+            tls_config(&identity, &client_ca, Some(&crl))
+        });
     }
     let listen = settings.listen;
 
@@ -440,42 +444,6 @@ fn tls_config(
             schalter_pki::mtls_server_config_with_crls(identity, client_ca, &[pem])?
         }
     })
-}
-
-/// How often the CRL file's modification time is looked at.
-const CRL_CHECK_EVERY: Duration = Duration::from_secs(10);
-
-/// Reads the CRL again when its file changes, so a revoked desk is refused without a restart; a broken new
-/// file is logged and the last good list stays (a half-copied file must not open the door to everyone).
-fn spawn_crl_reload(
-    tls: axum_server::tls_rustls::RustlsConfig,
-    identity: schalter_pki::Identity,
-    client_ca: String,
-    crl: PathBuf,
-) {
-    let modified = |path: &std::path::Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-    tokio::spawn(async move {
-        let mut seen = modified(&crl);
-        let mut every = tokio::time::interval(CRL_CHECK_EVERY);
-        every.tick().await;
-        loop {
-            every.tick().await;
-            let now = modified(&crl);
-            if now == seen {
-                continue;
-            }
-            seen = now;
-            match tls_config(&identity, &client_ca, Some(&crl)) {
-                Ok(config) => {
-                    tls.reload_from_config(Arc::new(config));
-                    tracing::info!(file = %crl.display(), "client CRL reloaded");
-                }
-                Err(error) => {
-                    tracing::warn!(file = %crl.display(), error = %error, "client CRL unreadable: the previous list stays")
-                }
-            }
-        }
-    });
 }
 
 /// The plain-HTTP listener for Prometheus: `/metrics` and nothing else.

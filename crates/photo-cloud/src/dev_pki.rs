@@ -83,6 +83,8 @@ impl DevCloudPki {
             authority_ca_pem: self.authority_ca.cert_pem(),
             studio_ca_pem: self.studio_ca.cert_pem(),
             authority_crl_pem: None,
+            authority_crl_file: None,
+            crl_check_every: schalter_server_kit::tls_reload::CHECK_EVERY,
         }
     }
 

@@ -51,7 +51,8 @@ enum Command {
         /// CA of the photo studios' client certificates.
         #[arg(long, env = "SCHALTER_PHOTO_CLOUD_STUDIO_CA")]
         studio_ca: PathBuf,
-        /// CRL of the authority CA (`schalter-admin revoke --crl-out`): revoked desks fail the handshake.
+        /// CRL of the authority CA (`schalter-admin revoke --crl-out`): revoked desks fail the handshake; read again
+        /// within 10 s when the file changes.
         #[arg(long, env = "SCHALTER_PHOTO_CLOUD_CLIENT_CRL")]
         client_crl: Option<PathBuf>,
         /// PKCS#8 PEM of the ECDSA P-256 seal key.

@@ -2,8 +2,9 @@
 //! demo start a photo cloud.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Extension;
 use axum_server::tls_rustls::RustlsConfig;
@@ -25,6 +26,10 @@ pub struct TlsSettings {
     /// The authority CA's CRL (PEM): a revoked desk certificate fails the handshake. The city
     /// publishes it with `schalter-admin revoke`; studios' certificates are not listed there.
     pub authority_crl_pem: Option<String>,
+    /// The file that CRL came from: looked at every `crl_check_every` while serving and read again
+    /// when it changes, so a desk revoked later is refused without a restart.
+    pub authority_crl_file: Option<PathBuf>,
+    pub crl_check_every: Duration,
 }
 
 impl TlsSettings {
@@ -35,17 +40,25 @@ impl TlsSettings {
             authority_ca_pem: schalter_pki::load_ca(authority_ca).map_err(pki)?,
             studio_ca_pem: schalter_pki::load_ca(studio_ca).map_err(pki)?,
             authority_crl_pem: None,
+            authority_crl_file: None,
+            crl_check_every: schalter_server_kit::tls_reload::CHECK_EVERY,
         })
     }
 
-    /// Refuses the desks listed in the CRL at `path` (read now; a new CRL takes a restart).
+    /// Refuses the desks listed in the CRL at `path`: read now, and again whenever the file changes
+    /// while serving (a broken new file leaves the last good list in force).
     pub fn with_authority_crl(mut self, path: &Path) -> Result<Self, CloudError> {
-        let pem = std::fs::read_to_string(path)
-            .map_err(|error| CloudError::Internal(format!("cannot read the CRL {}: {error}", path.display())))?;
-        self.authority_crl_pem = Some(pem);
+        self.authority_crl_pem = Some(read_crl(path)?);
+        self.authority_crl_file = Some(path.to_owned());
         // Checked here, so a broken file stops the start instead of the first handshake.
         self.build()?;
         Ok(self)
+    }
+
+    /// The server configuration with the CRL as `path` holds it now.
+    fn with_crl_reread(&self, path: &Path) -> Result<rustls::ServerConfig, CloudError> {
+        let settings = Self { authority_crl_pem: Some(read_crl(path)?), ..self.clone() };
+        Ok(settings.build()?.0)
     }
 
     /// A rustls server demanding a client certificate from either CA, and the classifier that
@@ -60,11 +73,18 @@ impl TlsSettings {
     }
 }
 
+fn read_crl(path: &Path) -> Result<String, CloudError> {
+    std::fs::read_to_string(path)
+        .map_err(|error| CloudError::Internal(format!("cannot read the CRL {}: {error}", path.display())))
+}
+
 /// A photo cloud serving in this process.
 pub struct RunningServer {
     address: SocketAddr,
     handle: Handle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Watches the CRL file, if there is one; ends with the server.
+    crl_reload: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for RunningServer {
@@ -76,14 +96,28 @@ impl std::fmt::Debug for RunningServer {
 /// Binds `listen` (port 0 picks a free port) and serves until shut down.
 pub async fn start(state: AppState, listen: SocketAddr, tls: &TlsSettings) -> Result<RunningServer, CloudError> {
     let (config, classifier) = tls.build()?;
-    let acceptor = ClientCertificateAcceptor::new(RustlsConfig::from_config(Arc::new(config)));
+    let rustls_config = RustlsConfig::from_config(Arc::new(config));
+    let crl_reload = tls.authority_crl_file.clone().map(|file| {
+        let settings = tls.clone();
+        let watched = file.clone();
+        schalter_server_kit::tls_reload::reload_on_change(
+            rustls_config.clone(),
+            watched,
+            tls.crl_check_every,
+            move || settings.with_crl_reread(&file),
+        )
+    });
+    let acceptor = ClientCertificateAcceptor::new(rustls_config);
     let handle = Handle::new();
     let server = axum_server::bind(listen).acceptor(acceptor).handle(handle.clone());
     let router = app(state).layer(Extension(Arc::new(classifier)));
     let task = tokio::spawn(server.serve(router.into_make_service()));
     match handle.listening().await {
-        Some(address) => Ok(RunningServer { address, handle, task }),
+        Some(address) => Ok(RunningServer { address, handle, task, crl_reload }),
         None => {
+            if let Some(reload) = &crl_reload {
+                reload.abort();
+            }
             let error = match task.await {
                 Ok(Err(error)) => error.to_string(),
                 _ => "server stopped before listening".to_owned(),
@@ -116,7 +150,11 @@ impl RunningServer {
 
     /// Waits until the server has stopped.
     pub async fn wait(self) -> Result<(), CloudError> {
-        match self.task.await {
+        let served = self.task.await;
+        if let Some(reload) = &self.crl_reload {
+            reload.abort();
+        }
+        match served {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) => Err(CloudError::Internal(format!("serving: {error}"))),
             Err(error) => Err(CloudError::Internal(format!("server task: {error}"))),

@@ -2,6 +2,7 @@
 //! test PKI: authority CA (desks), studio CA (studios) and the cloud's own CA.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -273,19 +274,23 @@ async fn a_revoked_desk_certificate_cannot_fetch_and_a_valid_one_can() {
         (issued, identity)
     };
     let (revoked, revoked_identity) = desk("Platz 1");
-    let (_, valid_identity) = desk("Platz 2");
+    let (valid, valid_identity) = desk("Platz 2");
     let now = time::OffsetDateTime::now_utc();
-    let crl = city
-        .crl_pem(
-            &[schalter_pki::RevokedCertificate { serial: revoked.serial.clone(), revoked_at: now }],
-            1,
-            now,
-            now + time::Duration::days(7),
-        )
-        .unwrap();
     let crl_file = dir.path().join("crl.pem");
-    std::fs::write(&crl_file, &crl).unwrap();
-    let tls = pki.tls_settings().with_authority_crl(&crl_file).unwrap();
+    // As `schalter-admin` publishes it: the whole list, numbered, written beside and renamed.
+    let publish = |revoked: &[&schalter_pki::IssuedCertificate], number: u64| {
+        let list: Vec<_> = revoked
+            .iter()
+            .map(|issued| schalter_pki::RevokedCertificate { serial: issued.serial.clone(), revoked_at: now })
+            .collect();
+        let pem = city.crl_pem(&list, number, now, now + time::Duration::days(7)).unwrap();
+        let partial = dir.path().join(".crl.pem.neu");
+        std::fs::write(&partial, pem).unwrap();
+        std::fs::rename(&partial, &crl_file).unwrap();
+    };
+    publish(&[&revoked], 1);
+    let mut tls = pki.tls_settings().with_authority_crl(&crl_file).unwrap();
+    tls.crl_check_every = Duration::from_millis(50);
     let server = server::start(state, "127.0.0.1:0".parse().unwrap(), &tls).await.unwrap();
     let client = |identity: &Identity| {
         let tls = schalter_pki::client_config(&pki.cloud_ca.cert_pem(), Some(identity)).unwrap();
@@ -311,6 +316,33 @@ async fn a_revoked_desk_certificate_cannot_fetch_and_a_valid_one_can() {
     let error = fetch(&revoked_identity).await.expect_err("a revoked desk certificate must not get through");
     let chain = schalter_pki::error_chain(&error);
     assert!(chain.contains("AlertReceived(CertificateRevoked)"), "{chain}");
+
+    // Platz 2 revoked while the cloud serves: the new list is in force without a restart.
+    let refused = |result: Result<reqwest::Response, reqwest::Error>| match result {
+        Ok(_) => false,
+        Err(error) => schalter_pki::error_chain(&error).contains("AlertReceived(CertificateRevoked)"),
+    };
+    publish(&[&revoked, &valid], 2);
+    let mut waited = Duration::ZERO;
+    while !refused(fetch(&valid_identity).await) {
+        assert!(waited < Duration::from_secs(10), "the rewritten CRL was not picked up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    // A broken file (a half-copied list) does not open the door: the last good list stays ...
+    std::fs::write(&crl_file, "kein CRL").unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(refused(fetch(&valid_identity).await), "the last good list stays");
+    assert!(refused(fetch(&revoked_identity).await));
+    // ... and the next good one is read again: Platz 2's revocation taken back (a test list, not a real case).
+    publish(&[&revoked], 3);
+    let mut waited = Duration::ZERO;
+    while fetch(&valid_identity).await.map(|answer| answer.status()).ok() != Some(StatusCode::OK) {
+        assert!(waited < Duration::from_secs(10), "the CRL after the broken file was not picked up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        waited += Duration::from_millis(50);
+    }
+    assert!(refused(fetch(&revoked_identity).await));
 
     // A file that is no CRL stops the start.
     std::fs::write(&crl_file, "kein CRL").unwrap();
