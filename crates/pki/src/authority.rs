@@ -13,7 +13,7 @@ use rustls::server::WebPkiClientVerifier;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::{crypto_provider, distinguished_name, leaf_params, root_store, CertificateAuthority, PkiError, Validity};
+use crate::{crypto_provider, leaf_params, root_store, CertificateAuthority, PkiError, Validity};
 
 /// A certificate's serial number: 1 to 20 bytes, positive, without leading zero bytes, so the
 /// registry, the CRL and `openssl x509 -serial` all name it by the same hex digits.
@@ -142,7 +142,7 @@ impl CertificateAuthority {
         serial: &CertificateSerial,
     ) -> Result<IssuedCertificate, PkiError> {
         let key = KeyPair::generate()?;
-        let params = client_params(common_name, validity, serial);
+        let params = self.client_params(common_name, validity, serial);
         let cert = params.signed_by(&key, &self.cert, &self.key)?;
         Ok(issued(cert, Some(key.serialize_pem()), common_name, serial, validity))
     }
@@ -177,7 +177,7 @@ impl CertificateAuthority {
             }
         }
         let signing = CertificateSigningRequestParams {
-            params: client_params(common_name, validity, serial),
+            params: self.client_params(common_name, validity, serial),
             public_key: csr.public_key,
         };
         let cert = signing.signed_by(&self.cert, &self.key)?;
@@ -214,12 +214,28 @@ impl CertificateAuthority {
     }
 }
 
-fn client_params(common_name: &str, validity: Validity, serial: &CertificateSerial) -> CertificateParams {
-    let mut params = CertificateParams::default();
-    params.distinguished_name = distinguished_name(common_name);
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    params.serial_number = Some(serial.rcgen());
-    leaf_params(params, validity)
+impl CertificateAuthority {
+    fn client_params(&self, common_name: &str, validity: Validity, serial: &CertificateSerial) -> CertificateParams {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = self.subject(common_name);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.serial_number = Some(serial.rcgen());
+        leaf_params(params, validity)
+    }
+
+    /// `common_name` under the CA's own country and organisation: a city CA's desks are the city's
+    /// (`O=Landeshauptstadt Düsseldorf`), not the development PKI's.
+    fn subject(&self, common_name: &str) -> rcgen::DistinguishedName {
+        let issuer = &self.cert.params().distinguished_name;
+        let mut name = rcgen::DistinguishedName::new();
+        for kind in [DnType::CountryName, DnType::OrganizationName] {
+            if let Some(value) = issuer.get(&kind) {
+                name.push(kind, value.clone());
+            }
+        }
+        name.push(DnType::CommonName, common_name);
+        name
+    }
 }
 
 fn issued(
@@ -353,6 +369,12 @@ mod tests {
         let ca = CertificateAuthority::load(&ca_pem, &std::fs::read_to_string(&key).unwrap()).unwrap();
         let revoked = ca.issue_client_with_serial("Platz 1", Validity::days(30), &CertificateSerial::random()).unwrap();
         let valid = ca.issue_client_with_serial("Platz 2", Validity::days(30), &CertificateSerial::random()).unwrap();
+        // The desk is the city's: its subject carries the CA's country and organisation.
+        let subject = CertificateParams::from_ca_cert_pem(&valid.cert_pem).unwrap().distinguished_name;
+        let field = |kind: DnType| subject.get(&kind).map(dn_text);
+        assert_eq!(field(DnType::CountryName).as_deref(), Some("DE"));
+        assert_eq!(field(DnType::OrganizationName).as_deref(), Some("Landeshauptstadt Düsseldorf"));
+        assert_eq!(field(DnType::CommonName).as_deref(), Some("Platz 2"));
         let now = OffsetDateTime::now_utc();
         let crl = ca
             .crl_pem(
