@@ -269,3 +269,41 @@ async fn a_box_terminal_is_provisioned_as_its_box_and_the_admin_tool_refuses_wha
     succeeded(&admin(&env, &city, &["clerk", "disable", "--username", "max"]));
     failed_with(&admin(&env, &city, &["clerk", "disable", "--username", "niemand"]), "unknown_clerk");
 }
+
+#[tokio::test]
+async fn a_desk_provisioned_again_under_its_name_is_renewed_and_keeps_its_store() {
+    let env = Environment::new().unwrap();
+    let city = city(&env);
+    let central = env.start_central_with(CentralOptions::default()).unwrap();
+    let url = central.url().to_owned();
+
+    let bundle = provision_desk(&env, &city, "Platz 6", &url, &[]);
+    let old_certificate = std::fs::read_to_string(bundle.join("desk.pem")).unwrap();
+    let old_desk = desk_client(&bundle.join("desk.toml"));
+    let (status, answer) = login(&old_desk, &url).await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    let store_key = answer["desk_store_key"].as_str().expect("a store key").to_owned();
+    let old_fingerprint = devices(&env, &city)[0]["fingerprint"].as_str().unwrap().to_owned();
+
+    // The same name again, a new bundle in the desk's place: a renewal, and the tool says what to do next.
+    let out = bundle.display().to_string();
+    let again = ["desk", "provision", "--name", "Platz 6", "--office", "05111000_01", "--out", &out];
+    let said = succeeded(&admin(&env, &city, &[&again[..], &["--central-url", &url]].concat()));
+    assert!(said.contains(&format!("ersetzt sha256:{old_fingerprint}")), "{said}");
+    assert_ne!(std::fs::read_to_string(bundle.join("desk.pem")).unwrap(), old_certificate);
+    let new_desk = desk_client(&bundle.join("desk.toml"));
+    let (status, answer) = login(&new_desk, &url).await.unwrap();
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    assert_eq!(answer["desk_store_key"].as_str(), Some(store_key.as_str()), "the desk's local store still opens");
+
+    // Then the old certificate is revoked; the renewed desk works on.
+    let old = format!("sha256:{old_fingerprint}");
+    let crl = env.dir.path().join("crl.pem");
+    succeeded(&admin(&env, &city, &["revoke", "--fingerprint", &old, "--crl-out", crl.to_str().unwrap()]));
+    assert_eq!(login(&old_desk, &url).await.unwrap().1["code"], "certificate_revoked");
+    assert_eq!(login(&new_desk, &url).await.unwrap().0, reqwest::StatusCode::OK);
+    // A desk of another name is no renewal: its own store key.
+    let other = provision_desk(&env, &city, "Platz 7", &url, &[]);
+    let (_, answer) = login(&desk_client(&other.join("desk.toml")), &url).await.unwrap();
+    assert_ne!(answer["desk_store_key"].as_str(), Some(store_key.as_str()));
+}

@@ -163,6 +163,9 @@ pub struct Provisioned {
     pub config: PathBuf,
     /// `None` when a CSR was signed: the key stays where it was made.
     pub key: Option<PathBuf>,
+    /// The desk certificate this one renews (same name, same office, still valid): at its first login
+    /// the desk keeps its store key, clerks and sync devices. Revoke the old one once the desk has moved.
+    pub replaces: Option<String>,
 }
 
 pub struct DeskRequest<'a> {
@@ -194,6 +197,14 @@ pub async fn provision_desk(db: &Db, ca: &CityCa, request: DeskRequest<'_>) -> R
         return Err(AdminError::UnknownOffice(request.office.to_string()));
     }
     let name = request.name.as_str();
+    let predecessor = db
+        .find_certificates(&CertificateSelector::Name(name.to_owned()))
+        .await?
+        .into_iter()
+        .filter(|old| {
+            old.kind == CertificateKind::Desk && old.office_id == request.office.as_str() && old.revoked_at.is_none()
+        })
+        .max_by_key(|old| old.issued_at);
     let issued = issue(ca, name, request.csr_pem.as_deref(), request.validity_days)?;
     let mut config = toml::Table::new();
     config.insert("central_url".into(), request.central_url.0.clone().into());
@@ -208,8 +219,12 @@ pub async fn provision_desk(db: &Db, ca: &CityCa, request: DeskRequest<'_>) -> R
          # Zertifikat sha256:{} (Seriennummer {}).\n",
         request.office, issued.fingerprint, issued.serial
     );
-    let provisioned = write_bundle(ca, &issued, request.out, "desk", &header, &config)?;
+    let mut provisioned = write_bundle(ca, &issued, request.out, "desk", &header, &config)?;
     db.record_issued_certificate(&record(&issued, CertificateKind::Desk, request.office.as_str(), None)).await?;
+    if let Some(old) = predecessor {
+        db.record_renewal(&issued.fingerprint, &old.fingerprint).await?;
+        provisioned.replaces = Some(old.fingerprint);
+    }
     Ok(provisioned)
 }
 
@@ -303,6 +318,7 @@ fn write_bundle(
         not_after: issued.not_after.unix_timestamp(),
         config: config_path,
         key,
+        replaces: None,
     })
 }
 

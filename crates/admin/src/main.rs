@@ -278,4 +278,9 @@ fn report(what: &str, provisioned: &Provisioned) {
         Some(key) => println!("Privater Schlüssel: {} (nur für den Eigentümer lesbar).", key.display()),
         None => println!("Kein privater Schlüssel geschrieben: er bleibt, wo die CSR erzeugt wurde."),
     }
+    if let Some(old) = &provisioned.replaces {
+        println!(
+            "Erneuert: ersetzt sha256:{old}. Bei der ersten Anmeldung mit dem neuen Zertifikat übernimmt der Platz              seine Daten; danach das alte sperren: schalter-admin revoke --fingerprint sha256:{old}"
+        );
+    }
 }

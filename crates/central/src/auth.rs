@@ -251,6 +251,11 @@ pub async fn login(
     state.db.insert_session(&token_hash(&token), &session).await?;
     let desk_store_key = match desk {
         Some(desk) => {
+            // First, so that a renewed certificate gets its predecessor's store key, not a new one.
+            let renewed = state.db.adopt_renewed_desk(&desk.fingerprint, now).await?;
+            if !renewed.is_empty() {
+                tracing::info!(replaced = renewed.len(), "renewed desk certificate took over its desk");
+            }
             state.db.record_desk_login(&desk.fingerprint, clerk.id, now).await?;
             Some(state.db.desk_store_key(&desk.fingerprint, &new_store_key(), now).await?)
         }

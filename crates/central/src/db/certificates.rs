@@ -1,5 +1,5 @@
-//! SQL of the certificate registry (migration 0018): the desk and box terminal certificates the city's
-//! CA issued through `schalter-admin`, their revocation, and the CRL's number.
+//! SQL of the certificate registry (migrations 0018, 0019): the desk and box terminal certificates the
+//! city's CA issued through `schalter-admin`, their revocation, the CRL's number, and renewals.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -127,15 +127,7 @@ impl Db {
             .bind(fingerprint)
             .execute(&mut *tx)
             .await?;
-        let entry = super::AuditEntry {
-            at: now,
-            occurred_at: None,
-            clerk_id: None,
-            desk: None,
-            action: "certificate_revoked",
-            subject: Some(&format!("sha256:{fingerprint}")),
-        };
-        super::insert_audit(&mut tx, &entry).await?;
+        audit(&mut tx, now, "certificate_revoked", &format!("sha256:{fingerprint}")).await?;
         tx.commit().await?;
         Ok(Some(record))
     }
@@ -180,6 +172,80 @@ impl Db {
         Ok(row.map(|row| row.try_get("office_id")).transpose()?)
     }
 
+    /// Notes that the desk certificate `fingerprint` renews `replaces` (see [`Db::adopt_renewed_desk`]).
+    pub async fn record_renewal(&self, fingerprint: &str, replaces: &str) -> Result<(), CentralError> {
+        sqlx::query("INSERT INTO certificate_renewals (fingerprint, replaces) VALUES ($1, $2)")
+            .bind(fingerprint)
+            .bind(replaces)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// At a login with a renewed desk certificate: the desk takes over what the central keeps for the
+    /// certificate it renews (the store key, the clerks who logged in there, the sync devices bound to
+    /// it), once, oldest renewal first if several were issued before the desk used one. Returns the
+    /// fingerprints taken over from; empty for every other login (one primary-key lookup).
+    pub async fn adopt_renewed_desk(&self, fingerprint: &str, now: i64) -> Result<Vec<String>, CentralError> {
+        // The chain of renewals not yet taken over, newest first; bounded against a cycle in the table.
+        let mut chain: Vec<(String, String)> = Vec::new();
+        let mut current = fingerprint.to_owned();
+        while chain.len() < 16 {
+            let row =
+                sqlx::query("SELECT replaces FROM certificate_renewals WHERE fingerprint = $1 AND adopted_at IS NULL")
+                    .bind(&current)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            let Some(row) = row else { break };
+            let replaces: String = row.try_get("replaces")?;
+            chain.push((current, replaces.clone()));
+            current = replaces;
+        }
+        if chain.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.pool.begin().await?;
+        let mut taken_over = Vec::new();
+        for (new, old) in chain.iter().rev() {
+            // First, and only if still open: two logins at once take over once.
+            let claimed = sqlx::query(
+                "UPDATE certificate_renewals SET adopted_at = $2 WHERE fingerprint = $1 AND adopted_at IS NULL",
+            )
+            .bind(new)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            // SQLite needs the WHERE to read ON CONFLICT as the upsert clause.
+            sqlx::query(
+                "INSERT INTO desk_store_keys (desk_fingerprint, store_key, created_at)                  SELECT $1, store_key, $3 FROM desk_store_keys WHERE desk_fingerprint = $2                  ON CONFLICT (desk_fingerprint) DO NOTHING",
+            )
+            .bind(new)
+            .bind(old)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO desk_clerks (desk_fingerprint, clerk_id, first_login_at, last_login_at)                  SELECT $1, clerk_id, first_login_at, last_login_at FROM desk_clerks WHERE desk_fingerprint = $2                  ON CONFLICT (desk_fingerprint, clerk_id) DO NOTHING",
+            )
+            .bind(new)
+            .bind(old)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE sync_devices SET desk_fingerprint = $1 WHERE desk_fingerprint = $2")
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, now, "desk_certificate_renewed", &format!("sha256:{old} -> sha256:{new}")).await?;
+            taken_over.push(old.clone());
+        }
+        tx.commit().await?;
+        Ok(taken_over)
+    }
+
     /// Every provisioned desk and box terminal, by office and name, with its last synchronisation.
     pub async fn provisioned_devices(&self) -> Result<Vec<ProvisionedDevice>, CentralError> {
         let sql = format!(
@@ -195,6 +261,18 @@ impl Db {
             })
             .collect()
     }
+}
+
+/// An audit row of the registry: done by City IT's tool, so no clerk and no desk.
+async fn audit(
+    connection: &mut sqlx::AnyConnection,
+    now: i64,
+    action: &str,
+    subject: &str,
+) -> Result<(), CentralError> {
+    let entry =
+        super::AuditEntry { at: now, occurred_at: None, clerk_id: None, desk: None, action, subject: Some(subject) };
+    super::insert_audit(connection, &entry).await
 }
 
 fn record_from_row(row: &AnyRow) -> Result<CertificateRecord, CentralError> {
