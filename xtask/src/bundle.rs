@@ -65,7 +65,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .context("release/updater.pub fehlt")?
         .trim()
         .to_owned();
-    let configured = configured_pubkey(&root)?;
+    let tauri_conf: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("tauri.conf.json"))?)?;
+    let configured = configured_pubkey(&tauri_conf)?;
     if configured != release_key {
         bail!("tauri.conf.json plugins.updater.pubkey und release/updater.pub unterscheiden sich");
     }
@@ -106,7 +107,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         }
     }
 
-    let channel_dir = write_channel(&root, &options, &signed)?;
+    let channel_dir = write_channel(&root, &tauri_conf, &options, &signed)?;
     println!("Update-Verzeichnis für die Zentrale: {} (kopieren nach <updates_dir>/)", channel_dir.display());
 
     if options.install_check {
@@ -125,9 +126,8 @@ fn ensure_tauri_cli() -> anyhow::Result<()> {
     run_command(Command::new("cargo").args(["install", "tauri-cli", "--version", "^2", "--locked"]))
 }
 
-fn configured_pubkey(root: &Path) -> anyhow::Result<String> {
-    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(root.join("tauri.conf.json"))?)?;
-    config
+fn configured_pubkey(tauri_conf: &serde_json::Value) -> anyhow::Result<String> {
+    tauri_conf
         .pointer("/plugins/updater/pubkey")
         .and_then(|key| key.as_str())
         .map(|key| key.trim().to_owned())
@@ -201,12 +201,13 @@ fn file_name(path: &Path) -> String {
 
 /// `target/bundle/updates/<channel>/`: `latest.json` (Tauri's updater JSON) and the packages with
 /// their signatures, as the central serves them from `<updates_dir>/<channel>/`.
-fn write_channel(root: &Path, options: &Options, signed: &[(PathBuf, PathBuf)]) -> anyhow::Result<PathBuf> {
-    let version = serde_json::from_str::<serde_json::Value>(&std::fs::read_to_string(root.join("tauri.conf.json"))?)?
-        ["version"]
-        .as_str()
-        .context("tauri.conf.json: version fehlt")?
-        .to_owned();
+fn write_channel(
+    root: &Path,
+    tauri_conf: &serde_json::Value,
+    options: &Options,
+    signed: &[(PathBuf, PathBuf)],
+) -> anyhow::Result<PathBuf> {
+    let version = tauri_conf["version"].as_str().context("tauri.conf.json: version fehlt")?.to_owned();
     let dir = root.join("target/bundle/updates").join(&options.channel);
     std::fs::create_dir_all(&dir)?;
     let mut platforms = serde_json::Map::new();
